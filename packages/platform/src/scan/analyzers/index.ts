@@ -1,0 +1,16 @@
+/**
+ * Every analyzer, listed explicitly. A test (index.test.ts) asserts that each
+ * file under analyzers/os and analyzers/lang is listed here and that every
+ * analyzer's name equals its path.
+ *
+ * Keep one line per analyzer, sorted within its section.
+ */
+import type { Analyzer } from './types.js';
+
+// --- os ---
+// --- lang ---
+
+export const analyzers: readonly Analyzer[] = [
+  // os
+  // lang
+];
