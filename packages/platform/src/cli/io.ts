@@ -1,0 +1,11 @@
+/** What a command may touch of the outside world; tests pass their own. */
+export interface CliIO {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  signal?: AbortSignal;
+}
+
+/** Exit codes: 0 done, 1 findings over a threshold (--exit-code), 2 bad usage or unreadable input. */
+export const EXIT = { ok: 0, findings: 1, usage: 2, internal: 3 } as const;

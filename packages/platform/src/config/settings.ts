@@ -1,0 +1,127 @@
+/**
+ * Every setting Palisade reads, declared once: its flag, its PALISADE_* env
+ * variable, its key in the config file, its default and how to parse it.
+ * The CLI builds its options from this table; nothing else reads env or flags.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export type SettingType = 'string' | 'number' | 'boolean' | 'list';
+
+export interface SettingDecl<T> {
+  /** Long flag without dashes: `cache-dir`. */
+  flag: string;
+  /** Environment variable. */
+  env: string;
+  /** Dotted key in palisade.yaml: `cache.dir`. */
+  fileKey: string;
+  type: SettingType;
+  description: string;
+  /** Default value; a function is evaluated lazily (may depend on the environment passed in). */
+  default: T | ((env: NodeJS.ProcessEnv) => T);
+  /** Allowed values, for documentation and validation. */
+  choices?: readonly string[];
+}
+
+function cacheDefault(env: NodeJS.ProcessEnv): string {
+  const xdg = env['XDG_CACHE_HOME'];
+  return join(xdg && xdg.length > 0 ? xdg : join(env['HOME'] ?? homedir(), '.cache'), 'palisade');
+}
+
+export const settings = {
+  cacheDir: {
+    flag: 'cache-dir',
+    env: 'PALISADE_CACHE_DIR',
+    fileKey: 'cache.dir',
+    type: 'string',
+    description: 'directory for the layer cache and the advisory database',
+    default: cacheDefault,
+  } satisfies SettingDecl<string>,
+  noCache: {
+    flag: 'no-cache',
+    env: 'PALISADE_NO_CACHE',
+    fileKey: 'cache.disabled',
+    type: 'boolean',
+    description: 'do not read or write the layer cache',
+    default: false,
+  } satisfies SettingDecl<boolean>,
+  format: {
+    flag: 'format',
+    env: 'PALISADE_FORMAT',
+    fileKey: 'format',
+    type: 'string',
+    description: 'output format',
+    default: 'table',
+    choices: ['table', 'json', 'cyclonedx', 'spdx-json'],
+  } satisfies SettingDecl<string>,
+  output: {
+    flag: 'output',
+    env: 'PALISADE_OUTPUT',
+    fileKey: 'output',
+    type: 'string',
+    description: 'write results to this file instead of stdout',
+    default: '',
+  } satisfies SettingDecl<string>,
+  platform: {
+    flag: 'platform',
+    env: 'PALISADE_PLATFORM',
+    fileKey: 'image.platform',
+    type: 'string',
+    description: 'platform to pick from a multi-platform image (os/arch[/variant])',
+    default: 'linux/amd64',
+  } satisfies SettingDecl<string>,
+  username: {
+    flag: 'username',
+    env: 'PALISADE_USERNAME',
+    fileKey: 'registry.username',
+    type: 'string',
+    description: 'registry user name (else ~/.docker/config.json, else anonymous)',
+    default: '',
+  } satisfies SettingDecl<string>,
+  password: {
+    flag: 'password',
+    env: 'PALISADE_PASSWORD',
+    fileKey: 'registry.password',
+    type: 'string',
+    description: 'registry password or token (prefer the env variable)',
+    default: '',
+  } satisfies SettingDecl<string>,
+  insecure: {
+    flag: 'insecure',
+    env: 'PALISADE_INSECURE',
+    fileKey: 'registry.insecure',
+    type: 'boolean',
+    description: 'allow plain HTTP registries other than localhost',
+    default: false,
+  } satisfies SettingDecl<boolean>,
+  quiet: {
+    flag: 'quiet',
+    env: 'PALISADE_QUIET',
+    fileKey: 'quiet',
+    type: 'boolean',
+    description: 'no progress bar and no informational messages',
+    default: false,
+  } satisfies SettingDecl<boolean>,
+  logLevel: {
+    flag: 'log-level',
+    env: 'PALISADE_LOG_LEVEL',
+    fileKey: 'log.level',
+    type: 'string',
+    description: 'log level for messages on stderr',
+    default: 'warn',
+    choices: ['debug', 'info', 'warn', 'error', 'silent'],
+  } satisfies SettingDecl<string>,
+  config: {
+    flag: 'config',
+    env: 'PALISADE_CONFIG',
+    fileKey: '',
+    type: 'string',
+    description: 'config file (YAML); keys as in docs/configuration.md',
+    default: 'palisade.yaml',
+  } satisfies SettingDecl<string>,
+} as const;
+
+export type SettingName = keyof typeof settings;
+
+type ValueOf<D> = D extends SettingDecl<infer T> ? T : never;
+export type Settings = { [K in SettingName]: ValueOf<(typeof settings)[K]> };

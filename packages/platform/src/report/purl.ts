@@ -1,0 +1,88 @@
+/**
+ * Package URLs (purl spec) for inventory packages, in the shape Trivy emits
+ * so SBOMs from either tool name packages the same way:
+ *   pkg:deb/debian/bsdutils@2.33.1-0.1?arch=amd64&distro=debian-10.2&epoch=1
+ *   pkg:apk/alpine/musl@1.2.3-r4?arch=x86_64&distro=3.17.10
+ *   pkg:npm/%40babel/core@7.0.0   pkg:maven/org.slf4j/slf4j-api@2.0.11
+ */
+import { PackageURL } from 'packageurl-js';
+import type { OSInfo, Package, PackageClass } from '@palisade/api';
+
+const LANG_PURL_TYPE: Record<string, string> = {
+  npm: 'npm',
+  yarn: 'npm',
+  pnpm: 'npm',
+  bun: 'npm',
+  'node-pkg': 'npm',
+  pip: 'pypi',
+  pipenv: 'pypi',
+  poetry: 'pypi',
+  uv: 'pypi',
+  pdm: 'pypi',
+  'python-pkg': 'pypi',
+  gomod: 'golang',
+  gobinary: 'golang',
+  cargo: 'cargo',
+  rustbinary: 'cargo',
+  bundler: 'gem',
+  gemspec: 'gem',
+  composer: 'composer',
+  'composer-vendor': 'composer',
+  jar: 'maven',
+  pom: 'maven',
+  gradle: 'maven',
+  nuget: 'nuget',
+  'dotnet-core': 'nuget',
+  'packages-props': 'nuget',
+  'conda-pkg': 'conda',
+};
+
+const OS_PURL_TYPE: Record<string, string> = { dpkg: 'deb', apk: 'apk', rpm: 'rpm' };
+
+/** Debian-family and RPM-family distributions as the purl namespace names them. */
+function osNamespace(os: OSInfo | undefined, setType: string): string {
+  if (os) return os.family === 'suse linux enterprise server' ? 'suse' : os.family.replace(/\s+/g, '-');
+  return setType === 'apk' ? 'alpine' : setType === 'dpkg' ? 'debian' : 'redhat';
+}
+
+function split(name: string, sep: string): [string | undefined, string] {
+  const i = name.lastIndexOf(sep);
+  return i > 0 ? [name.slice(0, i), name.slice(i + 1)] : [undefined, name];
+}
+
+export function purlFor(pkg: Package, cls: PackageClass, setType: string, os: OSInfo | undefined): string | undefined {
+  if (cls === 'os-pkgs') {
+    const type = OS_PURL_TYPE[setType];
+    if (!type) return undefined;
+    const q: Record<string, string> = {};
+    if (pkg.arch) q['arch'] = pkg.arch;
+    if (os) q['distro'] = type === 'apk' ? os.name : `${os.family.replace(/\s+/g, '-')}-${os.name}`;
+    if (pkg.epoch) q['epoch'] = String(pkg.epoch);
+    const version = pkg.release ? `${pkg.version}-${pkg.release}` : pkg.version;
+    return new PackageURL(type, osNamespace(os, setType), pkg.name, version, q, undefined).toString();
+  }
+  const type = LANG_PURL_TYPE[setType];
+  if (!type || !pkg.name) return undefined;
+  let namespace: string | undefined;
+  let name = pkg.name;
+  switch (type) {
+    case 'npm':
+      if (name.startsWith('@')) [namespace, name] = split(name, '/');
+      break;
+    case 'maven':
+      [namespace, name] = split(name, ':');
+      break;
+    case 'golang':
+    case 'composer':
+      [namespace, name] = split(name, '/');
+      break;
+    case 'pypi':
+      name = name.toLowerCase().replace(/[-_.]+/g, '-');
+      break;
+  }
+  try {
+    return new PackageURL(type, namespace, name, pkg.version || undefined, undefined, undefined).toString();
+  } catch {
+    return undefined;
+  }
+}
