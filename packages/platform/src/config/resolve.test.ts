@@ -77,3 +77,15 @@ describe('config file', () => {
     expect(() => loadConfigFile(p, true)).toThrow(PalisadeError);
   });
 });
+
+describe('docs/configuration.md', () => {
+  it('documents every setting with its flag, environment variable and config key', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { repoRoot } = await import('../testing/shared-data.js');
+    const doc = readFileSync(join(repoRoot, 'docs/configuration.md'), 'utf8');
+    const missing = Object.values(settings)
+      .flatMap((d) => [`--${d.flag}`, d.env, ...(d.fileKey ? [d.fileKey] : [])])
+      .filter((s) => !doc.includes(`\`${s}\``));
+    expect(missing).toEqual([]);
+  });
+});
