@@ -9,8 +9,10 @@ import type { Analyzer } from './types.js';
 
 // --- os ---
 // --- lang ---
+import { analyzer as langNpmLock } from './lang/npm-lock.js';
 
 export const analyzers: readonly Analyzer[] = [
   // os
   // lang
+  langNpmLock,
 ];

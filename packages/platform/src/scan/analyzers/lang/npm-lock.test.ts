@@ -1,0 +1,192 @@
+import { readFileSync } from 'node:fs';
+import type { Package } from '@palisade/api';
+import { describe, expect, it } from 'vitest';
+import { analyzerFile, testContext } from '../../../testing/shared-data.js';
+import type { AnalyzerFile } from '../types.js';
+import {
+  compareNameVersions,
+  compareWithTrivy,
+  osvCases,
+  osvFixture,
+  runSuite,
+  trivyCases,
+  trivyFixture,
+} from './_conformance.js';
+import { analyzer } from './npm-lock.js';
+
+function file(path: string, content: string): AnalyzerFile {
+  const buf = Buffer.from(content);
+  return { path, content: buf, size: buf.length, mode: 0o644 };
+}
+
+async function run(files: AnalyzerFile[]) {
+  const ctx = testContext();
+  const result = await analyzer.analyze(files, ctx);
+  return { sets: result.packageSets ?? [], diagnostics: ctx.diagnostics.items };
+}
+
+async function lockPackages(hostPath: string): Promise<Package[]> {
+  const { sets } = await run([analyzerFile(hostPath, 'package-lock.json')]);
+  return sets[0]?.packages ?? [];
+}
+
+/** osv-scanner cases where we follow Trivy instead, each with the reason. */
+const OSV_NPM_DIVERGENCES: Record<string, string> = {
+  'pkg/lockfile/parse-npm-lock-v1_test.go:TestParseNpmLock_v1_Alias':
+    'v1 aliases: Trivy keeps the alias as the name and `npm:<real>@<version>` as the version',
+  'pkg/lockfile/parse-npm-lock-v1_test.go:TestParseNpmLock_v1_Commits':
+    'lockfileVersion 2 with only a v1 `dependencies` tree: Trivy reads just `packages` for v2+, so finds nothing',
+  'pkg/lockfile/parse-npm-lock-v1_test.go:TestParseNpmLock_v1_Files':
+    'file: dependencies: Trivy keeps `file:…` as the version where osv-scanner empties it',
+  'pkg/lockfile/parse-npm-lock-v2_test.go:TestParseNpmLock_v2_Commits':
+    'the same name@version at two install paths is one package with two locations in Trivy, two in osv-scanner',
+  'pkg/lockfile/parse-npm-lock-v2_test.go:TestParseNpmLock_v2_Files':
+    'entries outside node_modules that no link points to (deps/etag) are skipped by Trivy',
+};
+
+describe('lang/npm-lock', () => {
+  it("agrees with Trivy's npm parser tests", async () => {
+    const cases = trivyCases('parser/nodejs/npm/');
+    const results = await Promise.all(cases.map(async (c) => lockPackages(trivyFixture(c.fixture))));
+    const report = runSuite(
+      'trivy npm',
+      cases.map((c, i) => ({ name: c.fixture, run: () => compareWithTrivy(results[i] ?? [], c.packages) })),
+    );
+    expect(report.total).toBe(9);
+    expect(report.failures).toEqual([]);
+  });
+
+  it("agrees with osv-scanner's npm lockfile tests on name@version", async () => {
+    const cases = osvCases('ParseNpmLock');
+    const results = await Promise.all(
+      cases.map(async (c) => {
+        try {
+          return await lockPackages(osvFixture(c.fixture));
+        } catch (err) {
+          return [{ name: `error: ${(err as Error).message}`, version: '' }];
+        }
+      }),
+    );
+    const report = runSuite(
+      'osv-scanner npm',
+      cases.map((c, i) => ({ name: c.test, run: () => compareNameVersions(results[i] ?? [], c.packages) })),
+      OSV_NPM_DIVERGENCES,
+    );
+    expect(report.total).toBe(20);
+    expect(report.failures).toEqual([]);
+  });
+
+  it('records the line range of every lockfile entry, as Trivy does (v1 nested and v2 flat)', async () => {
+    const dir = 'pkg/dependency/parser/nodejs/npm/testdata/';
+    const v1 = await lockPackages(trivyFixture(dir + 'package-lock_v1.json'));
+    const byId = (pkgs: Package[], id: string) => pkgs.find((p) => p.id === id);
+    // Values from Trivy's parse_testcase.go (npmV1Libs / npmV2Libs).
+    expect(byId(v1, '@babel/helper-string-parser@7.19.4')?.locations).toEqual([
+      { startLine: 7, endLine: 11 },
+    ]);
+    expect(byId(v1, 'debug@2.6.9')?.locations).toEqual([
+      { startLine: 35, endLine: 42 },
+      { startLine: 111, endLine: 118 },
+    ]);
+    expect(byId(v1, 'ms@2.0.0')?.locations).toEqual([
+      { startLine: 43, endLine: 47 },
+      { startLine: 119, endLine: 123 },
+    ]);
+    const v3 = await lockPackages(trivyFixture(dir + 'package-lock_v3.json'));
+    expect(byId(v3, '@babel/helper-string-parser@7.19.4')?.locations).toEqual([
+      { startLine: 24, endLine: 31 },
+    ]);
+    expect(byId(v3, 'body-parser@1.18.3')?.locations).toEqual([{ startLine: 38, endLine: 57 }]);
+  });
+
+  it('resolves dependsOn through nested node_modules and the root', async () => {
+    const dir = 'pkg/dependency/parser/nodejs/npm/testdata/';
+    for (const name of ['package-lock_v1.json', 'package-lock_v3.json']) {
+      const pkgs = await lockPackages(trivyFixture(dir + name));
+      const deps = (id: string) => pkgs.find((p) => p.id === id)?.dependsOn;
+      // From Trivy's npmDeps table.
+      expect(deps('debug@2.5.2'), name).toEqual(['ms@0.7.2']);
+      expect(deps('debug@2.6.9'), name).toEqual(['ms@2.0.0']);
+      expect(deps('promise@8.3.0'), name).toEqual(['asap@2.0.6']);
+      expect(deps('type-is@1.6.18'), name).toEqual(['media-typer@0.3.0', 'mime-types@2.1.35']);
+    }
+  });
+
+  it('reads licenses from the lockfile, including the legacy object and array forms', async () => {
+    const pkgs = await lockPackages(
+      trivyFixture('pkg/dependency/parser/nodejs/npm/testdata/package-lock_v3_with_legacy_licenses.json'),
+    );
+    const lic = (id: string) => pkgs.find((p) => p.id === id)?.licenses;
+    expect(lic('tv4@1.3.0')).toEqual(['Public Domain', 'MIT']);
+    expect(lic('pause-stream@0.0.11')).toEqual(['MIT', 'Apache2']);
+    expect(lic('mustache@2.3.2')).toEqual(['MIT']);
+  });
+
+  it('takes licenses from node_modules/*/package.json beside the lockfile when the lockfile has none', async () => {
+    const lock = JSON.stringify({
+      lockfileVersion: 3,
+      packages: {
+        '': { dependencies: { a: '^1.0.0', '@s/b': '^2.0.0' } },
+        'node_modules/a': { version: '1.0.0' },
+        'node_modules/@s/b': { version: '2.0.0' },
+      },
+    });
+    const { sets } = await run([
+      file('app/package-lock.json', lock),
+      file('app/node_modules/a/package.json', '{"name":"a","version":"1.0.0","license":"MIT"}'),
+      file(
+        'app/node_modules/@s/b/package.json',
+        '{"name":"@s/b","version":"2.0.0","license":{"type":"ISC"}}',
+      ),
+      file('other/node_modules/a/package.json', '{"name":"a","version":"1.0.0","license":"GPL-3.0"}'),
+    ]);
+    expect(sets).toHaveLength(1);
+    expect(sets[0]?.filePath).toBe('app/package-lock.json');
+    expect(sets[0]?.packages.map((p) => [p.id, p.licenses])).toEqual([
+      ['@s/b@2.0.0', ['ISC']],
+      ['a@1.0.0', ['MIT']],
+    ]);
+  });
+
+  it('wants lockfiles outside node_modules and package roots inside it', () => {
+    const info = { size: 1, mode: 0o644 };
+    expect(analyzer.required('package-lock.json', info)).toBe(true);
+    expect(analyzer.required('web/package-lock.json', info)).toBe(true);
+    expect(analyzer.required('node_modules/x/package-lock.json', info)).toBe(false);
+    expect(analyzer.required('node_modules/x/package.json', info)).toBe(true);
+    expect(analyzer.required('node_modules/@s/x/package.json', info)).toBe(true);
+    expect(analyzer.required('node_modules/x/lib/package.json', info)).toBe(false);
+    expect(analyzer.required('package.json', info)).toBe(false);
+  });
+
+  it('warns about a broken workspace link and skips it', async () => {
+    const pkgs = await run([
+      analyzerFile(
+        trivyFixture('pkg/dependency/parser/nodejs/npm/testdata/package-lock_v3_broken_link.json'),
+        'package-lock.json',
+      ),
+    ]);
+    expect(pkgs.diagnostics.map((d) => d.code)).toContain('NPM_LOCK_ENTRY');
+    expect(pkgs.sets[0]?.packages.some((p) => p.name === 'func1')).toBe(false);
+  });
+
+  it('reports truncated JSON as a diagnostic with file and line, and does not throw', async () => {
+    const text = readFileSync(
+      trivyFixture('pkg/dependency/parser/nodejs/npm/testdata/package-lock_v3.json'),
+      'utf8',
+    );
+    const truncated = text.slice(0, Math.floor(text.length / 2));
+    const { sets, diagnostics } = await run([file('web/package-lock.json', truncated)]);
+    expect(sets).toEqual([]);
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]?.code).toBe('PARSE_ERROR');
+    expect(diagnostics[0]?.location?.file).toBe('web/package-lock.json');
+    expect(diagnostics[0]?.location?.line).toBe(truncated.split('\n').length);
+  });
+
+  it('bounds nesting depth on hostile input', async () => {
+    const deep = '{"lockfileVersion":1,"dependencies":' + '{"a":{"version":"1","dependencies":'.repeat(2000);
+    const { diagnostics } = await run([file('package-lock.json', deep)]);
+    expect(diagnostics[0]?.code).toBe('PARSE_ERROR');
+  });
+});

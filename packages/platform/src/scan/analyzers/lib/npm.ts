@@ -1,0 +1,153 @@
+/**
+ * Shared helpers for the Node.js analyzers: package ids, license fields and
+ * package.json parsing, following Trivy's nodejs/packagejson parser.
+ */
+import { satisfies, validRange } from 'semver';
+import type { JsonObject, JsonValue } from './json-located.js';
+import { isJsonObject, parseJsonLocated, stringField, stringMap } from './json-located.js';
+
+/** Trivy's dependency.ID for npm-like ecosystems: `name@version`, or the bare name without a version. */
+export function npmPackageId(name: string, version: string): string {
+  return version ? `${name}@${version}` : name;
+}
+
+/** npm's package name rule as Trivy checks it (scope optional). */
+const NAME_RE = /^(@[A-Za-z0-9-._]+\/)?[A-Za-z0-9-._]+$/;
+
+export function isValidNpmName(name: string): boolean {
+  return name === '' || NAME_RE.test(name);
+}
+
+function licenseOf(v: JsonValue | undefined): string | undefined {
+  if (typeof v === 'string') return v;
+  if (isJsonObject(v)) {
+    const t = v['type'];
+    if (typeof t === 'string') return t;
+  }
+  return undefined;
+}
+
+/**
+ * The licenses a package.json (or a package-lock entry) declares:
+ * `"license": "MIT"`, the legacy `{"type": "MIT", "url": …}`, an array of
+ * either, or the legacy `"licenses": [...]` field. Empty names are dropped.
+ */
+export function npmLicenses(pkg: JsonObject): string[] {
+  const raw = Object.prototype.hasOwnProperty.call(pkg, 'license') ? pkg['license'] : pkg['licenses'];
+  const list = Array.isArray(raw) ? raw : [raw];
+  const out: string[] = [];
+  for (const item of list) {
+    const l = licenseOf(item)?.trim();
+    if (l) out.push(l);
+  }
+  return out;
+}
+
+/** `workspaces` is an array of globs, or `{ packages: [...] }` (yarn's form). */
+export function npmWorkspaces(v: JsonValue | undefined): string[] {
+  const list = isJsonObject(v) ? v['packages'] : v;
+  if (!Array.isArray(list)) return [];
+  return list.filter((x): x is string => typeof x === 'string');
+}
+
+export interface PackageJson {
+  name: string;
+  version: string;
+  licenses: string[];
+  dependencies: Map<string, string>;
+  optionalDependencies: Map<string, string>;
+  devDependencies: Map<string, string>;
+  peerDependencies: Map<string, string>;
+  workspaces: string[];
+}
+
+export type PackageJsonResult = { ok: true; pkg: PackageJson } | { ok: false; error: string; line?: number };
+
+/** Parses a package.json; an invalid name is an error, as in Trivy. */
+export function parsePackageJson(text: string): PackageJsonResult {
+  let value: JsonValue;
+  try {
+    value = parseJsonLocated(text).value;
+  } catch (err) {
+    const e = err as { message: string; line?: number };
+    return e.line !== undefined
+      ? { ok: false, error: e.message, line: e.line }
+      : { ok: false, error: e.message };
+  }
+  if (!isJsonObject(value)) return { ok: false, error: 'package.json is not a JSON object' };
+  const name = stringField(value, 'name') ?? '';
+  if (!isValidNpmName(name)) return { ok: false, error: `invalid package name ${JSON.stringify(name)}` };
+  return {
+    ok: true,
+    pkg: {
+      name,
+      version: stringField(value, 'version') ?? '',
+      licenses: npmLicenses(value),
+      dependencies: stringMap(value, 'dependencies'),
+      optionalDependencies: stringMap(value, 'optionalDependencies'),
+      devDependencies: stringMap(value, 'devDependencies'),
+      peerDependencies: stringMap(value, 'peerDependencies'),
+      workspaces: npmWorkspaces(value['workspaces']),
+    },
+  };
+}
+
+/**
+ * Does `version` satisfy the npm range `constraint`? Trivy uses its npm
+ * comparer here; non-semver constraints (tags, URLs) never match.
+ */
+export function npmMatches(version: string, constraint: string): boolean {
+  const c = constraint.trim() === '' ? '*' : constraint;
+  if (validRange(c, { loose: true }) === null) return false;
+  try {
+    return satisfies(version, c, { loose: true, includePrerelease: true });
+  } catch {
+    return false;
+  }
+}
+
+/** True when the path is a package root under node_modules (`node_modules/x/package.json`, `node_modules/@s/x/package.json`). */
+export function isNodeModulesPackageRoot(path: string): boolean {
+  const parts = path.split('/');
+  if (parts[parts.length - 1] !== 'package.json') return false;
+  const anchor = parts.lastIndexOf('node_modules');
+  if (anchor < 0) return false;
+  const name = parts.slice(anchor + 1, -1);
+  if (name.length === 1) return !(name[0] ?? '').startsWith('@');
+  if (name.length === 2) return (name[0] ?? '').startsWith('@');
+  return false;
+}
+
+/**
+ * Matches a path against a workspace glob as Go's path.Match does
+ * (`*` and `?` within one segment, `[...]` classes); used for npm workspaces.
+ */
+export function pathMatch(pattern: string, path: string): boolean {
+  let re = '^';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] ?? '';
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 1);
+      if (end < 0) return false;
+      let cls = pattern.slice(i + 1, end);
+      if (cls.startsWith('^')) cls = '^' + cls.slice(1);
+      re += `[${cls.replace(/\\/g, '\\\\')}]`;
+      i = end;
+    } else if (c === '\\' && i + 1 < pattern.length) {
+      i++;
+      re += escapeRe(pattern[i] ?? '');
+    } else re += escapeRe(c);
+  }
+  re += '$';
+  try {
+    return new RegExp(re).test(path);
+  } catch {
+    return false;
+  }
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
