@@ -10,9 +10,11 @@ import type { Analyzer } from './types.js';
 // --- os ---
 // --- lang ---
 import { analyzer as langNpmLock } from './lang/npm-lock.js';
+import { analyzer as langYarnLock } from './lang/yarn-lock.js';
 
 export const analyzers: readonly Analyzer[] = [
   // os
   // lang
   langNpmLock,
+  langYarnLock,
 ];

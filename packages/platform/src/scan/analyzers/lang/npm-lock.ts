@@ -280,7 +280,8 @@ function analyze(files: readonly AnalyzerFile[], ctx: AnalyzerContext): Analysis
       const l = licenses.get(p.id ?? '');
       if (l) p.licenses = [...l];
     }
-    sets.push({ class: 'lang-pkgs', type: 'npm', filePath: f.path, packages: result.packages });
+    if (result.packages.length > 0)
+      sets.push({ class: 'lang-pkgs', type: 'npm', filePath: f.path, packages: result.packages });
   }
   return sets.length > 0 ? { packageSets: sets } : {};
 }

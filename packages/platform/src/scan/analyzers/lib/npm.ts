@@ -92,13 +92,19 @@ export function parsePackageJson(text: string): PackageJsonResult {
   };
 }
 
+/** A version range Trivy's npm comparer accepts (tags, URLs and protocols are not). */
+export function isNpmRange(constraint: string): boolean {
+  const c = constraint.trim() === '' ? '*' : constraint;
+  return validRange(c, { loose: true }) !== null;
+}
+
 /**
  * Does `version` satisfy the npm range `constraint`? Trivy uses its npm
  * comparer here; non-semver constraints (tags, URLs) never match.
  */
 export function npmMatches(version: string, constraint: string): boolean {
+  if (!isNpmRange(constraint)) return false;
   const c = constraint.trim() === '' ? '*' : constraint;
-  if (validRange(c, { loose: true }) === null) return false;
   try {
     return satisfies(version, c, { loose: true, includePrerelease: true });
   } catch {
