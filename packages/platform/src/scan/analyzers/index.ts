@@ -10,11 +10,13 @@ import type { Analyzer } from './types.js';
 // --- os ---
 // --- lang ---
 import { analyzer as langNpmLock } from './lang/npm-lock.js';
+import { analyzer as langPnpmLock } from './lang/pnpm-lock.js';
 import { analyzer as langYarnLock } from './lang/yarn-lock.js';
 
 export const analyzers: readonly Analyzer[] = [
   // os
   // lang
   langNpmLock,
+  langPnpmLock,
   langYarnLock,
 ];
