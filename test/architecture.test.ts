@@ -56,7 +56,8 @@ function violations(): string[] {
         if (to === 'testing' && from !== 'testing') out.push(`${rel} imports test support: ${spec}`);
         if (from === 'core') out.push(`${rel}: core imports ${to}`);
         if (from === 'report' && to !== 'core') out.push(`${rel}: report imports ${to}`);
-        if (ENGINES.includes(from) && (ENGINES.includes(to) || ADAPTERS.includes(to))) out.push(`${rel}: engine ${from} imports ${to}`);
+        if (ENGINES.includes(from) && (ENGINES.includes(to) || ADAPTERS.includes(to)))
+          out.push(`${rel}: engine ${from} imports ${to}`);
       } else if (ENGINES.includes(from) && FORBIDDEN_PACKAGES.includes(spec)) {
         out.push(`${rel}: engine ${from} imports ${spec}`);
       } else if (from === 'core' && !spec.startsWith('node:')) {
@@ -75,8 +76,11 @@ describe('dependency rules (GUIDE.md)', () => {
   it('keeps the api package free of platform imports and I/O', () => {
     const apiSrc = join(root, 'packages/api/src');
     const bad: string[] = [];
-    for (const file of readdirSync(apiSrc).map((f) => join(apiSrc, f)).filter((f) => f.endsWith('.ts'))) {
-      for (const spec of imports(file)) if (!spec.startsWith('.') && spec !== 'zod') bad.push(`${file}: ${spec}`);
+    for (const file of readdirSync(apiSrc)
+      .map((f) => join(apiSrc, f))
+      .filter((f) => f.endsWith('.ts'))) {
+      for (const spec of imports(file))
+        if (!spec.startsWith('.') && spec !== 'zod') bad.push(`${file}: ${spec}`);
     }
     expect(bad).toEqual([]);
   });

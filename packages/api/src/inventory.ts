@@ -21,6 +21,8 @@ export interface Package {
   srcVersion?: string;
   srcRelease?: string;
   srcEpoch?: number;
+  /** rpm MODULARITYLABEL (`name:stream:version:context`) of packages from a module stream (RHEL ≥ 8). */
+  modularitylabel?: string;
   licenses?: string[];
   maintainer?: string;
   /** Development-only dependency (npm devDependencies, poetry dev group…). */

@@ -22,7 +22,10 @@ async function cli(args: string[], cwd = tmpdir(), env: NodeJS.ProcessEnv = {}) 
 function projectWithLockfile(): string {
   const dir = mkdtempSync(join(tmpdir(), 'palisade-cli-'));
   mkdirSync(join(dir, 'app'));
-  copyFileSync(sharedData('scan/trivy-fixtures/pkg/dependency/parser/nodejs/npm/testdata/package-lock_v3.json'), join(dir, 'app/package-lock.json'));
+  copyFileSync(
+    sharedData('scan/trivy-fixtures/pkg/dependency/parser/nodejs/npm/testdata/package-lock_v3.json'),
+    join(dir, 'app/package-lock.json'),
+  );
   return dir;
 }
 
@@ -37,7 +40,8 @@ describe('palisade CLI', () => {
   it('shows examples and every format in `sbom --help`', async () => {
     const r = await cli(['sbom', '--help']);
     expect(r.code).toBe(0);
-    for (const s of ['palisade sbom image', '--input', 'cyclonedx', 'spdx-json', 'PALISADE_CACHE_DIR']) expect(r.out).toContain(s);
+    for (const s of ['palisade sbom image', '--input', 'cyclonedx', 'spdx-json', 'PALISADE_CACHE_DIR'])
+      expect(r.out).toContain(s);
   });
 
   it('rejects an unknown target kind with exit code 2 and the list of kinds', async () => {
@@ -64,7 +68,9 @@ describe('palisade CLI', () => {
     const r = await cli(['sbom', 'fs', '.', '--format', 'json'], dir);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.out) as { results: { target: string; type: string; packages: { name: string }[] }[] };
+    const report = JSON.parse(r.out) as {
+      results: { target: string; type: string; packages: { name: string }[] }[];
+    };
     const npm = report.results.find((x) => x.target === 'app/package-lock.json');
     expect(npm?.type).toBe('npm');
     expect(npm?.packages.length).toBeGreaterThan(10);
@@ -75,15 +81,21 @@ describe('palisade CLI', () => {
     const r = await cli(['sbom', 'fs', '.', '--format', 'cyclonedx', '--output', 'sbom.cdx.json'], dir);
     expect(r.code).toBe(0);
     expect(r.out).toBe('');
-    const bom = JSON.parse(readFileSync(join(dir, 'sbom.cdx.json'), 'utf8')) as { bomFormat: string; components: unknown[] };
+    const bom = JSON.parse(readFileSync(join(dir, 'sbom.cdx.json'), 'utf8')) as {
+      bomFormat: string;
+      components: unknown[];
+    };
     expect(bom.bomFormat).toBe('CycloneDX');
     expect(bom.components.length).toBeGreaterThan(10);
     // and the SBOM reads back with the same packages
     const back = await cli(['sbom', 'sbom', 'sbom.cdx.json', '--format', 'json'], dir);
     expect(back.code).toBe(0);
-    const a = JSON.parse((await cli(['sbom', 'fs', '.', '--format', 'json'], dir)).out) as { results: { packages: { name: string; version: string }[] }[] };
+    const a = JSON.parse((await cli(['sbom', 'fs', '.', '--format', 'json'], dir)).out) as {
+      results: { packages: { name: string; version: string }[] }[];
+    };
     const b = JSON.parse(back.out) as typeof a;
-    const names = (x: typeof a) => x.results.flatMap((res) => res.packages.map((p) => `${p.name}@${p.version}`)).sort();
+    const names = (x: typeof a) =>
+      x.results.flatMap((res) => res.packages.map((p) => `${p.name}@${p.version}`)).sort();
     expect(names(b)).toEqual(names(a));
   });
 

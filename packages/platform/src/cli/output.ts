@@ -13,6 +13,9 @@ export async function emit(io: CliIO, text: string, output: string): Promise<voi
   try {
     await writeFile(path, text);
   } catch (err) {
-    throw new PalisadeError('E_IO', `cannot write ${path}`, { cause: err, hint: 'check that the directory exists and is writable' });
+    throw new PalisadeError('E_IO', `cannot write ${path}`, {
+      cause: err,
+      hint: 'check that the directory exists and is writable',
+    });
   }
 }

@@ -13,15 +13,13 @@ export function progressFor(io: CliIO, quiet: boolean): ProgressSink | undefined
   return {
     start(label, total) {
       value = 0;
-      bar = new SingleBar(
-        {
-          stream: io.stderr,
-          format: `${label.padEnd(12)} [{bar}] {percentage}% | {done}/{size}`,
-          hideCursor: true,
-          clearOnComplete: true,
-          fps: 10,
-        },
-      );
+      bar = new SingleBar({
+        stream: io.stderr,
+        format: `${label.padEnd(12)} [{bar}] {percentage}% | {done}/{size}`,
+        hideCursor: true,
+        clearOnComplete: true,
+        fps: 10,
+      });
       bar.start(Math.max(total, 1), 0, { done: mb(0), size: total > 0 ? mb(total) : '?' });
     },
     advance(bytes) {

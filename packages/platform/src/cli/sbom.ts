@@ -53,11 +53,17 @@ Layer results are cached in --cache-dir, so scanning a known image again is near
   );
   cmd.action(async (kind: string, target: string | undefined, opts: Record<string, unknown>) => {
     const flags = flagValues(opts, SETTINGS);
-    const configPath = typeof flags.config === 'string' ? flags.config : (io.env['PALISADE_CONFIG'] ?? 'palisade.yaml');
-    const file = loadConfigFile(join(io.cwd, configPath), flags.config !== undefined || io.env['PALISADE_CONFIG'] !== undefined);
+    const configPath =
+      typeof flags.config === 'string' ? flags.config : (io.env['PALISADE_CONFIG'] ?? 'palisade.yaml');
+    const file = loadConfigFile(
+      join(io.cwd, configPath),
+      flags.config !== undefined || io.env['PALISADE_CONFIG'] !== undefined,
+    );
     const settings = resolveSettings({ env: io.env, flags, file });
     const logger = cliLogger(io, settings.quiet ? 'error' : settings.logLevel);
-    const cache = settings.noCache ? noLayerCache : SqliteLayerCache.open(join(settings.cacheDir, 'layers.sqlite'), logger);
+    const cache = settings.noCache
+      ? noLayerCache
+      : SqliteLayerCache.open(join(settings.cacheDir, 'layers.sqlite'), logger);
     try {
       const report = await inventoryOf({
         kind,
@@ -69,7 +75,9 @@ Layer results are cached in --cache-dir, so scanning a known image again is near
         cache,
         progress: progressFor(io, settings.quiet),
         signal: io.signal,
-        ...(typeof opts['skipDirs'] === 'string' ? { skipDirs: opts['skipDirs'].split(',').map((s) => s.trim()) } : {}),
+        ...(typeof opts['skipDirs'] === 'string'
+          ? { skipDirs: opts['skipDirs'].split(',').map((s) => s.trim()) }
+          : {}),
       });
       await emit(io, formatInventory(report, settings.format), settings.output);
     } finally {

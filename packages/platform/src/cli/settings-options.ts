@@ -7,8 +7,14 @@ import { settings } from '../config/settings.js';
 export function addSettingOptions(cmd: Command, names: readonly SettingName[]): Command {
   for (const name of names) {
     const d = settings[name] as SettingDecl<unknown>;
-    const def = typeof d.default === 'function' ? '' : d.default === '' || d.default === false ? '' : ` (default: ${String(d.default)})`;
-    const flags = d.type === 'boolean' ? `--${d.flag}` : `--${d.flag} <${d.type === 'number' ? 'n' : 'value'}>`;
+    const def =
+      typeof d.default === 'function'
+        ? ''
+        : d.default === '' || d.default === false
+          ? ''
+          : ` (default: ${String(d.default)})`;
+    const flags =
+      d.type === 'boolean' ? `--${d.flag}` : `--${d.flag} <${d.type === 'number' ? 'n' : 'value'}>`;
     const opt = new Option(flags, `${d.description}${def} [env ${d.env}]`);
     if (d.choices) opt.choices([...d.choices]);
     cmd.addOption(opt);
@@ -17,7 +23,10 @@ export function addSettingOptions(cmd: Command, names: readonly SettingName[]): 
 }
 
 /** commander keys options by camelCased flag; map them back to setting names. */
-export function flagValues(opts: Record<string, unknown>, names: readonly SettingName[]): Partial<Record<SettingName, unknown>> {
+export function flagValues(
+  opts: Record<string, unknown>,
+  names: readonly SettingName[],
+): Partial<Record<SettingName, unknown>> {
   const out: Partial<Record<SettingName, unknown>> = {};
   for (const name of names) {
     const key = settings[name].flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());

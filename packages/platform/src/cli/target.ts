@@ -36,7 +36,9 @@ export interface InventoryRequest {
 export async function inventoryOf(req: InventoryRequest): Promise<InventoryReport> {
   const target = req.input ?? req.target;
   if (!(TARGET_KINDS as readonly string[]).includes(req.kind)) {
-    throw new PalisadeError('E_USAGE', `unknown target kind '${req.kind}'`, { hint: `use one of: ${TARGET_KINDS.join(', ')}` });
+    throw new PalisadeError('E_USAGE', `unknown target kind '${req.kind}'`, {
+      hint: `use one of: ${TARGET_KINDS.join(', ')}`,
+    });
   }
   if (!target) throw new PalisadeError('E_USAGE', `missing target: palisade sbom ${req.kind} <target>`);
   const common = {
@@ -71,7 +73,12 @@ export async function inventoryOf(req: InventoryRequest): Promise<InventoryRepor
       });
     case 'sbom': {
       const sbom = await readSbom(resolve(req.cwd, target));
-      return buildReport({ ...sbom.artifact, name: target }, sbom.os, sbom.packageSets, sbom.diagnostics.items);
+      return buildReport(
+        { ...sbom.artifact, name: target },
+        sbom.os,
+        sbom.packageSets,
+        sbom.diagnostics.items,
+      );
     }
   }
 }

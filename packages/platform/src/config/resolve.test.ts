@@ -20,8 +20,12 @@ describe('settings resolution', () => {
   it('takes flag over env over file over default', () => {
     const file = { format: 'json', cache: { dir: '/from-file' } };
     expect(resolveSettings({ env: {}, flags: {}, file }).format).toBe('json');
-    expect(resolveSettings({ env: { PALISADE_FORMAT: 'cyclonedx' }, flags: {}, file }).format).toBe('cyclonedx');
-    expect(resolveSettings({ env: { PALISADE_FORMAT: 'cyclonedx' }, flags: { format: 'spdx-json' }, file }).format).toBe('spdx-json');
+    expect(resolveSettings({ env: { PALISADE_FORMAT: 'cyclonedx' }, flags: {}, file }).format).toBe(
+      'cyclonedx',
+    );
+    expect(
+      resolveSettings({ env: { PALISADE_FORMAT: 'cyclonedx' }, flags: { format: 'spdx-json' }, file }).format,
+    ).toBe('spdx-json');
     expect(resolveSettings({ env: {}, flags: {}, file }).cacheDir).toBe('/from-file');
   });
 
@@ -31,11 +35,15 @@ describe('settings resolution', () => {
   });
 
   it('rejects a value outside the allowed choices, naming its source', () => {
-    expect(() => resolveSettings({ env: { PALISADE_FORMAT: 'xml' }, flags: {} })).toThrow(/PALISADE_FORMAT: 'xml' is not one of/);
+    expect(() => resolveSettings({ env: { PALISADE_FORMAT: 'xml' }, flags: {} })).toThrow(
+      /PALISADE_FORMAT: 'xml' is not one of/,
+    );
   });
 
   it('rejects a wrongly typed file value with its key', () => {
-    expect(() => resolveSettings({ env: {}, flags: {}, file: { cache: { disabled: 'maybe' } } })).toThrow(/cache.disabled/);
+    expect(() => resolveSettings({ env: {}, flags: {}, file: { cache: { disabled: 'maybe' } } })).toThrow(
+      /cache.disabled/,
+    );
   });
 
   it('declares every env variable with the PALISADE_ prefix and unique flags', () => {
@@ -72,7 +80,12 @@ describe('config file', () => {
   it('bounds YAML alias expansion', () => {
     const p = join(dir, 'bomb.yaml');
     const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-    for (let i = 0; i < 12; i++) lines.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`);
+    for (let i = 0; i < 12; i++)
+      lines.push(
+        `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9)
+          .fill(`*${String.fromCharCode(97 + i)}`)
+          .join(',')}]`,
+      );
     writeFileSync(p, `${lines.join('\n')}\n`);
     expect(() => loadConfigFile(p, true)).toThrow(PalisadeError);
   });

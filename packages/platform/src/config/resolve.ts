@@ -39,16 +39,24 @@ function coerce(decl: SettingDecl<unknown>, value: unknown, source: string): unk
       break;
     case 'number':
       if (typeof value === 'number' && Number.isFinite(value)) return value;
-      if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+      if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
+        return Number(value);
       break;
     case 'list':
       if (Array.isArray(value)) return value.map(String);
-      if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
+      if (typeof value === 'string')
+        return value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
       break;
     case 'string':
       if (typeof value === 'string') {
         if (decl.choices && value !== '' && !decl.choices.includes(value)) {
-          throw new PalisadeError('E_CONFIG', `${source}: '${value}' is not one of ${decl.choices.join(', ')}`);
+          throw new PalisadeError(
+            'E_CONFIG',
+            `${source}: '${value}' is not one of ${decl.choices.join(', ')}`,
+          );
         }
         return value;
       }
@@ -67,7 +75,11 @@ export function resolveSettings(input: ResolveInput): Settings {
     if (flag !== undefined) out[name] = coerce(d, flag, `--${d.flag}`);
     else if (env !== undefined) out[name] = coerce(d, env, d.env);
     else if (file !== undefined) out[name] = coerce(d, file, `config key ${d.fileKey}`);
-    else out[name] = typeof d.default === 'function' ? (d.default as (e: NodeJS.ProcessEnv) => unknown)(input.env) : d.default;
+    else
+      out[name] =
+        typeof d.default === 'function'
+          ? (d.default as (e: NodeJS.ProcessEnv) => unknown)(input.env)
+          : d.default;
   }
   return out as Settings;
 }

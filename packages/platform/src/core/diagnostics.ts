@@ -32,11 +32,15 @@ export class Diagnostics {
   }
 
   warn(code: string, message: string, location?: SourceLocation): void {
-    this.add(location ? { code, severity: 'warning', message, location } : { code, severity: 'warning', message });
+    this.add(
+      location ? { code, severity: 'warning', message, location } : { code, severity: 'warning', message },
+    );
   }
 
   error(code: string, message: string, location?: SourceLocation): void {
-    this.add(location ? { code, severity: 'error', message, location } : { code, severity: 'error', message });
+    this.add(
+      location ? { code, severity: 'error', message, location } : { code, severity: 'error', message },
+    );
   }
 
   merge(list: readonly Diagnostic[]): void {

@@ -22,7 +22,11 @@ function component(f: FlatPackage): Record<string, unknown> {
     'bom-ref': f.ref,
     type: 'library',
     name: p.name,
-    version: p.epoch ? `${p.epoch}:${p.version}${p.release ? `-${p.release}` : ''}` : p.release ? `${p.version}-${p.release}` : p.version,
+    version: p.epoch
+      ? `${p.epoch}:${p.version}${p.release ? `-${p.release}` : ''}`
+      : p.release
+        ? `${p.version}-${p.release}`
+        : p.version,
   };
   if (p.digest) {
     const [alg, content] = p.digest.split(':');
@@ -73,7 +77,10 @@ export function inventoryCycloneDX(report: InventoryReport): string {
       type: 'operating-system',
       name: report.os.family,
       version: report.os.name,
-      properties: props([['Class', 'os-pkgs'], ['Type', report.os.family]]),
+      properties: props([
+        ['Class', 'os-pkgs'],
+        ['Type', report.os.family],
+      ]),
     });
     rootDeps.push(osRef);
   }
@@ -88,14 +95,19 @@ export function inventoryCycloneDX(report: InventoryReport): string {
         'bom-ref': parent,
         type: 'application',
         name: result.target,
-        properties: props([['Class', 'lang-pkgs'], ['Type', result.type]]),
+        properties: props([
+          ['Class', 'lang-pkgs'],
+          ['Type', result.type],
+        ]),
       });
       rootDeps.push(parent);
     }
     const parentDeps: string[] = [];
     for (const f of inResult) {
       components.push(component(f));
-      const deps = (f.pkg.dependsOn ?? []).map((id) => byId.get(id)).filter((r): r is string => r !== undefined);
+      const deps = (f.pkg.dependsOn ?? [])
+        .map((id) => byId.get(id))
+        .filter((r): r is string => r !== undefined);
       dependencies.push({ ref: f.ref, dependsOn: [...new Set(deps)].sort() });
       parentDeps.push(f.ref);
     }
@@ -114,7 +126,9 @@ export function inventoryCycloneDX(report: InventoryReport): string {
     version: 1,
     metadata: {
       timestamp: report.createdAt,
-      tools: { components: [{ type: 'application', group: 'palisade', name: TOOL_NAME, version: TOOL_VERSION }] },
+      tools: {
+        components: [{ type: 'application', group: 'palisade', name: TOOL_NAME, version: TOOL_VERSION }],
+      },
       component: root,
     },
     components,

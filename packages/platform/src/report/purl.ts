@@ -50,7 +50,12 @@ function split(name: string, sep: string): [string | undefined, string] {
   return i > 0 ? [name.slice(0, i), name.slice(i + 1)] : [undefined, name];
 }
 
-export function purlFor(pkg: Package, cls: PackageClass, setType: string, os: OSInfo | undefined): string | undefined {
+export function purlFor(
+  pkg: Package,
+  cls: PackageClass,
+  setType: string,
+  os: OSInfo | undefined,
+): string | undefined {
   if (cls === 'os-pkgs') {
     const type = OS_PURL_TYPE[setType];
     if (!type) return undefined;

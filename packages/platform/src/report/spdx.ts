@@ -47,8 +47,17 @@ export function inventorySpdx(report: InventoryReport): string {
   for (const f of flatten(report)) {
     const p = f.pkg;
     const id = spdxId('Package', f.ref);
-    const version = p.epoch ? `${p.epoch}:${p.version}${p.release ? `-${p.release}` : ''}` : p.release ? `${p.version}-${p.release}` : p.version;
-    const licenses = p.licenses && p.licenses.length > 0 ? p.licenses.map((l) => (/^[A-Za-z0-9.+-]+$/.test(l) ? l : `LicenseRef-${shortHash(l)}`)).join(' AND ') : 'NOASSERTION';
+    const version = p.epoch
+      ? `${p.epoch}:${p.version}${p.release ? `-${p.release}` : ''}`
+      : p.release
+        ? `${p.version}-${p.release}`
+        : p.version;
+    const licenses =
+      p.licenses && p.licenses.length > 0
+        ? p.licenses
+            .map((l) => (/^[A-Za-z0-9.+-]+$/.test(l) ? l : `LicenseRef-${shortHash(l)}`))
+            .join(' AND ')
+        : 'NOASSERTION';
     const sp: Record<string, unknown> = {
       name: p.name,
       SPDXID: id,
@@ -56,7 +65,8 @@ export function inventorySpdx(report: InventoryReport): string {
       downloadLocation: 'NONE',
       filesAnalyzed: false,
       licenseConcluded: 'NOASSERTION',
-      licenseDeclared: licenses === 'NOASSERTION' || licenses.includes('LicenseRef-') ? 'NOASSERTION' : licenses,
+      licenseDeclared:
+        licenses === 'NOASSERTION' || licenses.includes('LicenseRef-') ? 'NOASSERTION' : licenses,
       primaryPackagePurpose: 'LIBRARY',
       attributionTexts: [
         `PkgType: ${f.result.type}`,
@@ -64,8 +74,13 @@ export function inventorySpdx(report: InventoryReport): string {
         ...(p.layer ? [`LayerDiffID: ${p.layer.diffId}`] : []),
       ],
     };
-    if (p.srcName) sp['sourceInfo'] = `built package from: ${p.srcName} ${p.srcVersion ?? ''}${p.srcRelease ? `-${p.srcRelease}` : ''}`.trim();
-    if (f.purl) sp['externalRefs'] = [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: f.purl }];
+    if (p.srcName)
+      sp['sourceInfo'] =
+        `built package from: ${p.srcName} ${p.srcVersion ?? ''}${p.srcRelease ? `-${p.srcRelease}` : ''}`.trim();
+    if (f.purl)
+      sp['externalRefs'] = [
+        { referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: f.purl },
+      ];
     if (p.digest) {
       const [alg, value] = p.digest.split(':');
       const algorithm = { sha1: 'SHA1', sha256: 'SHA256', sha512: 'SHA512', md5: 'MD5' }[alg ?? ''];
@@ -81,7 +96,10 @@ export function inventorySpdx(report: InventoryReport): string {
     SPDXID: 'SPDXRef-DOCUMENT',
     name: a.name,
     documentNamespace: `https://palisade.dev/spdx/${encodeURIComponent(a.name)}-${randomUUID()}`,
-    creationInfo: { creators: [`Tool: ${TOOL_NAME}-${TOOL_VERSION}`], created: report.createdAt.replace(/\.\d+Z$/, 'Z') },
+    creationInfo: {
+      creators: [`Tool: ${TOOL_NAME}-${TOOL_VERSION}`],
+      created: report.createdAt.replace(/\.\d+Z$/, 'Z'),
+    },
     packages,
     relationships,
   };

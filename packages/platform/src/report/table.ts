@@ -16,7 +16,13 @@ function renderTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => `│ ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' │ ')} │`;
   const rule = (l: string, m: string, r: string) => `${l}${widths.map((w) => '─'.repeat(w + 2)).join(m)}${r}`;
-  return [rule('┌', '┬', '┐'), line(headers), rule('├', '┼', '┤'), ...rows.map(line), rule('└', '┴', '┘')].join('\n');
+  return [
+    rule('┌', '┬', '┐'),
+    line(headers),
+    rule('├', '┼', '┤'),
+    ...rows.map(line),
+    rule('└', '┴', '┘'),
+  ].join('\n');
 }
 
 export function inventoryTable(report: InventoryReport): string {

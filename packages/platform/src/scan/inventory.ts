@@ -8,7 +8,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
-import type { ArtifactInfo, InventoryDiagnostic, InventoryReport, InventoryResult, OSInfo, PackageSet } from '@palisade/api';
+import type {
+  ArtifactInfo,
+  InventoryDiagnostic,
+  InventoryReport,
+  InventoryResult,
+  OSInfo,
+  PackageSet,
+} from '@palisade/api';
 import { throwIfAborted } from '../core/abort.js';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { Diagnostics } from '../core/diagnostics.js';
@@ -84,7 +91,12 @@ export async function inventoryImage(source: ImageSource, opts: InventoryOptions
       const missing = list.filter((a) => !cached.outputs.has(a.name));
       if (cached.meta && missing.length === 0) {
         log.debug({ layer: layer.diffId }, 'layer from cache');
-        applied.push({ diffId: layer.diffId, digest: layer.digest, outputs: ordered(list, cached.outputs), ...cached.meta });
+        applied.push({
+          diffId: layer.diffId,
+          digest: layer.digest,
+          outputs: ordered(list, cached.outputs),
+          ...cached.meta,
+        });
         continue;
       }
       const analysis = new LayerAnalysis(missing, {
@@ -95,7 +107,12 @@ export async function inventoryImage(source: ImageSource, opts: InventoryOptions
       });
       opts.progress?.start(`layer ${i + 1}/${source.layers.length}`, layer.size ?? 0);
       const blob = await source.openLayer(i, opts.signal);
-      const tar = openLayerTar(blob.pipe(counting(opts.progress)), { digest: layer.digest, diffId: layer.diffId }, limits, opts.signal);
+      const tar = openLayerTar(
+        blob.pipe(counting(opts.progress)),
+        { digest: layer.digest, diffId: layer.diffId },
+        limits,
+        opts.signal,
+      );
       await walkTar(tar, analysis.visit, {
         limits,
         layer: layer.diffId,
@@ -105,7 +122,12 @@ export async function inventoryImage(source: ImageSource, opts: InventoryOptions
       opts.progress?.done();
       const result = await analysis.finish();
       // Reached only when the walk completed and the digests verified: safe to cache.
-      cache.put(layer.diffId, { whiteouts: result.whiteouts, opaqueDirs: result.opaqueDirs }, result.outputs, versions);
+      cache.put(
+        layer.diffId,
+        { whiteouts: result.whiteouts, opaqueDirs: result.opaqueDirs },
+        result.outputs,
+        versions,
+      );
       const outputs = new Map([...cached.outputs, ...result.outputs]);
       applied.push({
         diffId: layer.diffId,
@@ -139,7 +161,11 @@ export async function inventoryDirectory(
   const list = analyzersFor(kind, opts.analyzers);
   const log = opts.logger.child({ component: 'inventory' });
   return withScratch(async (scratchDir) => {
-    const analysis = new LayerAnalysis(list, { logger: log, scratchDir, ...(opts.signal ? { signal: opts.signal } : {}) });
+    const analysis = new LayerAnalysis(list, {
+      logger: log,
+      scratchDir,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     await walkDirectory(root, analysis.visit, {
       ...(opts.skipDirs ? { skipDirs: opts.skipDirs } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
@@ -186,10 +212,17 @@ export function buildReport(
   const osPkgs = sets.filter((s) => s.class === 'os-pkgs');
   if (osPkgs.length > 0 || os) {
     const packages = osPkgs.flatMap((s) => s.packages).sort(comparePackages);
-    results.push({ target: osTarget(artifact.name, os), class: 'os-pkgs', type: os?.family ?? osPkgs[0]?.type ?? 'unknown', packages });
+    results.push({
+      target: osTarget(artifact.name, os),
+      class: 'os-pkgs',
+      type: os?.family ?? osPkgs[0]?.type ?? 'unknown',
+      packages,
+    });
   }
   const byAggregate = new Map<string, InventoryResult>();
-  const lang = sets.filter((s) => s.class === 'lang-pkgs').sort((a, b) => a.filePath.localeCompare(b.filePath) || a.type.localeCompare(b.type));
+  const lang = sets
+    .filter((s) => s.class === 'lang-pkgs')
+    .sort((a, b) => a.filePath.localeCompare(b.filePath) || a.type.localeCompare(b.type));
   for (const s of lang) {
     const agg = AGGREGATED[s.type];
     if (agg) {
@@ -202,7 +235,12 @@ export function buildReport(
       continue;
     }
     if (s.packages.length === 0) continue;
-    results.push({ target: s.filePath, class: 'lang-pkgs', type: s.type, packages: [...s.packages].sort(comparePackages) });
+    results.push({
+      target: s.filePath,
+      class: 'lang-pkgs',
+      type: s.type,
+      packages: [...s.packages].sort(comparePackages),
+    });
   }
   for (const r of byAggregate.values()) {
     r.packages.sort(comparePackages);

@@ -10,7 +10,8 @@ function analyzerFiles(): string[] {
   const out: string[] = [];
   for (const group of ['os', 'lang']) {
     for (const f of readdirSync(join(here, group))) {
-      if (f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.startsWith('_')) out.push(`${group}/${f.slice(0, -3)}`);
+      if (f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.startsWith('_'))
+        out.push(`${group}/${f.slice(0, -3)}`);
     }
   }
   return out.sort();

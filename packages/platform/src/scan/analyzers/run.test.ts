@@ -14,17 +14,32 @@ function fileAnalyzer(name: string, wanted: string, seen: string[]): Analyzer {
     required: (p) => p.endsWith(wanted),
     analyze: (files) => {
       for (const f of files) seen.push(`${f.path}=${f.content.toString()}`);
-      return { packageSets: files.map((f) => ({ class: 'lang-pkgs' as const, type: 't', filePath: f.path, packages: [] })) };
+      return {
+        packageSets: files.map((f) => ({
+          class: 'lang-pkgs' as const,
+          type: 't',
+          filePath: f.path,
+          packages: [],
+        })),
+      };
     },
   };
 }
 
-const entry = (path: string, size: number, type: LayerEntry['type'] = 'file'): LayerEntry => ({ path, type, size, mode: 0o644 });
+const entry = (path: string, size: number, type: LayerEntry['type'] = 'file'): LayerEntry => ({
+  path,
+  type,
+  size,
+  mode: 0o644,
+});
 
 describe('running analyzers over one layer', () => {
   it('reads only the files some analyzer requires', async () => {
     const seen: string[] = [];
-    const run = new LayerAnalysis([fileAnalyzer('lang/a', '.lock', seen)], { logger: nullLogger, scratchDir: '/tmp' });
+    const run = new LayerAnalysis([fileAnalyzer('lang/a', '.lock', seen)], {
+      logger: nullLogger,
+      scratchDir: '/tmp',
+    });
     let reads = 0;
     const body = (s: string) => () => {
       reads++;
@@ -52,7 +67,8 @@ describe('running analyzers over one layer', () => {
       },
     };
     const run = new LayerAnalysis([group], { logger: nullLogger, scratchDir: '/tmp' });
-    for (const p of ['var/z', 'var/a', 'etc/x']) await run.visit(entry(p, 1), () => Promise.resolve(Buffer.from('x')));
+    for (const p of ['var/z', 'var/a', 'etc/x'])
+      await run.visit(entry(p, 1), () => Promise.resolve(Buffer.from('x')));
     await run.finish();
     expect(calls).toEqual([['var/a', 'var/z']]);
   });
@@ -68,19 +84,31 @@ describe('running analyzers over one layer', () => {
 
   it('skips a file over the analyzer limit with a counted warning, without reading it', async () => {
     const seen: string[] = [];
-    const run = new LayerAnalysis([fileAnalyzer('lang/a', '.lock', seen)], { logger: nullLogger, scratchDir: '/tmp', layer: 'sha256:l' });
+    const run = new LayerAnalysis([fileAnalyzer('lang/a', '.lock', seen)], {
+      logger: nullLogger,
+      scratchDir: '/tmp',
+      layer: 'sha256:l',
+    });
     await run.visit(entry('big.lock', 11), () => Promise.reject(new Error('must not be read')));
     const out = await run.finish();
     expect(seen).toEqual([]);
-    expect(out.outputs.get('lang/a')?.diagnostics.map((d) => [d.code, d.location?.file, d.location?.layer])).toEqual([
-      ['FILE_TOO_LARGE', 'big.lock', 'sha256:l'],
-    ]);
+    expect(
+      out.outputs.get('lang/a')?.diagnostics.map((d) => [d.code, d.location?.file, d.location?.layer]),
+    ).toEqual([['FILE_TOO_LARGE', 'big.lock', 'sha256:l']]);
   });
 
   it('turns an analyzer exception into an error diagnostic and keeps the other analyzers', async () => {
     const seen: string[] = [];
-    const broken: Analyzer = { ...fileAnalyzer('lang/broken', '.lock', []), analyze: () => { throw new Error('boom'); } };
-    const run = new LayerAnalysis([broken, fileAnalyzer('lang/a', '.lock', seen)], { logger: nullLogger, scratchDir: '/tmp' });
+    const broken: Analyzer = {
+      ...fileAnalyzer('lang/broken', '.lock', []),
+      analyze: () => {
+        throw new Error('boom');
+      },
+    };
+    const run = new LayerAnalysis([broken, fileAnalyzer('lang/a', '.lock', seen)], {
+      logger: nullLogger,
+      scratchDir: '/tmp',
+    });
     await run.visit(entry('a.lock', 1), () => Promise.resolve(Buffer.from('x')));
     const out = await run.finish();
     expect(out.outputs.get('lang/broken')?.diagnostics[0]?.message).toMatch(/boom/);

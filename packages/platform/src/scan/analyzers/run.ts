@@ -53,7 +53,12 @@ export class LayerAnalysis {
     analyzers: readonly Analyzer[],
     private readonly opts: RunOptions,
   ) {
-    this.states = analyzers.map((analyzer) => ({ analyzer, diagnostics: new Diagnostics(), results: [], group: [] }));
+    this.states = analyzers.map((analyzer) => ({
+      analyzer,
+      diagnostics: new Diagnostics(),
+      results: [],
+      group: [],
+    }));
     this.maxGroupBytes = opts.maxGroupBytes ?? 1024 * 1024 * 1024;
   }
 
@@ -105,7 +110,11 @@ export class LayerAnalysis {
       if (s.analyzer.mode === 'group') {
         this.groupBytes += content.length;
         if (this.groupBytes > this.maxGroupBytes) {
-          s.diagnostics.warn('GROUP_LIMIT', 'skipped: too many bytes held for grouped analysis', this.location(entry.path));
+          s.diagnostics.warn(
+            'GROUP_LIMIT',
+            'skipped: too many bytes held for grouped analysis',
+            this.location(entry.path),
+          );
           continue;
         }
         s.group.push(file);

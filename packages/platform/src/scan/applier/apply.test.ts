@@ -5,7 +5,9 @@ import type { AppliedLayer } from './apply.js';
 import { applyLayers, isUnder } from './apply.js';
 
 function layer(diffId: string, sets: PackageSet[], extra: Partial<AppliedLayer> = {}): AppliedLayer {
-  const outputs = new Map<string, AnalyzerOutput>([['os/apk', { result: { packageSets: sets }, diagnostics: [] }]]);
+  const outputs = new Map<string, AnalyzerOutput>([
+    ['os/apk', { result: { packageSets: sets }, diagnostics: [] }],
+  ]);
   return { diffId, outputs, whiteouts: [], opaqueDirs: [], ...extra };
 }
 
@@ -16,13 +18,29 @@ const apk = (pkgs: [string, string][]): PackageSet => ({
   packages: pkgs.map(([name, version]) => ({ name, version })),
 });
 
-const jar = (path: string): PackageSet => ({ class: 'lang-pkgs', type: 'jar', filePath: path, packages: [{ name: 'g:a', version: '1' }] });
+const jar = (path: string): PackageSet => ({
+  class: 'lang-pkgs',
+  type: 'jar',
+  filePath: path,
+  packages: [{ name: 'g:a', version: '1' }],
+});
 
 describe('applying layers', () => {
   it('replaces a package set rewritten in a higher layer and keeps the layer that introduced each package', () => {
     const inv = applyLayers([
-      layer('sha256:l1', [apk([['musl', '1.2.3-r4'], ['busybox', '1.35.0-r29']])]),
-      layer('sha256:l2', [apk([['musl', '1.2.3-r4'], ['busybox', '1.35.0-r30'], ['curl', '8.0.0-r0']])]),
+      layer('sha256:l1', [
+        apk([
+          ['musl', '1.2.3-r4'],
+          ['busybox', '1.35.0-r29'],
+        ]),
+      ]),
+      layer('sha256:l2', [
+        apk([
+          ['musl', '1.2.3-r4'],
+          ['busybox', '1.35.0-r30'],
+          ['curl', '8.0.0-r0'],
+        ]),
+      ]),
     ]);
     const pkgs = inv.packageSets[0]?.packages ?? [];
     expect(pkgs.map((p) => [p.name, p.version, p.layer?.diffId])).toEqual([
@@ -41,7 +59,10 @@ describe('applying layers', () => {
   });
 
   it('hides everything below an opaque directory from lower layers but keeps what the same layer adds', () => {
-    const inv = applyLayers([layer('l1', [jar('app/a.jar'), jar('other/x.jar')]), layer('l2', [jar('app/new.jar')], { opaqueDirs: ['app'] })]);
+    const inv = applyLayers([
+      layer('l1', [jar('app/a.jar'), jar('other/x.jar')]),
+      layer('l2', [jar('app/new.jar')], { opaqueDirs: ['app'] }),
+    ]);
     expect(inv.packageSets.map((s) => s.filePath).sort()).toEqual(['app/new.jar', 'other/x.jar']);
   });
 
@@ -53,7 +74,10 @@ describe('applying layers', () => {
 
   it('collects the diagnostics of every layer', () => {
     const l = layer('l1', []);
-    (l.outputs as Map<string, AnalyzerOutput>).set('lang/jar', { result: {}, diagnostics: [{ code: 'X', severity: 'warning', message: 'm' }] });
+    (l.outputs as Map<string, AnalyzerOutput>).set('lang/jar', {
+      result: {},
+      diagnostics: [{ code: 'X', severity: 'warning', message: 'm' }],
+    });
     expect(applyLayers([l]).diagnostics.map((d) => d.code)).toEqual(['X']);
   });
 });

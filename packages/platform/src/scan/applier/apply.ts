@@ -54,7 +54,9 @@ export function applyLayers(layers: readonly AppliedLayer[]): AppliedInventory {
   const diagnostics: Diagnostic[] = [];
 
   for (const layer of layers) {
-    const ref: LayerRef = layer.digest ? { digest: layer.digest, diffId: layer.diffId } : { diffId: layer.diffId };
+    const ref: LayerRef = layer.digest
+      ? { digest: layer.digest, diffId: layer.diffId }
+      : { diffId: layer.diffId };
     if (layer.whiteouts.length > 0 || layer.opaqueDirs.length > 0) {
       for (const [key, held] of sets) if (removedBy(held.set.filePath, layer)) sets.delete(key);
     }

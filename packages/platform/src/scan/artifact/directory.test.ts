@@ -27,7 +27,13 @@ describe('directory walk', () => {
       seen.push(`${e.type}:${e.path}`);
       if (e.path === 'top.txt') expect((await read()).toString()).toBe('hello');
     });
-    expect(seen.sort()).toEqual(['file:a/b/package-lock.json', 'file:node_modules/x/package.json', 'file:top.txt', 'symlink:escape', 'symlink:loop']);
+    expect(seen.sort()).toEqual([
+      'file:a/b/package-lock.json',
+      'file:node_modules/x/package.json',
+      'file:top.txt',
+      'symlink:escape',
+      'symlink:loop',
+    ]);
   });
 
   it('honours skip dirs', async () => {
@@ -37,11 +43,15 @@ describe('directory walk', () => {
   });
 
   it('stops at the entry bound with a clear error', async () => {
-    await expect(walkDirectory(tree(), () => undefined, { maxEntries: 2 })).rejects.toThrow(/more than 2 entries/);
+    await expect(walkDirectory(tree(), () => undefined, { maxEntries: 2 })).rejects.toThrow(
+      /more than 2 entries/,
+    );
   });
 
   it('fails clearly on a missing directory', async () => {
-    await expect(walkDirectory('/nonexistent/palisade', () => undefined)).rejects.toBeInstanceOf(PalisadeError);
+    await expect(walkDirectory('/nonexistent/palisade', () => undefined)).rejects.toBeInstanceOf(
+      PalisadeError,
+    );
   });
 
   it('stops when aborted', async () => {

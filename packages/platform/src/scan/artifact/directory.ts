@@ -64,7 +64,12 @@ export async function walkDirectory(
       }
       const path = rel === '' ? d.name : `${rel}/${d.name}`;
       if (d.isDirectory()) {
-        if (ALWAYS_SKIP.has(d.name) || skip.has(d.name) || skip.has(path) || (rel === '' && root === '/' && ROOT_PSEUDO.has(d.name))) {
+        if (
+          ALWAYS_SKIP.has(d.name) ||
+          skip.has(d.name) ||
+          skip.has(path) ||
+          (rel === '' && root === '/' && ROOT_PSEUDO.has(d.name))
+        ) {
           stats.skipped++;
           continue;
         }

@@ -10,12 +10,18 @@ const golden = (name: string) => sharedData('scan/trivy-integration/integration/
 function countPurls(list: unknown): number {
   if (!Array.isArray(list)) return 0;
   let n = 0;
-  for (const c of list as { purl?: string; components?: unknown }[]) n += (c.purl ? 1 : 0) + countPurls(c.components);
+  for (const c of list as { purl?: string; components?: unknown }[])
+    n += (c.purl ? 1 : 0) + countPurls(c.components);
   return n;
 }
 
 describe('reading SBOMs made by Trivy', () => {
-  for (const name of ['npm-cyclonedx.json.golden', 'pom-cyclonedx.json.golden', 'fluentd-multiple-lockfiles.cdx.json.golden', 'conda-cyclonedx.json.golden']) {
+  for (const name of [
+    'npm-cyclonedx.json.golden',
+    'pom-cyclonedx.json.golden',
+    'fluentd-multiple-lockfiles.cdx.json.golden',
+    'conda-cyclonedx.json.golden',
+  ]) {
     it(`reads every package of ${name}`, () => {
       const text = readFileSync(golden(name), 'utf8');
       const sbom = decodeSbom(text, name);
@@ -35,7 +41,12 @@ describe('reading SBOMs made by Trivy', () => {
   it('reads a Trivy SPDX document', () => {
     const sbom = decodeSbom(readFileSync(golden('conda-spdx.json.golden'), 'utf8'), 'x');
     expect(sbom.format).toBe('spdx');
-    expect(sbom.packageSets.flatMap((s) => s.packages).map((p) => p.name).sort()).toEqual(['openssl', 'pip']);
+    expect(
+      sbom.packageSets
+        .flatMap((s) => s.packages)
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['openssl', 'pip']);
   });
 });
 
@@ -49,7 +60,14 @@ describe('bad SBOM input', () => {
   });
 
   it('counts an invalid purl as a warning and goes on', () => {
-    const doc = { bomFormat: 'CycloneDX', specVersion: '1.6', components: [{ type: 'library', name: 'a', version: '1', purl: 'not a purl' }, { type: 'library', name: 'b', version: '2', purl: 'pkg:npm/b@2' }] };
+    const doc = {
+      bomFormat: 'CycloneDX',
+      specVersion: '1.6',
+      components: [
+        { type: 'library', name: 'a', version: '1', purl: 'not a purl' },
+        { type: 'library', name: 'b', version: '2', purl: 'pkg:npm/b@2' },
+      ],
+    };
     const sbom = decodeSbom(JSON.stringify(doc), 'x.json');
     expect(sbom.diagnostics.items.map((d) => d.code)).toContain('SBOM_BAD_PURL');
     expect(sbom.packageSets.flatMap((s) => s.packages).map((p) => p.name)).toEqual(['b']);

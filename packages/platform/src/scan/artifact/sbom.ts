@@ -54,13 +54,21 @@ function propMap(list: unknown): Map<string, string> {
   return out;
 }
 
-function toPackage(d: PkgDraft, diags: Diagnostics, file: string): { set: { cls: 'os-pkgs' | 'lang-pkgs'; type: string; filePath: string }; pkg: Package; distro?: string } | undefined {
+function toPackage(
+  d: PkgDraft,
+  diags: Diagnostics,
+  file: string,
+):
+  | { set: { cls: 'os-pkgs' | 'lang-pkgs'; type: string; filePath: string }; pkg: Package; distro?: string }
+  | undefined {
   let purl: PackageURL | undefined;
   if (d.purl) {
     try {
       purl = PackageURL.fromString(d.purl);
     } catch (err) {
-      diags.warn('SBOM_BAD_PURL', `component ${d.name}: invalid purl ${d.purl}: ${(err as Error).message}`, { file });
+      diags.warn('SBOM_BAD_PURL', `component ${d.name}: invalid purl ${d.purl}: ${(err as Error).message}`, {
+        file,
+      });
     }
   }
   const pkgType = d.props.get('PkgType');
@@ -69,7 +77,8 @@ function toPackage(d: PkgDraft, diags: Diagnostics, file: string): { set: { cls:
   if (purl) {
     pkg.purl = d.purl as string;
     if (purl.type === 'maven' && purl.namespace) pkg.name = `${purl.namespace}:${purl.name}`;
-    else if (['npm', 'golang', 'composer'].includes(purl.type) && purl.namespace) pkg.name = `${purl.namespace}/${purl.name}`;
+    else if (['npm', 'golang', 'composer'].includes(purl.type) && purl.namespace)
+      pkg.name = `${purl.namespace}/${purl.name}`;
     else pkg.name = purl.name;
     pkg.version = purl.version ?? d.version;
   }
@@ -110,13 +119,28 @@ function toPackage(d: PkgDraft, diags: Diagnostics, file: string): { set: { cls:
   }
   const type = pkgType ?? (purl ? DEFAULT_LANG_TYPE[purl.type] : undefined);
   if (!type) {
-    diags.warn('SBOM_UNKNOWN_TYPE', `component ${d.name}: no package type (purl or PkgType property); skipped`, { file });
+    diags.warn(
+      'SBOM_UNKNOWN_TYPE',
+      `component ${d.name}: no package type (purl or PkgType property); skipped`,
+      { file },
+    );
     return undefined;
   }
-  return { set: { cls: 'lang-pkgs', type, filePath: filePath && !DEFAULT_LANG_TYPE[purl?.type ?? ''] ? filePath : '' }, pkg };
+  return {
+    set: {
+      cls: 'lang-pkgs',
+      type,
+      filePath: filePath && !DEFAULT_LANG_TYPE[purl?.type ?? ''] ? filePath : '',
+    },
+    pkg,
+  };
 }
 
-function group(drafts: PkgDraft[], diags: Diagnostics, file: string): { sets: PackageSet[]; distro?: string } {
+function group(
+  drafts: PkgDraft[],
+  diags: Diagnostics,
+  file: string,
+): { sets: PackageSet[]; distro?: string } {
   const sets = new Map<string, PackageSet>();
   let distro: string | undefined;
   for (const d of drafts) {
@@ -149,7 +173,8 @@ export function decodeSbom(text: string, file: string): DecodedSbom {
   } catch (err) {
     throw new PalisadeError('E_PARSE', `not a JSON SBOM: ${(err as Error).message}`, { location: { file } });
   }
-  if (doc === null || typeof doc !== 'object') throw new PalisadeError('E_PARSE', 'SBOM must be a JSON object', { location: { file } });
+  if (doc === null || typeof doc !== 'object')
+    throw new PalisadeError('E_PARSE', 'SBOM must be a JSON object', { location: { file } });
   const diags = new Diagnostics();
   if (doc['bomFormat'] === 'CycloneDX') {
     const meta = (doc['metadata'] ?? {}) as { component?: { name?: string; type?: string } };
@@ -159,10 +184,12 @@ export function decodeSbom(text: string, file: string): DecodedSbom {
       if (!Array.isArray(list) || depth > 32) return;
       for (const c of list as Record<string, unknown>[]) {
         if (c['type'] === 'operating-system') {
-          if (typeof c['name'] === 'string' && typeof c['version'] === 'string') os = { family: c['name'], name: c['version'] };
+          if (typeof c['name'] === 'string' && typeof c['version'] === 'string')
+            os = { family: c['name'], name: c['version'] };
         } else if (typeof c['name'] === 'string' && (c['purl'] !== undefined || c['type'] === 'library')) {
           const licenses: string[] = [];
-          for (const l of (c['licenses'] as { license?: { id?: string; name?: string }; expression?: string }[] | undefined) ?? []) {
+          for (const l of (c['licenses'] as
+            { license?: { id?: string; name?: string }; expression?: string }[] | undefined) ?? []) {
             const v = l.license?.id ?? l.license?.name ?? l.expression;
             if (v) licenses.push(v);
           }
@@ -196,10 +223,12 @@ export function decodeSbom(text: string, file: string): DecodedSbom {
     const drafts: PkgDraft[] = [];
     for (const p of pkgs) {
       if (p['primaryPackagePurpose'] === 'OPERATING-SYSTEM') {
-        if (typeof p['name'] === 'string' && typeof p['versionInfo'] === 'string') os = { family: p['name'], name: p['versionInfo'] };
+        if (typeof p['name'] === 'string' && typeof p['versionInfo'] === 'string')
+          os = { family: p['name'], name: p['versionInfo'] };
         continue;
       }
-      const refs = (p['externalRefs'] as { referenceType?: string; referenceLocator?: string }[] | undefined) ?? [];
+      const refs =
+        (p['externalRefs'] as { referenceType?: string; referenceLocator?: string }[] | undefined) ?? [];
       const purl = refs.find((r) => r.referenceType === 'purl')?.referenceLocator;
       if (!purl || typeof p['name'] !== 'string') continue;
       const props = new Map<string, string>();
@@ -207,8 +236,17 @@ export function decodeSbom(text: string, file: string): DecodedSbom {
         const m = /^(PkgType|FilePath|SrcName|SrcVersion|PkgID): (.*)$/.exec(t);
         if (m?.[1] && m[2] !== undefined) props.set(m[1], m[2]);
       }
-      const declared = typeof p['licenseDeclared'] === 'string' && !['NOASSERTION', 'NONE'].includes(p['licenseDeclared']) ? [p['licenseDeclared']] : [];
-      drafts.push({ purl, name: p['name'], version: typeof p['versionInfo'] === 'string' ? p['versionInfo'] : '', props, licenses: declared });
+      const declared =
+        typeof p['licenseDeclared'] === 'string' && !['NOASSERTION', 'NONE'].includes(p['licenseDeclared'])
+          ? [p['licenseDeclared']]
+          : [];
+      drafts.push({
+        purl,
+        name: p['name'],
+        version: typeof p['versionInfo'] === 'string' ? p['versionInfo'] : '',
+        props,
+        licenses: declared,
+      });
     }
     const { sets, distro } = group(drafts, diags, file);
     os ??= osFromDistro(distro, sets.find((s) => s.class === 'os-pkgs')?.type);
@@ -221,10 +259,14 @@ export function decodeSbom(text: string, file: string): DecodedSbom {
     if (os) out.os = os;
     return out;
   }
-  throw new PalisadeError('E_UNSUPPORTED', 'unrecognised SBOM: expected CycloneDX JSON (bomFormat) or SPDX JSON (spdxVersion)', {
-    location: { file },
-    hint: 'XML and tag-value SBOMs are not read yet; convert to JSON',
-  });
+  throw new PalisadeError(
+    'E_UNSUPPORTED',
+    'unrecognised SBOM: expected CycloneDX JSON (bomFormat) or SPDX JSON (spdxVersion)',
+    {
+      location: { file },
+      hint: 'XML and tag-value SBOMs are not read yet; convert to JSON',
+    },
+  );
 }
 
 export async function readSbom(path: string): Promise<DecodedSbom> {
@@ -234,6 +276,9 @@ export async function readSbom(path: string): Promise<DecodedSbom> {
   } catch (err) {
     throw new PalisadeError('E_NOT_FOUND', `cannot read SBOM ${path}`, { cause: err });
   }
-  if (buf.length > MAX_SBOM_BYTES) throw new PalisadeError('E_LIMIT', `SBOM larger than ${MAX_SBOM_BYTES} bytes`, { location: { file: path } });
+  if (buf.length > MAX_SBOM_BYTES)
+    throw new PalisadeError('E_LIMIT', `SBOM larger than ${MAX_SBOM_BYTES} bytes`, {
+      location: { file: path },
+    });
   return decodeSbom(buf.toString('utf8'), path);
 }

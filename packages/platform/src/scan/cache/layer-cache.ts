@@ -27,7 +27,12 @@ export interface CachedLayer {
 
 export interface LayerCache {
   get(diffId: string, analyzers: readonly { name: string; version: number }[]): CachedLayer;
-  put(diffId: string, meta: LayerMeta, outputs: ReadonlyMap<string, AnalyzerOutput>, versions: ReadonlyMap<string, number>): void;
+  put(
+    diffId: string,
+    meta: LayerMeta,
+    outputs: ReadonlyMap<string, AnalyzerOutput>,
+    versions: ReadonlyMap<string, number>,
+  ): void;
   close(): void;
 }
 
@@ -58,7 +63,9 @@ export class SqliteLayerCache implements LayerCache {
         diff_id TEXT NOT NULL, analyzer TEXT NOT NULL, version INTEGER NOT NULL, schema INTEGER NOT NULL,
         output TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (diff_id, analyzer));
     `);
-    this.getMeta = this.db.prepare('SELECT whiteouts, opaque FROM layer_meta WHERE diff_id = ? AND schema = ?');
+    this.getMeta = this.db.prepare(
+      'SELECT whiteouts, opaque FROM layer_meta WHERE diff_id = ? AND schema = ?',
+    );
     this.getResult = this.db.prepare(
       'SELECT output FROM layer_results WHERE diff_id = ? AND analyzer = ? AND version = ? AND schema = ?',
     );
@@ -100,15 +107,29 @@ export class SqliteLayerCache implements LayerCache {
       if (row) outputs.set(a.name, JSON.parse(row.output) as AnalyzerOutput);
     }
     return {
-      meta: { whiteouts: JSON.parse(metaRow.whiteouts) as string[], opaqueDirs: JSON.parse(metaRow.opaque) as string[] },
+      meta: {
+        whiteouts: JSON.parse(metaRow.whiteouts) as string[],
+        opaqueDirs: JSON.parse(metaRow.opaque) as string[],
+      },
       outputs,
     };
   }
 
-  put(diffId: string, meta: LayerMeta, outputs: ReadonlyMap<string, AnalyzerOutput>, versions: ReadonlyMap<string, number>): void {
+  put(
+    diffId: string,
+    meta: LayerMeta,
+    outputs: ReadonlyMap<string, AnalyzerOutput>,
+    versions: ReadonlyMap<string, number>,
+  ): void {
     const now = Date.now();
     this.db.transaction(() => {
-      this.putMeta.run(diffId, SCHEMA_VERSION, JSON.stringify(meta.whiteouts), JSON.stringify(meta.opaqueDirs), now);
+      this.putMeta.run(
+        diffId,
+        SCHEMA_VERSION,
+        JSON.stringify(meta.whiteouts),
+        JSON.stringify(meta.opaqueDirs),
+        now,
+      );
       for (const [name, out] of outputs) {
         this.putResult.run(diffId, name, versions.get(name) ?? 0, SCHEMA_VERSION, JSON.stringify(out), now);
       }
