@@ -8,6 +8,7 @@
 import type { Analyzer } from './types.js';
 
 // --- os ---
+import { analyzer as osRpm } from './os/rpm.js';
 // --- lang ---
 import { analyzer as langNpmLock } from './lang/npm-lock.js';
 import { analyzer as langPnpmLock } from './lang/pnpm-lock.js';
@@ -15,6 +16,7 @@ import { analyzer as langYarnLock } from './lang/yarn-lock.js';
 
 export const analyzers: readonly Analyzer[] = [
   // os
+  osRpm,
   // lang
   langNpmLock,
   langPnpmLock,
