@@ -386,8 +386,8 @@ export async function startRegistry(opts: { auth?: TestRegistryAuth } = {}): Pro
         }
         if (tokenServer) {
           const s = tokenServer;
-          await new Promise<void>((resolve) => s.close(() => resolve()));
           s.closeAllConnections();
+          await new Promise<void>((resolve) => s.close(() => resolve()));
         }
         await rm(dir, { recursive: true, force: true });
       },

@@ -1,10 +1,12 @@
 /**
  * openRegistryImage against a real registry (Debian's docker-registry) on loopback.
  */
+import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PalisadeError } from '../../../core/errors.js';
+import type { Logger } from '../../../core/logger.js';
 import type { PushedImage, TestRegistry } from '../../../testing/registry.js';
 import {
   DOCKER_MANIFEST,
@@ -147,6 +149,46 @@ describe('anonymous pull', () => {
     const src = await openRegistryImage(`${reg.host}/latestonly`, { dockerConfigPath: NO_DOCKER_CONFIG });
     expect(src.info.repoTags).toEqual([`${reg.host}/latestonly:latest`]);
     expect(src.info.digest).toBe(img.manifestDigest);
+  });
+
+  it('scans a single-platform image even when another platform was asked for, with a warning (as Trivy)', async () => {
+    const warnings: string[] = [];
+    const logger: Logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      error: () => undefined,
+      warn: (a: unknown, b?: string) => {
+        warnings.push(typeof a === 'string' ? a : (b ?? ''));
+      },
+      child: () => logger,
+    };
+    const src = await openRegistryImage(`${reg.host}/team/app:1.0`, {
+      dockerConfigPath: NO_DOCKER_CONFIG,
+      platform: 'linux/arm64',
+      logger,
+    });
+    expect(src.info.architecture).toBe('amd64');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/single-platform image for linux\/amd64.*linux\/arm64 was requested/);
+  });
+
+  it('a layer stream stops with E_ABORTED when its signal fires', async () => {
+    const big = await buildLayer([{ path: 'random.bin', content: randomBytes(4 << 20) }]);
+    await pushImage(reg, 'team/big', { layers: [big], tag: 'v1' });
+    const src = await openRegistryImage(`${reg.host}/team/big:v1`, { dockerConfigPath: NO_DOCKER_CONFIG });
+    const ac = new AbortController();
+    const stream = await src.openLayer(0, ac.signal);
+    let received = 0;
+    const err = await rejection(
+      (async () => {
+        for await (const c of stream) {
+          received += (c as Buffer).length;
+          ac.abort();
+        }
+      })(),
+    );
+    expect(err.code).toBe('E_ABORTED');
+    expect(received).toBeLessThan(big.size);
   });
 
   it('rejects an out-of-range layer index', async () => {
