@@ -10,6 +10,8 @@ import type { Analyzer } from './types.js';
 // --- os ---
 import { analyzer as osRpm } from './os/rpm.js';
 // --- lang ---
+import { analyzer as langGobinary } from './lang/gobinary.js';
+import { analyzer as langGomod } from './lang/gomod.js';
 import { analyzer as langNpmLock } from './lang/npm-lock.js';
 import { analyzer as langPnpmLock } from './lang/pnpm-lock.js';
 import { analyzer as langYarnLock } from './lang/yarn-lock.js';
@@ -18,6 +20,8 @@ export const analyzers: readonly Analyzer[] = [
   // os
   osRpm,
   // lang
+  langGobinary,
+  langGomod,
   langNpmLock,
   langPnpmLock,
   langYarnLock,
