@@ -95,7 +95,8 @@ export class RegistryClient {
       const { res } = await send(
         url,
         {
-          headers: accept ? { accept } : {},
+          // Blobs must arrive byte for byte as stored: no transfer compression that fetch would undo.
+          headers: accept ? { accept } : { 'accept-encoding': 'identity' },
           authorization: used,
           authOrigin: this.origin,
           signal,
