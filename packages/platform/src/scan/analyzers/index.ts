@@ -8,7 +8,15 @@
 import type { Analyzer } from './types.js';
 
 // --- os ---
+import { analyzer as osAlpineRelease } from './os/alpine-release.js';
+import { analyzer as osAmazonRelease } from './os/amazon-release.js';
+import { analyzer as osApk } from './os/apk.js';
+import { analyzer as osDebianVersion } from './os/debian-version.js';
+import { analyzer as osDpkg } from './os/dpkg.js';
+import { analyzer as osOsRelease } from './os/os-release.js';
+import { analyzer as osRedhatRelease } from './os/redhat-release.js';
 import { analyzer as osRpm } from './os/rpm.js';
+import { analyzer as osUbuntuLsb } from './os/ubuntu-lsb.js';
 // --- lang ---
 import { analyzer as langGobinary } from './lang/gobinary.js';
 import { analyzer as langGomod } from './lang/gomod.js';
@@ -18,7 +26,15 @@ import { analyzer as langYarnLock } from './lang/yarn-lock.js';
 
 export const analyzers: readonly Analyzer[] = [
   // os
+  osAlpineRelease,
+  osAmazonRelease,
+  osApk,
+  osDebianVersion,
+  osDpkg,
+  osOsRelease,
+  osRedhatRelease,
   osRpm,
+  osUbuntuLsb,
   // lang
   langGobinary,
   langGomod,
