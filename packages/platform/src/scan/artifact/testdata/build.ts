@@ -32,7 +32,7 @@ export async function tarOf(items: readonly TarItem[]): Promise<Buffer> {
   const p = pack();
   const chunks: Buffer[] = [];
   const done = new Promise<void>((resolve, reject) => {
-    p.on('data', (c: Buffer) => chunks.push(c));
+    p.on('data', (c: unknown) => chunks.push(c as Buffer));
     p.on('end', () => resolve());
     p.on('error', reject);
   });
@@ -124,6 +124,8 @@ export interface LayerSpec {
   /** The uncompressed tar. */
   tar: Buffer;
   compression?: 'none' | 'gzip' | 'zstd';
+  /** The stored bytes when already compressed elsewhere (e.g. a real .tar.gz); `compression` names their format. */
+  stored?: Buffer;
 }
 
 export interface StoredBlob {
@@ -137,7 +139,10 @@ export function storeLayer(spec: LayerSpec): StoredBlob {
   const compression = spec.compression ?? 'none';
   let stored = spec.tar;
   let mediaType = 'application/vnd.oci.image.layer.v1.tar';
-  if (compression === 'gzip') {
+  if (spec.stored) {
+    stored = spec.stored;
+    if (compression !== 'none') mediaType += `+${compression}`;
+  } else if (compression === 'gzip') {
     stored = gzip(spec.tar);
     mediaType += '+gzip';
   } else if (compression === 'zstd') {
@@ -172,6 +177,8 @@ export interface DockerArchiveSpec {
   configExtra?: Record<string, unknown>;
   /** Extra images in manifest.json. */
   more?: readonly { layers: readonly LayerSpec[]; repoTags: string[] }[];
+  /** Extra files in the archive. */
+  extra?: readonly TarItem[];
 }
 
 /** Writes a docker-archive tar and returns its path. */
@@ -221,6 +228,7 @@ export async function writeDockerArchive(dir: string, spec: DockerArchiveSpec, n
     manifest.push(n === 0 && spec.manifest ? spec.manifest(entry) : entry);
   }
   if (style === 'blobs') add({ name: 'oci-layout', body: '{"imageLayoutVersion":"1.0.0"}' });
+  for (const item of spec.extra ?? []) add(item);
   add({ name: 'manifest.json', body: JSON.stringify(manifest) });
   const path = join(dir, name);
   writeFileSync(path, await tarOf(items));
