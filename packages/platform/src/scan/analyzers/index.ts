@@ -20,6 +20,7 @@ import { analyzer as osUbuntuLsb } from './os/ubuntu-lsb.js';
 // --- lang ---
 import { analyzer as langGobinary } from './lang/gobinary.js';
 import { analyzer as langGomod } from './lang/gomod.js';
+import { analyzer as langNodePkg } from './lang/node-pkg.js';
 import { analyzer as langNpmLock } from './lang/npm-lock.js';
 import { analyzer as langPnpmLock } from './lang/pnpm-lock.js';
 import { analyzer as langYarnLock } from './lang/yarn-lock.js';
@@ -38,6 +39,7 @@ export const analyzers: readonly Analyzer[] = [
   // lang
   langGobinary,
   langGomod,
+  langNodePkg,
   langNpmLock,
   langPnpmLock,
   langYarnLock,

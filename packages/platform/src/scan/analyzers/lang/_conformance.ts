@@ -4,9 +4,11 @@
  * osv-scanner's lockfile tests) and compares them with what an analyzer found.
  * Not an analyzer (the leading `_` keeps it out of the analyzer list).
  */
-import { readFileSync } from 'node:fs';
-import type { Package } from '@palisade/api';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Package, PackageSet } from '@palisade/api';
 import { sharedData } from '../../../testing/shared-data.js';
+import type { AnalyzerFile } from '../types.js';
 
 export interface TrivyExpectedPackage {
   ID?: string;
@@ -190,4 +192,116 @@ export function runSuite(
     lines.push(`  known divergence ${d.name} (${d.reason}): ${d.problems.join('; ')}`);
   console.log(lines.join('\n'));
   return report;
+}
+
+const INTEGRATION = ['scan', 'trivy-integration', 'integration', 'testdata'];
+
+/** Every file of a Trivy integration repo fixture (`fixtures/repo/<name>`), with paths relative to it. */
+export function integrationRepoFiles(name: string): AnalyzerFile[] {
+  const root = sharedData(...INTEGRATION, 'fixtures', 'repo', name);
+  const out: AnalyzerFile[] = [];
+  const walk = (dir: string, rel: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const host = join(dir, e.name);
+      const path = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(host, path);
+      else if (e.isFile()) {
+        const content = readFileSync(host);
+        out.push({ path, content, size: content.length, mode: statSync(host).mode & 0o7777 });
+      }
+    }
+  };
+  walk(root, '');
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+export interface GoldenPackage {
+  ID?: string;
+  Name: string;
+  Version?: string;
+  Relationship?: string;
+  Dev?: boolean;
+  DependsOn?: string[];
+  Licenses?: string[];
+  Locations?: { StartLine: number; EndLine: number }[];
+}
+
+export interface GoldenResult {
+  Target: string;
+  Type?: string;
+  Class: string;
+  Packages?: GoldenPackage[];
+}
+
+/** The lang-pkgs results of a Trivy integration golden file (`testdata/<name>.json.golden`). */
+export function integrationGolden(name: string): GoldenResult[] {
+  const doc = JSON.parse(readFileSync(sharedData(...INTEGRATION, `${name}.json.golden`), 'utf8')) as {
+    Results?: GoldenResult[];
+  };
+  return (doc.Results ?? []).filter((r) => r.Class === 'lang-pkgs');
+}
+
+/**
+ * Differences between Trivy's report and our package sets, package by
+ * package and field by field (id, name, version, relationship, dev,
+ * dependsOn, licenses, locations), in Trivy's order. Dev packages are left
+ * out unless `includeDev`, as Trivy's report does by default (the report
+ * stage's job, emulated here).
+ */
+export function compareWithGolden(
+  sets: readonly PackageSet[],
+  golden: readonly GoldenResult[],
+  opts: { includeDev?: boolean } = {},
+): string[] {
+  const problems: string[] = [];
+  if (sets.length !== golden.length) problems.push(`${sets.length} package sets ≠ ${golden.length} results`);
+  for (const want of golden) {
+    const got = sets.find((s) => s.filePath === want.Target);
+    if (!got) {
+      problems.push(`no package set for ${want.Target}`);
+      continue;
+    }
+    if (want.Type !== undefined && got.type !== want.Type)
+      problems.push(`${want.Target}: type ${got.type} ≠ ${want.Type}`);
+    // Trivy's scanner stage (excludeDevDeps): drop dev packages, and drop them from the
+    // dependsOn of root and workspace packages.
+    const devIds = new Set(got.packages.filter((p) => p.dev).map((p) => p.id));
+    const pkgs = got.packages
+      .filter((p) => opts.includeDev || !p.dev)
+      .map((p) =>
+        opts.includeDev || (p.relationship !== 'root' && p.relationship !== 'workspace') || !p.dependsOn
+          ? p
+          : { ...p, dependsOn: p.dependsOn.filter((d) => !devIds.has(d)) },
+      );
+    const wantPkgs = want.Packages ?? [];
+    const view = (p: Package) =>
+      JSON.stringify({
+        id: p.id ?? null,
+        name: p.name,
+        version: p.version,
+        relationship: p.relationship === 'unknown' ? null : (p.relationship ?? null),
+        dev: p.dev ?? false,
+        dependsOn: p.dependsOn ?? [],
+        licenses: p.licenses ?? [],
+        locations: p.locations ?? [],
+      });
+    const viewWant = (w: GoldenPackage) =>
+      JSON.stringify({
+        id: w.ID ?? null,
+        name: w.Name,
+        version: w.Version ?? '',
+        relationship: w.Relationship ?? null,
+        dev: w.Dev ?? false,
+        dependsOn: w.DependsOn ?? [],
+        licenses: w.Licenses ?? [],
+        locations: (w.Locations ?? []).map((l) => ({ startLine: l.StartLine, endLine: l.EndLine })),
+      });
+    const a = pkgs.map(view);
+    const b = wantPkgs.map(viewWant);
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      if (a[i] !== b[i])
+        problems.push(`${want.Target} #${i}: got ${a[i] ?? 'nothing'}, Trivy ${b[i] ?? 'nothing'}`);
+    }
+  }
+  return problems;
 }

@@ -5,6 +5,9 @@ import { analyzerFile, testContext } from '../../../testing/shared-data.js';
 import type { AnalyzerFile } from '../types.js';
 import {
   compareNameVersions,
+  compareWithGolden,
+  integrationGolden,
+  integrationRepoFiles,
   compareWithTrivy,
   osvCases,
   osvFixture,
@@ -54,6 +57,11 @@ describe('lang/pnpm-lock', () => {
     expect(report.failures).toEqual([]);
   });
 
+  it("matches Trivy's integration golden for a repository (pnpm-lock.yaml and the .pnpm store)", async () => {
+    const { sets, diagnostics } = await run(integrationRepoFiles('pnpm'));
+    expect(diagnostics).toEqual([]);
+    expect(compareWithGolden(sets, integrationGolden('pnpm'))).toEqual([]);
+  });
   it("agrees with osv-scanner's pnpm lockfile tests on name@version", async () => {
     const cases = osvCases('ParsePnpmLock');
     const results = await Promise.all(cases.map(async (c) => lockPackages(osvFixture(c.fixture))));

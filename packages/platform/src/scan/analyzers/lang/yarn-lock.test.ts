@@ -4,6 +4,9 @@ import { analyzerFile, testContext } from '../../../testing/shared-data.js';
 import type { AnalyzerFile } from '../types.js';
 import {
   compareNameVersions,
+  compareWithGolden,
+  integrationGolden,
+  integrationRepoFiles,
   compareWithTrivy,
   osvCases,
   osvFixture,
@@ -63,6 +66,11 @@ describe('lang/yarn-lock', () => {
     expect(report.failures).toEqual([]);
   });
 
+  it("matches Trivy's integration golden for a repository (yarn.lock, package.json, node_modules)", async () => {
+    const { sets, diagnostics } = await run(integrationRepoFiles('yarn'));
+    expect(diagnostics).toEqual([]);
+    expect(compareWithGolden(sets, integrationGolden('yarn'))).toEqual([]);
+  });
   it("agrees with osv-scanner's yarn lockfile tests on name@version", async () => {
     const cases = osvCases('ParseYarnLock');
     const results = await Promise.all(cases.map(async (c) => lockPackages(osvFixture(c.fixture))));
