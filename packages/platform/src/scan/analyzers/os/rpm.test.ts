@@ -1,10 +1,12 @@
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Package, PackageSet } from '@palisade/api';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { nullLogger } from '../../../core/logger.js';
 import { analyzerFile, sharedData, testContext } from '../../../testing/shared-data.js';
+import { inventoryDirectory } from '../../inventory.js';
 import { RPMTAG } from '../lib/rpmdb/header.js';
 import type { TagValue } from '../lib/rpmdb/testdata/build.js';
 import { buildHeader } from '../lib/rpmdb/testdata/build.js';
@@ -376,6 +378,23 @@ describe('SQLite write-ahead log', () => {
     const result = await run([file('var/lib/rpm/rpmdb.sqlite-wal', wal)], ctx);
     expect(result.packageSets ?? []).toEqual([]);
     expect(ctx.diagnostics.items).toMatchObject([{ code: 'RPMDB_WAL_WITHOUT_DB', severity: 'info' }]);
+  });
+
+  it('reaches the analyzer through a root file system scan, WAL included', async () => {
+    const { db, wal } = sqliteDb(committed, walOnly);
+    const root = mkdtempSync(join(tmp, 'rootfs-'));
+    mkdirSync(join(root, 'usr/lib/sysimage/rpm'), { recursive: true });
+    writeFileSync(join(root, 'usr/lib/sysimage/rpm/rpmdb.sqlite'), db);
+    writeFileSync(join(root, 'usr/lib/sysimage/rpm/rpmdb.sqlite-wal'), wal);
+    writeFileSync(join(root, 'usr/lib/sysimage/rpm/rpmdb.sqlite-shm'), Buffer.alloc(32768, 0xff));
+    const report = await inventoryDirectory(root, 'rootfs', 'test', {
+      logger: nullLogger,
+      analyzers: [analyzer],
+    });
+    expect(report.diagnostics).toEqual([]);
+    expect(report.results).toMatchObject([
+      { class: 'os-pkgs', type: 'rpm', packages: [{ name: 'bash' }, { name: 'curl' }] },
+    ]);
   });
 
   it('leaves nothing behind in the scratch directory', async () => {

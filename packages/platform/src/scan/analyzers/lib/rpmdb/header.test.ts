@@ -107,7 +107,7 @@ describe('hostile header blobs give an error, never an exception', () => {
     ['zero entries', withPreamble(0, 0), /index length/],
     ['2^31-1 entries', withPreamble(0x7fffffff, 0), /index length/],
     ['negative data length', withPreamble(1, -5), /data length/],
-    ['data length at the 16 MiB limit', withPreamble(1, MAX_DATA_LENGTH), /data length/],
+    ['data length over the 256 MiB limit', withPreamble(1, MAX_DATA_LENGTH + 1), /data length/],
     ['more data than the blob holds', withPreamble(1, 1000), /truncated/],
     ['the blob cut in its index', good.subarray(0, 20), /truncated/],
     ['the blob cut in its data', good.subarray(0, good.length - 1), /truncated/],

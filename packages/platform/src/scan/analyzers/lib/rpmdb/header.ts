@@ -53,8 +53,8 @@ const TYPE_SIZE = [0, 1, 1, 2, 4, 8, 0, 1, 0, 0] as const;
 
 /** rpm refuses headers with more index entries than this (hdrchkTags). */
 export const MAX_INDEX_ENTRIES = 0xffff;
-/** rpm refuses data stores this large or larger (hdrchkData: 16 MiB). */
-export const MAX_DATA_LENGTH = 0x01000000;
+/** rpm ≥ 4.14 refuses data stores larger than this (HEADER_DATA_MAX, 256 MiB; older releases: 16 MiB). */
+export const MAX_DATA_LENGTH = 0x0fffffff;
 
 export interface IndexEntry {
   tag: number;
@@ -180,7 +180,7 @@ export function parseHeaderBlob(blob: Buffer): HeaderParse {
   const il = blob.readInt32BE(0);
   const dl = blob.readInt32BE(4);
   if (il < 1 || il > MAX_INDEX_ENTRIES) return { ok: false, error: `header has a bad index length ${il}` };
-  if (dl < 0 || dl >= MAX_DATA_LENGTH) return { ok: false, error: `header has a bad data length ${dl}` };
+  if (dl < 0 || dl > MAX_DATA_LENGTH) return { ok: false, error: `header has a bad data length ${dl}` };
   const dataStart = 8 + il * 16;
   if (dataStart + dl > blob.length) {
     return {

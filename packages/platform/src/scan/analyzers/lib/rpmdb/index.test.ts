@@ -1,9 +1,10 @@
 /**
  * Conformance of the rpm database readers with go-rpmdb's own expectations
  * for its fixtures (../shared/data/scan/go-rpmdb, read in place): one
- * BerkeleyDB, one NDB and one SQLite database. Every field the scanner reads
- * is compared; go-rpmdb's Size, Summary, PGP, RSAHeader and InstallTime are
- * not read by the scanner and so not compared.
+ * BerkeleyDB, one NDB and one SQLite database; and with `rpm -qa` itself on
+ * every package of the BerkeleyDB and SQLite ones (testdata/rpm-qa). Every
+ * field the scanner reads is compared; go-rpmdb's Size, Summary, PGP,
+ * RSAHeader and InstallTime are not read by the scanner and so not compared.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -112,11 +113,38 @@ function compare(name: string, got: RpmPackageInfo[], wants: Comparable[]): void
   results.push({ fixture: name, fields, failed });
 }
 
+/** Parses testdata/rpm-qa/*.tsv (see its README): rpm prints `(none)` for an absent tag. */
+function fromRpmQa(text: string): Comparable[] {
+  const none = (v: string | undefined): string => (v === undefined || v === '(none)' ? '' : v);
+  const list = (v: string | undefined): string[] =>
+    none(v) === '' ? [] : (v ?? '').split('\v').slice(0, -1);
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((line) => {
+      const f = line.split('\t');
+      return {
+        name: f[0],
+        epoch: none(f[1]) === '' ? undefined : Number(f[1]),
+        version: f[2],
+        release: f[3],
+        arch: none(f[4]),
+        sourceRpm: none(f[5]),
+        license: none(f[6]),
+        vendor: none(f[7]),
+        sigmd5: none(f[8]),
+        modularitylabel: none(f[9]),
+        provides: list(f[10]),
+        requires: list(f[11]),
+      };
+    });
+}
+
 afterAll(() => {
   const fields = results.reduce((n, r) => n + r.fields, 0);
   const failed = results.flatMap((r) => r.failed.map((f) => `${r.fixture}: ${f}`));
   console.log(
-    `go-rpmdb conformance: ${fields - failed.length}/${fields} fields match (${((100 * (fields - failed.length)) / Math.max(fields, 1)).toFixed(1)}%) over ${results.map((r) => r.fixture).join(', ')}`,
+    `rpm database conformance (go-rpmdb expectations, rpm -qa): ${fields - failed.length}/${fields} fields match (${((100 * (fields - failed.length)) / Math.max(fields, 1)).toFixed(1)}%) over ${results.map((r) => r.fixture).join(', ')}`,
   );
   for (const f of failed) console.log(`  FAIL ${f}`);
 });
@@ -168,6 +196,24 @@ describe('go-rpmdb fixtures (threshold: 100% of fields)', () => {
       expected: GoPackage;
     };
     compare('cbl-mariner-2.0 (sqlite)', listing.packages, [fromGo(want.expected)]);
+    expect(results.at(-1)?.failed).toEqual([]);
+  });
+});
+
+describe('rpm -qa on the same fixtures (threshold: 100% of fields)', () => {
+  it.each([
+    ['libuuid', ['libuuid', 'Packages']],
+    ['cbl-mariner-2.0', ['cbl-mariner-2.0', 'rpmdb.sqlite']],
+  ])('%s: every package rpm lists, field by field', async (name, parts) => {
+    const path = fixture(...parts);
+    const buf = readFileSync(path);
+    const wal = path.endsWith('.sqlite') ? { wal: readFileSync(`${path}-wal`) } : {};
+    const listing = await listPackages(buf, { ...wal, scratchDir });
+    const want = fromRpmQa(readFileSync(new URL(`testdata/rpm-qa/${name}.tsv`, import.meta.url), 'utf8'));
+    expect(want.length).toBeGreaterThan(0);
+    // rpm -qa lists in database order, as the readers do.
+    expect(listing.packages.map((p) => p.name)).toEqual(want.map((w) => w['name']));
+    compare(`${name} (rpm -qa)`, listing.packages, want);
     expect(results.at(-1)?.failed).toEqual([]);
   });
 });
