@@ -1,4 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Package } from '@palisade/api';
 import { describe, expect, it } from 'vitest';
 import { analyzerFile, sharedData, testContext } from '../../../testing/shared-data.js';
@@ -387,5 +390,60 @@ describe('os/dpkg', () => {
     }
     const { result } = await run([fileOf('var/lib/dpkg/status', inputs[5] as string)]);
     expect(packagesOf(result).map((p) => p.id)).toEqual(['x@1.0', 'y@2.0']);
+  });
+});
+
+// dpkg itself is the reference for which paragraphs are packages and what
+// their source package is. When this machine has dpkg, its status database is
+// copied to a scratch directory and read by both dpkg-query and the analyzer.
+const hostStatus = '/var/lib/dpkg/status';
+const hasDpkg = existsSync(hostStatus) && existsSync('/usr/bin/dpkg-query');
+
+describe.skipIf(!hasDpkg)('os/dpkg against dpkg-query on a real status database', () => {
+  it('lists the installed packages, architectures and source packages dpkg-query lists', async () => {
+    const admin = mkdtempSync(join(tmpdir(), 'palisade-dpkg-'));
+    try {
+      copyFileSync(hostStatus, join(admin, 'status'));
+      mkdirSync(join(admin, 'updates'));
+      mkdirSync(join(admin, 'info'));
+      const rows = execFileSync(
+        'dpkg-query',
+        [
+          `--admindir=${admin}`,
+          '-W',
+          '-f=${db:Status-Abbrev}|${Package}|${Version}|${Architecture}|${source:Package}|${source:Version}\n',
+        ],
+        { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+      )
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => l.split('|'));
+      // Status-Abbrev is want + state: keep what the analyzer keeps, i.e. drop wanted-removed
+      // (`r`, `p`) and not-installed / config-files states (`n`, `c`); dpkg-query -W lists those too.
+      const installed = rows.filter((r) => !/^[rp]/.test(r[0] ?? '') && !/^.[nc]/.test(r[0] ?? ''));
+      const want = installed.map(
+        ([, name, version, arch, src, srcVersion]) => `${name}@${version} ${arch} ${src} ${srcVersion}`,
+      );
+
+      const { result, codes } = await run([analyzerFile(join(admin, 'status'), 'var/lib/dpkg/status')]);
+      const got = packagesOf(result).map((p) => {
+        const srcFull = `${p.srcEpoch ? `${p.srcEpoch}:` : ''}${p.srcVersion}${p.srcRelease ? `-${p.srcRelease}` : ''}`;
+        return `${p.id} ${p.arch} ${p.srcName} ${srcFull}`;
+      });
+      const missing = want.filter((w) => !got.includes(w));
+      const extra = got.filter((g) => !want.includes(g));
+      console.log(
+        `dpkg vs dpkg-query: ${want.length - missing.length}/${want.length} installed packages match, ${extra.length} extra` +
+          (missing.length + extra.length
+            ? `\n  missing ${missing.join(', ')}\n  extra ${extra.join(', ')}`
+            : ''),
+      );
+      expect(codes).toEqual([]);
+      expect(want.length).toBeGreaterThan(0);
+      expect(missing).toEqual([]);
+      expect(extra).toEqual([]);
+    } finally {
+      rmSync(admin, { recursive: true, force: true });
+    }
   });
 });
