@@ -22,6 +22,7 @@ import { analyzer as langGobinary } from './lang/gobinary.js';
 import { analyzer as langGomod } from './lang/gomod.js';
 import { analyzer as langNodePkg } from './lang/node-pkg.js';
 import { analyzer as langNpmLock } from './lang/npm-lock.js';
+import { analyzer as langPipRequirements } from './lang/pip-requirements.js';
 import { analyzer as langPnpmLock } from './lang/pnpm-lock.js';
 import { analyzer as langYarnLock } from './lang/yarn-lock.js';
 
@@ -41,6 +42,7 @@ export const analyzers: readonly Analyzer[] = [
   langGomod,
   langNodePkg,
   langNpmLock,
+  langPipRequirements,
   langPnpmLock,
   langYarnLock,
 ];
