@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs beyond node_modules: Debian packages, the real test images
+# (scripts/test-images.sh) and the Trivy peer with its outputs (scripts/trivy-peer.sh).
+# Idempotent; on a warm machine it runs no apt-get and prints nothing. .ci/run calls it.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# debootstrap/umoci/skopeo: build the test images; docker-registry: a real OCI registry on
+# 127.0.0.1 for pull tests; apache2-utils: htpasswd for the registry's basic auth; zstd: zstd
+# layers; sqlite3: inspecting report stores and rpm sqlite DBs; binutils: inspecting binaries.
+PACKAGES=(debootstrap umoci skopeo docker-registry apache2-utils zstd sqlite3 binutils)
+
+log() { printf '[install] %s\n' "$*"; }
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$pkg")
+  fi
+done
+if ((${#missing[@]})); then
+  sudo=()
+  ((EUID == 0)) || sudo=(sudo)
+  log "apt-get install ${missing[*]}"
+  start=$SECONDS
+  if ! { "${sudo[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}"; } \
+    >/tmp/palisade-apt.log 2>&1; then
+    cat /tmp/palisade-apt.log >&2
+    log "apt-get failed" >&2
+    exit 1
+  fi
+  log "  done in $((SECONDS - start))s"
+fi
+
+# Runs a script quietly: its output is shown only when it built something or failed.
+quiet() {
+  local out rc=0
+  out=$(mktemp)
+  "$@" >"$out" 2>&1 || rc=$?
+  if ((rc != 0)) || grep -q -E 'building|installing|scanned' "$out"; then cat "$out"; fi
+  rm -f "$out"
+  return "$rc"
+}
+
+quiet scripts/test-images.sh
+quiet scripts/trivy-peer.sh
