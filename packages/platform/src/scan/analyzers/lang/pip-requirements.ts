@@ -70,7 +70,8 @@ export function parseRequirements(text: string, opts: { useMinVersion?: boolean 
     line = rStripByKey(line, '--');
     const s = splitLine(line, useMin);
     if (!s) return;
-    let [name, version] = s;
+    const name = s[0];
+    let version = s[1];
     if (useMin && version.endsWith('.*')) version = version.slice(0, -1) + '0';
     if (![...name].every(isPythonNameChar) || !isPep440(version)) {
       invalid.push({ line: lineNumber, text: textLine });
