@@ -18,12 +18,14 @@ import { analyzer as osRedhatRelease } from './os/redhat-release.js';
 import { analyzer as osRpm } from './os/rpm.js';
 import { analyzer as osUbuntuLsb } from './os/ubuntu-lsb.js';
 // --- lang ---
+import { analyzer as langCargoLock } from './lang/cargo-lock.js';
 import { analyzer as langGobinary } from './lang/gobinary.js';
 import { analyzer as langGomod } from './lang/gomod.js';
 import { analyzer as langNodePkg } from './lang/node-pkg.js';
 import { analyzer as langNpmLock } from './lang/npm-lock.js';
 import { analyzer as langPipRequirements } from './lang/pip-requirements.js';
 import { analyzer as langPnpmLock } from './lang/pnpm-lock.js';
+import { analyzer as langRustbinary } from './lang/rustbinary.js';
 import { analyzer as langYarnLock } from './lang/yarn-lock.js';
 
 export const analyzers: readonly Analyzer[] = [
@@ -38,11 +40,13 @@ export const analyzers: readonly Analyzer[] = [
   osRpm,
   osUbuntuLsb,
   // lang
+  langCargoLock,
   langGobinary,
   langGomod,
   langNodePkg,
   langNpmLock,
   langPipRequirements,
   langPnpmLock,
+  langRustbinary,
   langYarnLock,
 ];
