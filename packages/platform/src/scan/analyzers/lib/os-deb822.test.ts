@@ -25,7 +25,8 @@ describe('parseDeb822', () => {
         'Package: b\nno colon here',
         'Package: c\nBad(key): x',
         'Package: d\nKey: bell\u0007',
-        'Package: e\nkey with space: ok\n: empty key is skipped',
+        'Package: e\n: empty key',
+        'Package: f\nkey with space: ok',
       ].join('\n\n'),
     );
     expect(r.rejected.map((x) => [x.line, x.badLine, x.reason])).toEqual([
@@ -33,9 +34,10 @@ describe('parseDeb822', () => {
       [4, 5, 'line has no "key: value"'],
       [7, 8, 'invalid character in field name'],
       [10, 11, 'control character in value'],
+      [13, 14, 'empty field name'],
     ]);
-    expect(fields('Package: e\nkey with space: ok\n: empty key is skipped')).toEqual([
-      { package: 'e', 'key with space': 'ok' },
+    expect(r.paragraphs.map((p) => Object.fromEntries(p.fields))).toEqual([
+      { package: 'f', 'key with space': 'ok' },
     ]);
   });
 

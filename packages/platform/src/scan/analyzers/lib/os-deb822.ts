@@ -8,8 +8,9 @@
  *   to the value with single spaces, each trimmed.
  * - Keys are matched case-insensitively; the first of repeated keys is used.
  * - A paragraph whose first line is a continuation, or that has a line with
- *   no colon or a key with a character outside RFC 7230 tokens (spaces are
- *   tolerated), or a control character in a value, is rejected as a whole.
+ *   no colon, an empty key or a key with a character outside RFC 7230 tokens
+ *   (spaces are tolerated), or a control character in a value, is rejected
+ *   as a whole.
  *
  * Paragraphs are separated by lines that are empty once a trailing `\r` is
  * removed. (Trivy splits at `\n\n`, which drops the paragraph after two
@@ -67,12 +68,12 @@ function parseParagraph(lines: readonly RawLine[]): Paragraph | RejectedParagrap
     const colon = joined.indexOf(':');
     if (colon < 0) return { line: start, badLine: first.no, reason: 'line has no "key: value"' };
     const key = joined.slice(0, colon);
+    if (key === '') return { line: start, badLine: first.no, reason: 'empty field name' };
     if (!tokenChar.test(key))
       return { line: start, badLine: first.no, reason: 'invalid character in field name' };
     const value = joined.slice(colon + 1).replace(/^[ \t]+/, '');
     if (badValueChar.test(value))
       return { line: start, badLine: first.no, reason: 'control character in value' };
-    if (key === '') continue;
     const k = key.toLowerCase();
     if (!fields.has(k)) fields.set(k, value);
   }
