@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { Package, PackageSet } from '@palisade/api';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -165,6 +166,48 @@ describe('side by side with Trivy on the go-rpmdb fixtures (threshold: 100% of p
       expected: { SigMD5: string };
     };
     expect(set.packages[0]?.digest).toBe(`md5:${want.expected.SigMD5}`);
+  });
+});
+
+describe('a database written by rpm itself (lib/rpmdb/testdata/rpm-built)', () => {
+  it('gives the packages Trivy would, without the gpg-pubkey entry', async () => {
+    const db = gunzipSync(
+      readFileSync(new URL('rpm-built/rpmdb.sqlite.gz', new URL('../lib/rpmdb/testdata/', import.meta.url))),
+    );
+    const ctx = testContext();
+    const set = onlySet(await run([file('var/lib/rpm/rpmdb.sqlite', db)], ctx));
+    expect(ctx.diagnostics.items).toEqual([]);
+    // Values from the spec files and rpm -qa (see the README there).
+    expect(set.packages).toEqual([
+      {
+        id: 'hello@1.2-4.el9.noarch',
+        name: 'hello',
+        version: '1.2',
+        release: '4.el9',
+        epoch: 3,
+        arch: 'noarch',
+        srcName: 'hello',
+        srcVersion: '1.2',
+        srcRelease: '4.el9',
+        srcEpoch: 3,
+        licenses: ['MIT and (BSD or GPLv2+)'],
+        maintainer: 'Palisade Test',
+        digest: 'md5:969b1bcd8ec7ce804783038cd81ad5f0',
+      },
+      {
+        id: 'world@0.9-1.noarch',
+        name: 'world',
+        version: '0.9',
+        release: '1',
+        arch: 'noarch',
+        srcName: 'world',
+        srcVersion: '0.9',
+        srcRelease: '1',
+        licenses: ['ASL 2.0'],
+        digest: 'md5:d35efe2894487b15c09d8add370f6f04',
+        dependsOn: ['hello@1.2-4.el9.noarch'],
+      },
+    ]);
   });
 });
 

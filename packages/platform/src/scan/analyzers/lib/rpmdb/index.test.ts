@@ -9,6 +9,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sharedData } from '../../../../testing/shared-data.js';
@@ -214,6 +215,17 @@ describe('rpm -qa on the same fixtures (threshold: 100% of fields)', () => {
     // rpm -qa lists in database order, as the readers do.
     expect(listing.packages.map((p) => p.name)).toEqual(want.map((w) => w['name']));
     compare(`${name} (rpm -qa)`, listing.packages, want);
+    expect(results.at(-1)?.failed).toEqual([]);
+  });
+
+  it('a database rpm wrote itself, with a gpg-pubkey entry (testdata/rpm-built)', async () => {
+    const buf = gunzipSync(readFileSync(new URL('testdata/rpm-built/rpmdb.sqlite.gz', import.meta.url)));
+    const listing = await listPackages(buf, { scratchDir });
+    expect(listing.problems).toEqual([]);
+    const want = fromRpmQa(readFileSync(new URL('testdata/rpm-qa/rpm-built.tsv', import.meta.url), 'utf8'));
+    expect(listing.packages.map((p) => p.name)).toEqual(['gpg-pubkey', 'hello', 'world']);
+    expect(listing.packages.map((p) => p.name)).toEqual(want.map((w) => w['name']));
+    compare('rpm-built (rpm -qa)', listing.packages, want);
     expect(results.at(-1)?.failed).toEqual([]);
   });
 });
