@@ -8,8 +8,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # debootstrap/umoci/skopeo: build the test images; docker-registry: a real OCI registry on
 # 127.0.0.1 for pull tests; apache2-utils: htpasswd for the registry's basic auth; zstd: zstd
 # layers; sqlite3: inspecting report stores and rpm sqlite DBs; binutils: objcopy for test binaries;
-# openssl: the registry token server's certificate; time: peak RSS in bench/; python3: build scripts.
-PACKAGES=(debootstrap umoci skopeo docker-registry apache2-utils openssl zstd sqlite3 binutils time python3)
+# openssl: the registry token server's certificate; time: peak RSS in bench/;
+PACKAGES=(debootstrap umoci skopeo docker-registry apache2-utils openssl zstd sqlite3 binutils time)
 
 log() { printf '[install] %s\n' "$*"; }
 
