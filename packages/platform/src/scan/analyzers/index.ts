@@ -18,7 +18,9 @@ import { analyzer as osRedhatRelease } from './os/redhat-release.js';
 import { analyzer as osRpm } from './os/rpm.js';
 import { analyzer as osUbuntuLsb } from './os/ubuntu-lsb.js';
 // --- lang ---
+import { analyzer as langBundler } from './lang/bundler.js';
 import { analyzer as langCargoLock } from './lang/cargo-lock.js';
+import { analyzer as langGemspec } from './lang/gemspec.js';
 import { analyzer as langGobinary } from './lang/gobinary.js';
 import { analyzer as langGomod } from './lang/gomod.js';
 import { analyzer as langNodePkg } from './lang/node-pkg.js';
@@ -40,7 +42,9 @@ export const analyzers: readonly Analyzer[] = [
   osRpm,
   osUbuntuLsb,
   // lang
+  langBundler,
   langCargoLock,
+  langGemspec,
   langGobinary,
   langGomod,
   langNodePkg,
