@@ -27,6 +27,7 @@ import { analyzer as langNodePkg } from './lang/node-pkg.js';
 import { analyzer as langNpmLock } from './lang/npm-lock.js';
 import { analyzer as langPipRequirements } from './lang/pip-requirements.js';
 import { analyzer as langPnpmLock } from './lang/pnpm-lock.js';
+import { analyzer as langPoetryLock } from './lang/poetry-lock.js';
 import { analyzer as langRustbinary } from './lang/rustbinary.js';
 import { analyzer as langYarnLock } from './lang/yarn-lock.js';
 
@@ -51,6 +52,7 @@ export const analyzers: readonly Analyzer[] = [
   langNpmLock,
   langPipRequirements,
   langPnpmLock,
+  langPoetryLock,
   langRustbinary,
   langYarnLock,
 ];
