@@ -26,6 +26,7 @@ import { analyzer as langGomod } from './lang/gomod.js';
 import { analyzer as langNodePkg } from './lang/node-pkg.js';
 import { analyzer as langNpmLock } from './lang/npm-lock.js';
 import { analyzer as langPipRequirements } from './lang/pip-requirements.js';
+import { analyzer as langPipenvLock } from './lang/pipenv-lock.js';
 import { analyzer as langPnpmLock } from './lang/pnpm-lock.js';
 import { analyzer as langPoetryLock } from './lang/poetry-lock.js';
 import { analyzer as langRustbinary } from './lang/rustbinary.js';
@@ -51,6 +52,7 @@ export const analyzers: readonly Analyzer[] = [
   langNodePkg,
   langNpmLock,
   langPipRequirements,
+  langPipenvLock,
   langPnpmLock,
   langPoetryLock,
   langRustbinary,
