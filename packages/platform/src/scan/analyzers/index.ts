@@ -20,6 +20,8 @@ import { analyzer as osUbuntuLsb } from './os/ubuntu-lsb.js';
 // --- lang ---
 import { analyzer as langBundler } from './lang/bundler.js';
 import { analyzer as langCargoLock } from './lang/cargo-lock.js';
+import { analyzer as langComposerLock } from './lang/composer-lock.js';
+import { analyzer as langComposerVendor } from './lang/composer-vendor.js';
 import { analyzer as langGemspec } from './lang/gemspec.js';
 import { analyzer as langGobinary } from './lang/gobinary.js';
 import { analyzer as langGomod } from './lang/gomod.js';
@@ -46,13 +48,15 @@ export const analyzers: readonly Analyzer[] = [
   // lang
   langBundler,
   langCargoLock,
+  langComposerLock,
+  langComposerVendor,
   langGemspec,
   langGobinary,
   langGomod,
   langNodePkg,
   langNpmLock,
-  langPipRequirements,
   langPipenvLock,
+  langPipRequirements,
   langPnpmLock,
   langPoetryLock,
   langRustbinary,
