@@ -32,6 +32,7 @@ import { analyzer as langPipenvLock } from './lang/pipenv-lock.js';
 import { analyzer as langPnpmLock } from './lang/pnpm-lock.js';
 import { analyzer as langPoetryLock } from './lang/poetry-lock.js';
 import { analyzer as langRustbinary } from './lang/rustbinary.js';
+import { analyzer as langUvLock } from './lang/uv-lock.js';
 import { analyzer as langYarnLock } from './lang/yarn-lock.js';
 
 export const analyzers: readonly Analyzer[] = [
@@ -60,5 +61,6 @@ export const analyzers: readonly Analyzer[] = [
   langPnpmLock,
   langPoetryLock,
   langRustbinary,
+  langUvLock,
   langYarnLock,
 ];
