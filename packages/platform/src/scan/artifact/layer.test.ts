@@ -1,11 +1,24 @@
+import { createHash } from 'node:crypto';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Diagnostics } from '../../core/diagnostics.js';
 import { PalisadeError } from '../../core/errors.js';
 import { openLayerTar, sniffCompression } from './layer.js';
 import { RATIO_MIN_BYTES, walkLimits } from './limits.js';
 import { walkTar } from './tar-walk.js';
-import { gzip, HAVE_ZSTD, sha256, tarOf, zstdCompress } from './testdata/build.js';
+import {
+  END_OF_ARCHIVE,
+  gzip,
+  HAVE_ZSTD,
+  padded,
+  rawHeader,
+  sha256,
+  tarOf,
+  zstdCompress,
+} from './testdata/build.js';
 import type { WalkLimits } from './types.js';
 
 /** Streams `data` in chunks of `chunk` bytes, counting how much was pulled. */
@@ -293,5 +306,49 @@ describe('openLayerTar', () => {
     });
     await new Promise((r) => setTimeout(r, 20));
     expect(blob.destroyed).toBe(true);
+  });
+
+  it('streams a 128 MiB layer without holding it in memory', async () => {
+    const MiB = 1024 * 1024;
+    const size = 128 * MiB;
+    // The layer is generated lazily: one file whose 1 MiB chunks differ.
+    function* layer(): Generator<Buffer> {
+      yield rawHeader({ name: 'var/lib/big.db', size });
+      for (let i = 0; i < size / MiB; i++) yield Buffer.alloc(MiB, i % 251);
+      yield padded(Buffer.alloc(0));
+      yield END_OF_ARCHIVE;
+    }
+    const hash = createHash('sha256');
+    for (const c of layer()) hash.update(c);
+    const diffId = `sha256:${hash.digest('hex')}`;
+
+    // Live buffers only: collect garbage before every sample.
+    v8.setFlagsFromString('--expose_gc');
+    const gc = runInNewContext('gc') as () => void;
+    gc();
+    const baseline = process.memoryUsage().arrayBuffers;
+    let peak = baseline;
+    const timer = setInterval(() => {
+      gc();
+      peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+    }, 250);
+    try {
+      const blob = Readable.from(layer(), { objectMode: false, highWaterMark: 64 * 1024 }).pipe(
+        createGzip({ level: 1 }),
+      );
+      const tar = openLayerTar(blob, { diffId }, walkLimits({ maxCompressionRatio: 1_000_000 }));
+      const seen: string[] = [];
+      await walkTar(tar, (e) => void seen.push(e.path), {
+        limits: walkLimits(),
+        diagnostics: new Diagnostics(),
+      });
+      expect(seen).toEqual(['var/lib/big.db']);
+    } finally {
+      clearInterval(timer);
+    }
+    console.log(
+      `128 MiB layer streamed with a peak of ${((peak - baseline) / MiB).toFixed(1)} MiB of buffers`,
+    );
+    expect(peak - baseline).toBeLessThan(32 * MiB);
   });
 });

@@ -50,7 +50,29 @@ export function openLayerTar(
   limits: WalkLimits,
   signal?: AbortSignal,
 ): Readable {
-  const what = expect.name ?? `layer ${expect.diffId}`;
+  return decodedStream(blob, expect, expect.name ?? `layer ${expect.diffId}`, limits, signal);
+}
+
+/**
+ * Decompresses (gzip, zstd or none, sniffed) under the same bounds as a layer,
+ * without digest checks: for image archives that were compressed as a whole.
+ */
+export function openDecompressed(
+  blob: Readable,
+  name: string,
+  limits: WalkLimits,
+  signal?: AbortSignal,
+): Readable {
+  return decodedStream(blob, {}, name, limits, signal);
+}
+
+function decodedStream(
+  blob: Readable,
+  expect: Partial<LayerExpectation>,
+  what: string,
+  limits: WalkLimits,
+  signal: AbortSignal | undefined,
+): Readable {
   const out = Readable.from(layerChunks(blob, expect, what, limits, signal), { objectMode: false });
   // Destroying the output (consumer gave up, error, abort) releases the blob.
   out.once('close', () => {
@@ -71,13 +93,13 @@ export function openLayerTar(
 
 async function* layerChunks(
   blob: Readable,
-  expect: LayerExpectation,
+  expect: Partial<LayerExpectation>,
   what: string,
   limits: WalkLimits,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<Buffer> {
   const storedMeter = expect.digest === undefined ? undefined : new DigestMeter(expect.digest, what);
-  const diffMeter = new DigestMeter(expect.diffId, what);
+  const diffMeter = expect.diffId === undefined ? undefined : new DigestMeter(expect.diffId, what);
   let storedBytes = 0;
   let tarBytes = 0;
   let compression: Compression = 'none';
@@ -150,7 +172,7 @@ async function* layerChunks(
     throwIfAborted(signal);
     tarBytes += chunk.length;
     guard(tarBytes);
-    diffMeter.update(chunk);
+    diffMeter?.update(chunk);
     yield chunk;
   }
   // A decoder may stop before the end of the blob (trailing bytes); the stored digest covers all of it.
@@ -167,12 +189,14 @@ async function* layerChunks(
       );
     }
   }
-  const actualDiff = diffMeter.actual();
-  if (actualDiff !== expect.diffId) {
-    throw new PalisadeError(
-      'E_DIGEST_MISMATCH',
-      `${what}: uncompressed digest ${actualDiff} does not match diff_id ${expect.diffId}`,
-    );
+  if (diffMeter) {
+    const actualDiff = diffMeter.actual();
+    if (actualDiff !== diffMeter.expected) {
+      throw new PalisadeError(
+        'E_DIGEST_MISMATCH',
+        `${what}: uncompressed digest ${actualDiff} does not match diff_id ${diffMeter.expected}`,
+      );
+    }
   }
 }
 

@@ -16,7 +16,8 @@ import type { ImageSource } from '../types.js';
 import { parseImageConfig, parseJsonObject } from './config.js';
 import type { LocalImageOptions } from './options.js';
 import { checkLayerBlobs, LocalImageSource, type StoredLayer } from './source.js';
-import { TarStore } from './store.js';
+import { openArchiveStore } from './archive.js';
+import type { TarStore } from './store.js';
 
 export interface DockerArchiveOptions extends LocalImageOptions {
   /** Selects an image of a multi-image archive: a repo tag (`alpine:3.20`) or `@N` (0-based position). */
@@ -30,7 +31,7 @@ interface ManifestItem {
 }
 
 export async function openDockerArchive(file: string, opts: DockerArchiveOptions = {}): Promise<ImageSource> {
-  const store = await TarStore.open(file, opts.signal);
+  const store = await openArchiveStore(file, opts);
   return openDockerArchiveStore(store, opts);
 }
 

@@ -23,7 +23,8 @@ import {
   type Platform,
 } from './platform.js';
 import { checkLayerBlobs, LocalImageSource, type StoredLayer } from './source.js';
-import { DirectoryStore, TarStore, type BlobStore } from './store.js';
+import { openArchiveStore } from './archive.js';
+import { DirectoryStore, type BlobStore } from './store.js';
 
 export const MEDIA_OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 export const MEDIA_OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -57,7 +58,7 @@ export async function openOciLayout(dir: string, opts: OciImageOptions = {}): Pr
 
 /** Opens an OCI layout stored as a tar file. */
 export async function openOciArchive(file: string, opts: OciImageOptions = {}): Promise<ImageSource> {
-  const store = await TarStore.open(file, opts.signal);
+  const store = await openArchiveStore(file, opts);
   return openOciStore(store, opts);
 }
 

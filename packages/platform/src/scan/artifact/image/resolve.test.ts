@@ -1,9 +1,18 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { PalisadeError } from '../../../core/errors.js';
-import { tarOf, tempDir, writeDockerArchive } from '../testdata/build.js';
+import {
+  HAVE_ZSTD,
+  tarDirectory,
+  tarOf,
+  tempDir,
+  walkImage,
+  writeDockerArchive,
+  writeOciLayout,
+  zstdCompress,
+} from '../testdata/build.js';
 import type { ImageSource } from '../types.js';
 import { openImage, parseLocalTarget, splitPathSelector } from './resolve.js';
 
@@ -107,13 +116,53 @@ describe('openImage', () => {
     expect(err.message).toContain('neither a docker-archive nor an OCI archive');
   });
 
-  it('refuses a compressed image archive with a hint to decompress it', async () => {
+  it('reads an image archive compressed as a whole (docker save | gzip), via a temp file it removes', async () => {
     const dir = tempDir();
-    const tar = await writeDockerArchive(dir, { layers: [{ tar: await tarOf([{ name: 'a', body: 'x' }]) }] });
+    const scratch = tempDir();
+    const tar = await writeDockerArchive(dir, {
+      layers: [{ tar: await tarOf([{ name: 'etc/x', body: 'gz' }]) }],
+    });
     const gz = join(dir, 'image.tar.gz');
     writeFileSync(gz, gzipSync(readFileSync(tar)));
-    const err = await rejection(openImage(gz));
-    expect(err.code).toBe('E_UNSUPPORTED');
-    expect(err.hint).toContain('decompress');
+    const source = await openImage(gz, { tempDir: scratch });
+    try {
+      expect(source.info.name).toBe(gz);
+      expect(readdirSync(scratch)).toHaveLength(1);
+      const walked = await walkImage(source, { read: () => true });
+      expect(walked[0]?.map((e) => [e.path, e.content])).toEqual([['etc/x', 'gz']]);
+    } finally {
+      await source.close();
+    }
+    expect(readdirSync(scratch)).toEqual([]);
+  });
+
+  it.skipIf(!HAVE_ZSTD)('reads a zstd-compressed oci-archive', async () => {
+    const dir = tempDir();
+    const layout = writeOciLayout(join(dir, 'l'), {
+      images: [{ image: { layers: [{ tar: await tarOf([{ name: 'etc/x', body: 'zst' }]) }] } }],
+    });
+    const file = await tarDirectory(layout, join(dir, 'image.tar'));
+    writeFileSync(`${file}.zst`, zstdCompress(readFileSync(file)) as Buffer);
+    const source = await openImage(`oci-archive:${file}.zst`);
+    try {
+      const walked = await walkImage(source, { read: () => true });
+      expect(walked[0]?.map((e) => e.content)).toEqual(['zst']);
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('fails with E_ARCHIVE_TRUNCATED on a truncated compressed archive and leaves no temp file', async () => {
+    const dir = tempDir();
+    const scratch = tempDir();
+    const tar = await writeDockerArchive(dir, {
+      layers: [{ tar: await tarOf([{ name: 'a', body: 'x'.repeat(50_000) }]) }],
+    });
+    const gz = gzipSync(readFileSync(tar));
+    const cut = join(dir, 'cut.tar.gz');
+    writeFileSync(cut, gz.subarray(0, gz.length - 40));
+    const err = await rejection(openImage(cut, { tempDir: scratch }));
+    expect(err.code).toBe('E_ARCHIVE_TRUNCATED');
+    expect(readdirSync(scratch)).toEqual([]);
   });
 });

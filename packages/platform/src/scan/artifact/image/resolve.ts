@@ -10,17 +10,15 @@
  * A path may itself contain `:`; the longest prefix that exists is the path.
  */
 import { existsSync, statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { PalisadeError } from '../../../core/errors.js';
 import type { Logger } from '../../../core/logger.js';
-import { sniffCompression } from '../layer.js';
 import { openRegistryImage } from '../registry/index.js';
 import type { ImageSource } from '../types.js';
 import { openDockerArchive, openDockerArchiveStore } from './docker-archive.js';
 import { openOciArchive, openOciLayout, openOciStore } from './oci-layout.js';
 import type { LocalImageOptions } from './options.js';
-import { TarStore } from './store.js';
+import { openArchiveStore } from './archive.js';
 
 export interface OpenImageOptions extends LocalImageOptions {
   /** Directory relative paths are resolved against (default: process.cwd()). */
@@ -103,11 +101,12 @@ export async function openImage(ref: string, opts: OpenImageOptions = {}): Promi
   if (opts.platform !== undefined) local.platform = opts.platform;
   if (opts.maxLayers !== undefined) local.maxLayers = opts.maxLayers;
   if (opts.signal !== undefined) local.signal = opts.signal;
+  if (opts.limits !== undefined) local.limits = opts.limits;
+  if (opts.tempDir !== undefined) local.tempDir = opts.tempDir;
   const sel = target.selector === undefined ? {} : { tag: target.selector };
 
   switch (target.transport) {
     case 'docker-archive':
-      await refuseCompressed(host, target.path);
       return openDockerArchive(
         host,
         target.selector === undefined ? local : { ...local, ref: target.selector },
@@ -115,19 +114,9 @@ export async function openImage(ref: string, opts: OpenImageOptions = {}): Promi
     case 'oci':
       return openOciLayout(host, { ...local, ...sel });
     case 'oci-archive':
-      await refuseCompressed(host, target.path);
       return openOciArchive(host, { ...local, ...sel });
     case 'auto':
       return openDetected(host, target.path, local);
-  }
-}
-
-async function refuseCompressed(host: string, shown: string): Promise<void> {
-  const head = await readHead(host, 4);
-  if (sniffCompression(head) !== 'none') {
-    throw new PalisadeError('E_UNSUPPORTED', `${shown}: the image archive is compressed`, {
-      hint: 'decompress it first (gunzip / zstd -d); image archives are read in place',
-    });
   }
 }
 
@@ -142,28 +131,11 @@ async function openDetected(host: string, shown: string, opts: LocalImageOptions
       },
     );
   }
-  await refuseCompressed(host, shown);
-  const store = await TarStore.open(host, opts.signal);
+  const store = await openArchiveStore(host, { ...opts, name: opts.name ?? shown });
   if (store.has('manifest.json')) return openDockerArchiveStore(store, opts);
   if (store.has('oci-layout')) return openOciStore(store, opts);
   await store.close();
   throw new PalisadeError('E_UNSUPPORTED', `${shown}: neither a docker-archive nor an OCI archive`, {
     hint: 'expected a tar with manifest.json (docker save) or oci-layout (OCI image layout)',
   });
-}
-
-async function readHead(path: string, n: number): Promise<Buffer> {
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch (err) {
-    throw new PalisadeError('E_NOT_FOUND', `cannot open ${path}`, { cause: err });
-  }
-  try {
-    const buf = Buffer.alloc(n);
-    const { bytesRead } = await fh.read(buf, 0, n, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
 }

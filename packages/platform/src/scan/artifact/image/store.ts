@@ -120,14 +120,30 @@ export class DirectoryStore implements BlobStore {
   }
 }
 
+export interface TarStoreOptions {
+  signal?: AbortSignal;
+  /** Name for messages (default: the file path). */
+  where?: string;
+  /** Called after the file is closed (e.g. to remove a temp file). */
+  onClose?: () => Promise<void>;
+}
+
 export class TarStore implements BlobStore {
   private constructor(
     readonly where: string,
     readonly index: TarIndex,
+    private readonly onClose: (() => Promise<void>) | undefined,
   ) {}
 
-  static async open(file: string, signal?: AbortSignal): Promise<TarStore> {
-    return new TarStore(file, await TarIndex.open(file, signal ? { signal } : {}));
+  static async open(file: string, opts: TarStoreOptions = {}): Promise<TarStore> {
+    let index: TarIndex;
+    try {
+      index = await TarIndex.open(file, opts.signal ? { signal: opts.signal } : {});
+    } catch (err) {
+      await opts.onClose?.();
+      throw err;
+    }
+    return new TarStore(opts.where ?? file, index, opts.onClose);
   }
 
   /** Whether a regular file is at `path`; E_MANIFEST when the path leaves the archive. */
@@ -158,7 +174,11 @@ export class TarStore implements BlobStore {
     return Promise.resolve(this.index.stream(this.required(path), signal));
   }
 
-  close(): Promise<void> {
-    return this.index.close();
+  async close(): Promise<void> {
+    try {
+      await this.index.close();
+    } finally {
+      await this.onClose?.();
+    }
   }
 }
