@@ -18,7 +18,10 @@ export interface LayerEntry {
   type: EntryType;
   size: number;
   mode: number;
-  /** For symlink and hardlink: the link target as stored. */
+  /**
+   * For symlink: the link target as stored (never resolved or followed).
+   * For hardlink: the archive path it links to, normalized like `path`.
+   */
   linkTarget?: string;
 }
 
