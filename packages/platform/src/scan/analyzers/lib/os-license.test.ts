@@ -41,3 +41,21 @@ describe('normalizeLicense', () => {
     for (const [name, want] of table) expect(normalizeLicense(name), name).toBe(want);
   });
 });
+
+describe('license parsing on hostile input', () => {
+  it('stays fast on long runs of letters, spaces and parentheses', () => {
+    const inputs = [
+      'AA' + ' '.repeat(100_000) + 'x',
+      'a'.repeat(100_000),
+      'GPL' + ' v'.repeat(10_000),
+      '('.repeat(100_000) + 'MIT',
+      'ab '.repeat(10_000),
+    ];
+    for (const input of inputs) {
+      const started = performance.now();
+      const out = laxSplitLicenses(input);
+      expect(performance.now() - started, input.slice(0, 20)).toBeLessThan(1000);
+      expect(out.length).toBeGreaterThan(0);
+    }
+  });
+});

@@ -134,8 +134,17 @@ function cut(s: string, suffix: string): string {
   return s.endsWith(suffix) ? s.slice(0, -suffix.length) : s;
 }
 
+/**
+ * Bounds for the version-gluing regular expressions, whose backtracking grows
+ * quadratically with the length of a run of letters: real license fields are
+ * a few dozen characters; longer input is split and kept as written.
+ */
+const maxGlueLength = 1024;
+const maxNameLength = 256;
+
 /** Normalises one license name (see the module comment); unknown names are returned unchanged. */
 export function normalizeLicense(name: string): string {
+  if (name.length > maxNameLength) return name;
   let key = name
     .split(/\s+/)
     .filter((w) => w !== '')
@@ -165,12 +174,27 @@ export function normalizeLicense(name: string): string {
   return later ? `${spdx}+` : spdx;
 }
 
+function trimParens(word: string): string {
+  let start = 0;
+  let end = word.length;
+  while (start < end && (word[start] === '(' || word[start] === ')')) start++;
+  while (end > start && (word[end - 1] === '(' || word[end - 1] === ')')) end--;
+  return word.slice(start, end);
+}
+
 /** Splits a space-separated license field (apk `L:`) into normalised names. */
 export function laxSplitLicenses(field: string): string[] {
-  if (field === '') return [];
+  // White space is collapsed first: runs of it would make the three \s* of the
+  // pattern backtrack cubically, and the split below ignores runs anyway.
+  let text = field
+    .split(/\s+/)
+    .filter((w) => w !== '')
+    .join(' ');
+  if (text === '') return [];
+  if (text.length <= maxGlueLength) text = text.replace(versionAnywhere, '$1-$4');
   const out: string[] = [];
-  for (const word of field.replace(versionAnywhere, '$1-$4').split(/\s+/)) {
-    const s = word.replace(/^[()]+|[()]+$/g, '');
+  for (const word of text.split(' ')) {
+    const s = trimParens(word);
     if (s === '' || s === 'AND' || s === 'OR') continue;
     out.push(normalizeLicense(s));
   }

@@ -71,6 +71,13 @@ describe('os/redhat-release', () => {
     }
   });
 
+  it('does not spend quadratic time on a long line', () => {
+    const started = performance.now();
+    expect(parseRedHatRelease('etc/redhat-release', 'x'.repeat(4000))).toEqual({ malformed: true });
+    expect(parseRedHatRelease('etc/redhat-release', 'x'.repeat(100_000))).toEqual({ malformed: true });
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
   it('warns about a malformed file', async () => {
     const ctx = testContext();
     expect((await analyzer.analyze([file('etc/redhat-release', 'nonsense')], ctx)).os).toBeUndefined();

@@ -26,7 +26,11 @@ import { locationOf, scanLines } from '../lib/os-text.js';
 import type { AnalysisResult, Analyzer, AnalyzerContext, AnalyzerFile } from '../types.js';
 import { decodeText } from '../types.js';
 
-const releaseLine = /(.*) release (\d[\d.]*)/;
+// Anchored: the same match as Trivy's unanchored Go pattern (`(.*)` can always
+// start at column 0), without trying every start position on a long line.
+const releaseLine = /^(.*) release (\d[\d.]*)/;
+/** Longer first lines are not release lines; not scanning them bounds the work. */
+const maxLineLength = 4096;
 
 /** Family by the lower-cased name before ` release `, as redhat-release reads it. */
 const familyByName: Readonly<Record<string, string>> = {
@@ -73,7 +77,9 @@ export function parseRedHatRelease(path: string, text: string): ReleaseFileResul
   if (!accept) return {};
   const first = scanLines(text)[0];
   if (first === undefined) return { malformed: true };
-  const m = releaseLine.exec(first.trim());
+  const line = first.trim();
+  if (line.length > maxLineLength) return { malformed: true };
+  const m = releaseLine.exec(line);
   if (!m) return { malformed: true };
   const family = accept((m[1] ?? '').toLowerCase());
   return family ? { os: { family, name: m[2] ?? '' } } : {};
