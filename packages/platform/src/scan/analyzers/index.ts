@@ -27,6 +27,7 @@ import { analyzer as langGobinary } from './lang/gobinary.js';
 import { analyzer as langGomod } from './lang/gomod.js';
 import { analyzer as langNodePkg } from './lang/node-pkg.js';
 import { analyzer as langNpmLock } from './lang/npm-lock.js';
+import { analyzer as langPdmLock } from './lang/pdm-lock.js';
 import { analyzer as langPipRequirements } from './lang/pip-requirements.js';
 import { analyzer as langPipenvLock } from './lang/pipenv-lock.js';
 import { analyzer as langPnpmLock } from './lang/pnpm-lock.js';
@@ -56,6 +57,7 @@ export const analyzers: readonly Analyzer[] = [
   langGomod,
   langNodePkg,
   langNpmLock,
+  langPdmLock,
   langPipRequirements,
   langPipenvLock,
   langPnpmLock,
