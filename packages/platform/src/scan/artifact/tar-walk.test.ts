@@ -130,6 +130,14 @@ describe('walkTar', () => {
     expect(stats.skipped).toBe(2);
   });
 
+  it('clips a huge hostile entry name in its diagnostic', async () => {
+    const tar = await tarOf([{ name: `../${'a'.repeat(100_000)}`, body: 'x' }]);
+    const { diagnostics } = await walk(tar);
+    expect(diagnostics.countsByCode()).toEqual({ ARCHIVE_PATH_ESCAPE: 1 });
+    expect(diagnostics.items[0]?.message.length).toBeLessThan(400);
+    expect(diagnostics.items[0]?.location?.file.length).toBeLessThan(300);
+  });
+
   it('maps an absolute entry path into the root', async () => {
     const tar = await tarOf([{ name: '/etc/passwd', body: 'root:x:0:0' }]);
     const { seen, diagnostics } = await walk(tar, { readAll: true });

@@ -77,6 +77,15 @@ class OversizedBody extends PalisadeError {}
 
 const EMPTY = Buffer.alloc(0);
 
+/** An entry name for a message: hostile names can be a megabyte long (pax). */
+function clip(name: string): string {
+  return name.length > 256 ? `${name.slice(0, 256)}…` : name;
+}
+
+function shown(name: string): string {
+  return JSON.stringify(clip(name));
+}
+
 /** The body stream tar-stream hands out (a streamx Readable). */
 interface EntryBody extends AsyncIterable<unknown> {
   resume(): unknown;
@@ -102,8 +111,8 @@ export async function walkTar(tar: Readable, visit: EntryVisitor, opts: WalkOpti
     const raw = h.name;
     const path = normalizeArchivePath(raw);
     if (path === undefined) {
-      diagnostics.warn('ARCHIVE_PATH_ESCAPE', `entry ${JSON.stringify(raw)} climbs above the root; skipped`, {
-        ...where(raw),
+      diagnostics.warn('ARCHIVE_PATH_ESCAPE', `entry ${shown(raw)} climbs above the root; skipped`, {
+        ...where(clip(raw)),
       });
       return undefined;
     }
@@ -118,8 +127,8 @@ export async function walkTar(tar: Readable, visit: EntryVisitor, opts: WalkOpti
       if (base.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX)) return undefined;
       const target = base.slice(WHITEOUT_PREFIX.length);
       if (target === '' || target === '.' || target === '..') {
-        diagnostics.warn('ARCHIVE_BAD_WHITEOUT', `whiteout ${JSON.stringify(raw)} names no file; skipped`, {
-          ...where(raw),
+        diagnostics.warn('ARCHIVE_BAD_WHITEOUT', `whiteout ${shown(raw)} names no file; skipped`, {
+          ...where(clip(raw)),
         });
         return undefined;
       }
@@ -135,7 +144,7 @@ export async function walkTar(tar: Readable, visit: EntryVisitor, opts: WalkOpti
       if (target === undefined || target === '') {
         diagnostics.warn(
           'ARCHIVE_LINK_ESCAPE',
-          `hard link ${JSON.stringify(raw)} -> ${JSON.stringify(h.linkname)} points outside the archive; skipped`,
+          `hard link ${shown(raw)} -> ${shown(h.linkname ?? '')} points outside the archive; skipped`,
           { ...where(path) },
         );
         return undefined;
