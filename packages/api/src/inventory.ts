@@ -48,7 +48,7 @@ export interface LayerRef {
 }
 
 export interface OSInfo {
-  /** Trivy's family names: alpine, debian, ubuntu, redhat, centos, rocky, alma, fedora, amazon, oracle, suse linux enterprise server, opensuse.leap, opensuse.tumbleweed, photon, cbl-mariner, azurelinux, wolfi, chainguard… */
+  /** Trivy's family names: alpine, debian, ubuntu, redhat, centos, rocky, alma, fedora, amazon, oracle, opensuse-leap, opensuse-tumbleweed, sles, slem, photon, cbl-mariner, azurelinux, wolfi, chainguard… */
   family: string;
   /** Release as the distribution writes it: `3.17.10`, `12.5`, `9.3`. */
   name: string;

@@ -8,6 +8,7 @@ import type { Diagnostic } from '../../core/diagnostics.js';
 import { Diagnostics } from '../../core/diagnostics.js';
 import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { mergeOS } from './lib/os-merge.js';
 import type { EntryVisitor, LayerEntry } from '../artifact/types.js';
 import type { AnalysisResult, Analyzer, AnalyzerContext, AnalyzerFile } from './types.js';
 import { DEFAULT_MAX_FILE_SIZE } from './types.js';
@@ -156,7 +157,7 @@ export class LayerAnalysis {
 function mergeResults(results: AnalysisResult[]): AnalysisResult {
   const out: AnalysisResult = {};
   for (const r of results) {
-    if (r.os) out.os = r.os;
+    if (r.os) out.os = mergeOS(out.os, r.os);
     if (r.packageSets && r.packageSets.length > 0) (out.packageSets ??= []).push(...r.packageSets);
   }
   return out;
