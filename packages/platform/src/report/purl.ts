@@ -39,9 +39,16 @@ const LANG_PURL_TYPE: Record<string, string> = {
 
 const OS_PURL_TYPE: Record<string, string> = { dpkg: 'deb', apk: 'apk', rpm: 'rpm' };
 
+const PURL_NAMESPACE: Record<string, string> = {
+  sles: 'suse',
+  slem: 'suse',
+  'opensuse-leap': 'opensuse',
+  'opensuse-tumbleweed': 'opensuse',
+};
+
 /** Debian-family and RPM-family distributions as the purl namespace names them. */
 function osNamespace(os: OSInfo | undefined, setType: string): string {
-  if (os) return os.family === 'suse linux enterprise server' ? 'suse' : os.family.replace(/\s+/g, '-');
+  if (os) return PURL_NAMESPACE[os.family] ?? os.family.replace(/\s+/g, '-');
   return setType === 'apk' ? 'alpine' : setType === 'dpkg' ? 'debian' : 'redhat';
 }
 
