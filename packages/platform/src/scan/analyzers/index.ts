@@ -32,6 +32,7 @@ import { analyzer as langPipRequirements } from './lang/pip-requirements.js';
 import { analyzer as langPipenvLock } from './lang/pipenv-lock.js';
 import { analyzer as langPnpmLock } from './lang/pnpm-lock.js';
 import { analyzer as langPoetryLock } from './lang/poetry-lock.js';
+import { analyzer as langPythonPkg } from './lang/python-pkg.js';
 import { analyzer as langRustbinary } from './lang/rustbinary.js';
 import { analyzer as langUvLock } from './lang/uv-lock.js';
 import { analyzer as langYarnLock } from './lang/yarn-lock.js';
@@ -62,6 +63,7 @@ export const analyzers: readonly Analyzer[] = [
   langPipenvLock,
   langPnpmLock,
   langPoetryLock,
+  langPythonPkg,
   langRustbinary,
   langUvLock,
   langYarnLock,
