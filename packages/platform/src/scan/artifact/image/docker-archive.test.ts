@@ -119,6 +119,13 @@ describe('docker-archive', () => {
     const walked = await walkImage(source, { read: (p) => p === 'usr/bin/tool' });
     expect(walked[1]?.find((e) => e.path === 'usr/bin/tool')?.content).toBe('v2');
     expect(walked[1]?.[0]).toMatchObject({ type: 'whiteout', path: 'etc/motd' });
+    // The same tar read through its OCI side (index.json) gives the same image.
+    const oci = await opened(openImage(`oci-archive:${path}:1.0`));
+    expect(oci.layers).toEqual(
+      source.layers.map((l) => ({ ...l, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' })),
+    );
+    expect(oci.info).toMatchObject({ imageId: source.info.imageId, diffIds: source.info.diffIds });
+    expect(oci.info.repoTags).toEqual(['docker.io/example/app:1.0']);
   });
 
   it('computes the stored digest of a legacy layer.tar that was gzipped', async () => {

@@ -192,6 +192,7 @@ export async function writeDockerArchive(dir: string, spec: DockerArchiveSpec, n
   };
   const style = spec.style ?? 'legacy';
   const manifest: unknown[] = [];
+  const ociIndex: unknown[] = [];
   const images = [{ layers: spec.layers, repoTags: spec.repoTags ?? ['example/app:1.0'] }, ...(spec.more ?? [])];
   for (const [n, image] of images.entries()) {
     const blobs = image.layers.map(storeLayer);
@@ -226,7 +227,34 @@ export async function writeDockerArchive(dir: string, spec: DockerArchiveSpec, n
       Layers: layerPaths,
     };
     manifest.push(n === 0 && spec.manifest ? spec.manifest(entry) : entry);
+    if (style === 'blobs') {
+      // Docker 25+ also writes an OCI manifest and index.json for the same blobs.
+      const oci = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+          layers: blobs.map((b) => ({ mediaType: b.mediaType, digest: b.digest, size: b.stored.length })),
+        }),
+      );
+      add({ name: `blobs/sha256/${sha256(oci).slice(7)}`, body: oci });
+      const tag = image.repoTags[0];
+      ociIndex.push({
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: sha256(oci),
+        size: oci.length,
+        ...(tag
+          ? {
+              annotations: {
+                'io.containerd.image.name': `docker.io/${tag.includes('/') ? '' : 'library/'}${tag}`,
+                'org.opencontainers.image.ref.name': tag.slice(tag.lastIndexOf(':') + 1),
+              },
+            }
+          : {}),
+      });
+    }
   }
+  if (style === 'blobs') add({ name: 'index.json', body: JSON.stringify({ schemaVersion: 2, manifests: ociIndex }) });
   if (style === 'blobs') add({ name: 'oci-layout', body: '{"imageLayoutVersion":"1.0.0"}' });
   for (const item of spec.extra ?? []) add(item);
   add({ name: 'manifest.json', body: JSON.stringify(manifest) });
