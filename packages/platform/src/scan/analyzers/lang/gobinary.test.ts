@@ -466,6 +466,29 @@ describe('lang/gobinary without a toolchain', () => {
     expect(analyze(file('broken', broken))).toEqual({ packages: [], diagnostics: [] });
   });
 
+  it('never throws on corrupted ELF headers (seeded byte flips)', () => {
+    let seed = 12345;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const bases = [
+      pointerFormatElf({ is64: true, bigEndian: false, version: 'go1.17.13', modText }),
+      pointerFormatElf({ is64: false, bigEndian: true, version: 'go1.17.13', modText }),
+    ];
+    let parsed = 0;
+    const ctx = testContext();
+    for (let i = 0; i < 2000; i++) {
+      const b = Buffer.from(bases[i % bases.length]!);
+      for (let k = 0; k < 1 + rand(4); k++) b[rand(Math.min(b.length, 200))] = rand(256);
+      const res = analyzer.analyze([file('fuzz', b)], ctx) as { packageSets: unknown[] };
+      if (res.packageSets.length > 0) parsed++;
+    }
+    expect(ctx.diagnostics.items.every((d) => d.code === 'GO_BUILDINFO_MALFORMED')).toBe(true);
+    // Most flips hit bytes that do not matter; the point is that none throws.
+    expect(parsed).toBeGreaterThan(0);
+  });
+
   it('offers only executable regular files of at least 64 bytes, in images and root file systems', () => {
     expect(analyzer.required('usr/bin/app', { size: 1000, mode: 0o755 })).toBe(true);
     expect(analyzer.required('usr/bin/app', { size: 1000, mode: 0o644 })).toBe(false);

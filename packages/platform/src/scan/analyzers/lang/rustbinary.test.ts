@@ -182,6 +182,25 @@ describe('lang/rustbinary', () => {
     ]);
   });
 
+  it('never throws on corrupted PE and Mach-O headers (seeded byte flips)', () => {
+    let seed = 777;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const bases = [minimalPe('.dep-v0', compressed), minimalMachO('.dep-v0', compressed)];
+    const ctx = testContext();
+    let parsed = 0;
+    for (let i = 0; i < 2000; i++) {
+      const b = Buffer.from(bases[i % 2]!);
+      for (let k = 0; k < 1 + rand(4); k++) b[rand(Math.min(b.length, 600))] = rand(256);
+      const res = analyzer.analyze([file('fuzz', b)], ctx) as { packageSets: unknown[] };
+      parsed += res.packageSets.length;
+    }
+    expect(parsed).toBeGreaterThan(0);
+    expect(ctx.diagnostics.items.every((d) => d.code === 'RUST_AUDIT_MALFORMED')).toBe(true);
+  });
+
   it('offers executable regular files only, in images and root file systems', () => {
     expect(analyzer.required('usr/bin/app', { size: 4096, mode: 0o755 })).toBe(true);
     expect(analyzer.required('usr/lib/x.so', { size: 4096, mode: 0o644 })).toBe(false);
