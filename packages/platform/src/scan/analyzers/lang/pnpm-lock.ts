@@ -103,6 +103,7 @@ function parseV5V6(lock: Map_, lockVer: number): Package[] {
       version,
       relationship: direct.has(name) ? 'direct' : 'indirect',
     };
+    // Peers trimmed so the ids name listed packages (Trivy keeps `4.3.4(peer@1)`, an id no package has).
     const deps = stringEntries(info['dependencies']).map(([n, v]) =>
       npmPackageId(n, trimPeerDeps(v, lockVer)),
     );
