@@ -203,6 +203,18 @@ describe('lang/yarn-lock', () => {
     expect(direct?.version).toBe('4.2.3');
   });
 
+  it('reads a protocol-prefixed range (npm:^1.0.0) as the range, not as an alias', async () => {
+    const { sets } = await run([
+      file('yarn.lock', lock),
+      file(
+        'package.json',
+        JSON.stringify({ name: 'x', version: '1.0.0', dependencies: { a: 'npm:^1.0.0' } }),
+      ),
+    ]);
+    const a = sets[0]?.packages.find((p) => p.id === 'a@1.2.0');
+    expect(a).toMatchObject({ name: 'a', relationship: 'direct' });
+  });
+
   it('leaves relationships unknown when a direct dependency range cannot be compared', async () => {
     const { sets, diagnostics } = await run([
       file('yarn.lock', lock),

@@ -241,8 +241,14 @@ function walkDependencies(
     const pkg: Package = { ...original };
     const alias = FRAGMENT_RE.exec(constraint);
     if (alias) {
-      pkg.name = alias[2] ?? '';
-      constraint = alias[4] ?? '';
+      if (alias[3]) {
+        // `npm:real-name@range`: the alias resolves to the real package.
+        pkg.name = alias[2] ?? '';
+        constraint = alias[4] ?? '';
+      } else {
+        // `npm:^4.1.0` is a plain range with a protocol (Trivy would take `^4.1.0` for the name).
+        constraint = alias[2] ?? '';
+      }
     }
     const pkgPatterns = patterns.get(pkg.id ?? '');
     if (!pkgPatterns || !pkgPatterns.includes(npmPackageId(pkg.name, constraint))) {
