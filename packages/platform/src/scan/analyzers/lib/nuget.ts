@@ -1,0 +1,173 @@
+/**
+ * NuGet manifests as Trivy reads them (pkg/dependency/parser/nuget):
+ * packages.lock.json (lock), packages.config (config) and
+ * Directory.Packages.props / Packages.props (packagesprops).
+ * Each parser returns packages or a located error; none throws.
+ */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type { Package } from '@palisade/api';
+import { isJsonObject, JsonSyntaxError, objectField, parseJsonLocated, stringField } from './json-located.js';
+
+export type ParseResult = { ok: true; packages: Package[] } | { ok: false; message: string; line?: number };
+
+/** Trivy's NuGet package id: `name@version` (the name alone without a version). */
+export function nugetId(name: string, version: string): string {
+  return version === '' ? name : `${name}@${version}`;
+}
+
+/** Merges packages with the same id (locations combined), keeping the first occurrence's fields. */
+function uniqueById(pkgs: readonly Package[]): Package[] {
+  const byId = new Map<string, Package>();
+  const out: Package[] = [];
+  for (const p of pkgs) {
+    const key = p.id ?? nugetId(p.name, p.version);
+    const seen = byId.get(key);
+    if (!seen) {
+      byId.set(key, p);
+      out.push(p);
+      continue;
+    }
+    if (p.locations) {
+      const all = [...(seen.locations ?? []), ...p.locations].sort(
+        (a, b) => a.startLine - b.startLine || a.endLine - b.endLine,
+      );
+      seen.locations = all.filter(
+        (l, i) => i === 0 || l.startLine !== all[i - 1]?.startLine || l.endLine !== all[i - 1]?.endLine,
+      );
+    }
+    if (p.dependsOn) seen.dependsOn = [...new Set([...(seen.dependsOn ?? []), ...p.dependsOn])];
+  }
+  return out;
+}
+
+/**
+ * packages.lock.json: every package of every target framework except the
+ * project itself (type `Project`); `Direct` ones are direct dependencies, the
+ * rest (Transitive, CentralTransitive) indirect. dependsOn resolves each
+ * dependency name to the version resolved in the same target.
+ */
+export function parseNugetLock(text: string): ParseResult {
+  let located;
+  try {
+    located = parseJsonLocated(text);
+  } catch (err) {
+    if (err instanceof JsonSyntaxError) return { ok: false, message: err.message, line: err.line };
+    throw err;
+  }
+  const root = located.value;
+  if (!isJsonObject(root)) return { ok: false, message: 'not a JSON object' };
+  const targets = objectField(root, 'dependencies');
+  const pkgs: Package[] = [];
+  if (!targets) return { ok: true, packages: [] };
+  for (const target of Object.values(targets)) {
+    if (!isJsonObject(target)) continue;
+    for (const [name, entry] of Object.entries(target)) {
+      if (!isJsonObject(entry)) continue;
+      const type = stringField(entry, 'type') ?? '';
+      if (type === 'Project') continue;
+      const version = stringField(entry, 'resolved') ?? '';
+      const pkg: Package = {
+        id: nugetId(name, version),
+        name,
+        version,
+        relationship: type === 'Direct' ? 'direct' : 'indirect',
+      };
+      const range = located.rangeOf(entry);
+      if (range) pkg.locations = [range];
+      const deps = objectField(entry, 'dependencies');
+      if (deps) {
+        const dependsOn = Object.keys(deps).map((dep) => {
+          const resolved = target[dep];
+          return nugetId(dep, isJsonObject(resolved) ? (stringField(resolved, 'resolved') ?? '') : '');
+        });
+        if (dependsOn.length > 0) pkg.dependsOn = dependsOn;
+      }
+      pkgs.push(pkg);
+    }
+  }
+  return { ok: true, packages: uniqueById(pkgs) };
+}
+
+let attrParser: XMLParser | undefined;
+
+/** XML with attributes kept (`@_name`), validated first. */
+function parseXmlWithAttributes(
+  text: string,
+): { ok: true; doc: Record<string, unknown> } | { ok: false; message: string; line?: number } {
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) return { ok: false, message: valid.err.msg, line: valid.err.line };
+  attrParser ??= new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@_',
+    removeNSPrefix: true,
+    parseTagValue: false,
+    parseAttributeValue: false,
+    trimValues: true,
+    isArray: (name) =>
+      name === 'package' || name === 'ItemGroup' || name === 'PackageReference' || name === 'PackageVersion',
+  });
+  try {
+    const doc: unknown = attrParser.parse(text);
+    if (typeof doc !== 'object' || doc === null) return { ok: false, message: 'not an XML document' };
+    return { ok: true, doc: doc as Record<string, unknown> };
+  } catch (err) {
+    return { ok: false, message: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function attr(node: unknown, name: string): string {
+  if (typeof node !== 'object' || node === null) return '';
+  const v = (node as Record<string, unknown>)[`@_${name}`];
+  return typeof v === 'string' ? v : '';
+}
+
+function list(node: unknown, name: string): unknown[] {
+  if (typeof node !== 'object' || node === null) return [];
+  const v = (node as Record<string, unknown>)[name];
+  return Array.isArray(v) ? (v as unknown[]) : v === undefined ? [] : [v];
+}
+
+/** Go's strconv.ParseBool for the true values (what encoding/xml accepts for a bool attribute). */
+function goTrue(s: string): boolean {
+  return ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(s);
+}
+
+/** packages.config: `<packages><package id version developmentDependency/>`; development dependencies are skipped. */
+export function parseNugetConfig(text: string): ParseResult {
+  const parsed = parseXmlWithAttributes(text);
+  if (!parsed.ok) return parsed;
+  const root = parsed.doc['packages'];
+  if (root === undefined) return { ok: false, message: 'expected element <packages>' };
+  const pkgs: Package[] = [];
+  for (const p of list(root, 'package')) {
+    const name = attr(p, 'id');
+    const version = attr(p, 'version');
+    if (name === '' || goTrue(attr(p, 'developmentDependency'))) continue;
+    pkgs.push({ id: nugetId(name, version), name, version });
+  }
+  return { ok: true, packages: uniqueById(pkgs) };
+}
+
+/**
+ * *Packages.props: `PackageReference` and `PackageVersion` items of every
+ * `<ItemGroup>` under `<Project>`; the name is `Include` (or the legacy
+ * `Update`), both trimmed; entries without a name or version, or using an
+ * MSBuild `$(variable)`, are skipped (nothing here says what it expands to).
+ */
+export function parsePackagesProps(text: string): ParseResult {
+  const parsed = parseXmlWithAttributes(text);
+  if (!parsed.ok) return parsed;
+  const project = parsed.doc['Project'];
+  if (project === undefined) return { ok: false, message: 'expected element <Project>' };
+  const isVariable = (s: string): boolean => s.startsWith('$(') && s.endsWith(')');
+  const pkgs: Package[] = [];
+  for (const group of list(project, 'ItemGroup')) {
+    for (const item of [...list(group, 'PackageReference'), ...list(group, 'PackageVersion')]) {
+      const name = (attr(item, 'Include') || attr(item, 'Update')).trim();
+      const version = attr(item, 'Version').trim();
+      if (name === '' || version === '' || isVariable(name) || isVariable(version)) continue;
+      pkgs.push({ id: nugetId(name, version), name, version });
+    }
+  }
+  return { ok: true, packages: uniqueById(pkgs) };
+}
