@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
+import { pipeline, Transform } from 'node:stream';
 import type {
   ArtifactInfo,
   InventoryDiagnostic,
@@ -23,6 +23,7 @@ import type { Logger } from '../core/logger.js';
 import { walkDirectory } from './artifact/directory.js';
 import { openLayerTar } from './artifact/layer.js';
 import { walkTar } from './artifact/tar-walk.js';
+import { DEFAULT_WALK_LIMITS } from './artifact/limits.js';
 import type { ImageSource, WalkLimits } from './artifact/types.js';
 import { analyzers as allAnalyzers } from './analyzers/index.js';
 import { LayerAnalysis } from './analyzers/run.js';
@@ -31,13 +32,6 @@ import type { AppliedLayer } from './applier/apply.js';
 import { applyLayers } from './applier/apply.js';
 import type { LayerCache } from './cache/layer-cache.js';
 import { noLayerCache } from './cache/layer-cache.js';
-
-export const DEFAULT_LIMITS: WalkLimits = {
-  maxEntries: 1_000_000,
-  maxFileBytes: 512 * 1024 * 1024,
-  maxLayerBytes: 64 * 1024 * 1024 * 1024,
-  maxCompressionRatio: 1000,
-};
 
 /** Receives progress of long work; the CLI draws a bar from it on a terminal. */
 export interface ProgressSink {
@@ -78,7 +72,7 @@ function counting(progress: ProgressSink | undefined): Transform {
 export async function inventoryImage(source: ImageSource, opts: InventoryOptions): Promise<InventoryReport> {
   const list = analyzersFor('image', opts.analyzers);
   const cache = opts.cache ?? noLayerCache;
-  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const limits = { ...DEFAULT_WALK_LIMITS, ...opts.limits };
   const versions = new Map(list.map((a) => [a.name, a.version]));
   const log = opts.logger.child({ component: 'inventory' });
   const applied: AppliedLayer[] = [];
@@ -107,12 +101,11 @@ export async function inventoryImage(source: ImageSource, opts: InventoryOptions
       });
       opts.progress?.start(`layer ${i + 1}/${source.layers.length}`, layer.size ?? 0);
       const blob = await source.openLayer(i, opts.signal);
-      const tar = openLayerTar(
-        blob.pipe(counting(opts.progress)),
-        { digest: layer.digest, diffId: layer.diffId },
-        limits,
-        opts.signal,
-      );
+      // pipeline(), not pipe(): a failing blob (digest mismatch, truncation, network error)
+      // must fail the walk instead of leaving it waiting. The source verifies the blob's own
+      // digest; the layer stage verifies the diff ID of the uncompressed tar.
+      const counted = pipeline(blob, counting(opts.progress), () => undefined);
+      const tar = openLayerTar(counted, { diffId: layer.diffId }, limits, opts.signal);
       await walkTar(tar, analysis.visit, {
         limits,
         layer: layer.diffId,
