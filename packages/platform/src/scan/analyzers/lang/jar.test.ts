@@ -53,8 +53,14 @@ function summary(pkgs: readonly Package[]): string[] {
   return pkgs.map((p) => `${p.id} ${p.filePath}`).sort();
 }
 
-/** Patches the declared uncompressed size of an entry in the central directory. */
-function patchDeclaredSize(zip: Uint8Array, entryName: string, size: number): Uint8Array {
+/** Overwrites a field of an entry's central directory record (offset from the record start; 2 or 4 bytes). */
+function patchCentral(
+  zip: Uint8Array,
+  entryName: string,
+  field: number,
+  value: number,
+  width: 2 | 4,
+): Uint8Array {
   const out = new Uint8Array(zip);
   const dv = new DataView(out.buffer);
   const name = Buffer.from(entryName);
@@ -62,11 +68,17 @@ function patchDeclaredSize(zip: Uint8Array, entryName: string, size: number): Ui
     if (dv.getUint32(p, true) !== 0x02014b50) continue;
     const nameLen = dv.getUint16(p + 28, true);
     if (nameLen === name.length && Buffer.from(out.subarray(p + 46, p + 46 + nameLen)).equals(name)) {
-      dv.setUint32(p + 24, size, true);
+      if (width === 4) dv.setUint32(p + field, value, true);
+      else dv.setUint16(p + field, value, true);
       return out;
     }
   }
   throw new Error(`no central directory entry ${entryName}`);
+}
+
+/** Patches the declared uncompressed size of an entry. */
+function patchDeclaredSize(zip: Uint8Array, entryName: string, size: number): Uint8Array {
+  return patchCentral(zip, entryName, 24, size, 4);
 }
 
 describe('lang/jar', () => {
@@ -300,6 +312,52 @@ describe('lang/jar', () => {
     );
     expect(problems).toEqual([]);
     expect(checked).toBeGreaterThan(20);
+  });
+});
+
+describe('lang/jar archive layouts', () => {
+  it('reads ZIP64 archives (Info-ZIP zip -fz) and archives with a launcher script prepended', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'palisade-zip64-'));
+    mkdirSync(join(dir, 'META-INF/maven/org.z/big'), { recursive: true });
+    writeFileSync(
+      join(dir, 'META-INF/maven/org.z/big/pom.properties'),
+      'groupId=org.z\nartifactId=big\nversion=6.4\n',
+    );
+    execFileSync('zip', ['-q', '-r', '-fz', join(dir, 'big-6.4.jar'), 'META-INF'], { cwd: dir });
+    const zip64 = readFileSync(join(dir, 'big-6.4.jar'));
+    // Info-ZIP writes a ZIP64 end-of-central-directory record for -fz.
+    expect(zip64.includes(Buffer.from([0x50, 0x4b, 0x06, 0x06]))).toBe(true);
+    const launcher = Buffer.concat([
+      Buffer.from('#!/bin/sh\nexec java -jar "$0" "$@"\n'),
+      mavenJar('org.boot', 'app', '1.0'),
+    ]);
+    const { sets, diagnostics } = await run([file('big-6.4.jar', zip64), file('opt/app-1.0.jar', launcher)]);
+    expect(diagnostics).toEqual([]);
+    expect(sets.flatMap((s) => summary(s.packages))).toEqual([
+      'org.z:big:6.4 big-6.4.jar',
+      'org.boot:app:1.0 opt/app-1.0.jar',
+    ]);
+  });
+
+  it('reports entries it cannot read (encrypted, unknown compression) and entry-count limits', async () => {
+    const jar = mavenJar('org.x', 'm', '1.0', { 'lib/n-1.0.jar': mavenJar('org.x', 'n', '1.0') });
+    // Mark the nested jar as compressed with method 12 (bzip2), which is not supported, and another entry as encrypted.
+    const patched = patchCentral(
+      patchCentral(jar, 'lib/n-1.0.jar', 10, 12, 2),
+      'META-INF/MANIFEST.MF',
+      8,
+      1,
+      2,
+    );
+    const r1 = await run([file('m-1.0.jar', patched)]);
+    expect(summary(r1.sets[0]?.packages ?? [])).toEqual(['org.x:m:1.0 m-1.0.jar']);
+    expect(r1.diagnostics.map((d) => d.message.replace(/^.*: /, ''))).toEqual([
+      'entry is encrypted',
+      'compression method 12 is not supported',
+    ]);
+
+    const r2 = await run([file('m-1.0.jar', jar)], { ...JAR_LIMITS, maxEntries: 2 });
+    expect(r2.diagnostics.map((d) => d.code)).toEqual(['JAR_TOO_MANY_ENTRIES']);
   });
 });
 
