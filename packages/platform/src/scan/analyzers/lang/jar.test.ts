@@ -224,6 +224,13 @@ describe('lang/jar', () => {
     ]);
     const none = await run([file('lib/unnamed.jar', zipSync({ 'x.class': new Uint8Array([1]) }))]);
     expect(none.sets).toEqual([]);
+    // Debian renames jars (maven-core-3.x.jar): the pom.properties inside already names the artifact.
+    const debian = await run([
+      file('usr/share/java/maven-core-3.x.jar', mavenJar('org.apache.maven', 'maven-core', '3.8.7')),
+    ]);
+    expect(summary(debian.sets[0]?.packages ?? [])).toEqual([
+      'org.apache.maven:maven-core:3.8.7 usr/share/java/maven-core-3.x.jar',
+    ]);
   });
 
   it('takes licenses from the embedded pom.xml', async () => {

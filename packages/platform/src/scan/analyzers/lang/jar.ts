@@ -21,7 +21,9 @@
  *   groupId from the artifactId). We have no Java DB: the manifest is trusted
  *   as Trivy's offline mode trusts it, and the file-name fallback reports the
  *   artifactId alone as the name (no groupId), where Trivy would either find
- *   a groupId in its DB or, offline, report nothing.
+ *   a groupId in its DB or, offline, report nothing. The fallback is also
+ *   skipped when a pom.properties in the archive already names that artifactId
+ *   (with another version, as in Debian's renamed jars).
  * - Licenses come from embedded META-INF/maven/<g>/<a>/pom.xml `<license><name>`
  *   and Jenkins Plugin-License-Name only; Trivy also maps OSGi Bundle-License
  *   and classifies LICENSE files, which needs its license database.
@@ -219,8 +221,13 @@ function parseArchive(walk: Walk, buf: Uint8Array, filePath: string, depth: numb
     const coords = manifest ? manifestCoordinates(manifest) : undefined;
     if (coords && validCoordinates(coords))
       pkgs.push(pkg(coords.groupId, coords.artifactId, coords.version, filePath));
-    else if (fileProps) {
-      // Trivy would look the groupId up in its Java DB here; we report the artifactId alone.
+    else if (
+      fileProps &&
+      !pkgs.some((p) => p.filePath === filePath && p.name.endsWith(`:${fileProps.artifactId}`))
+    ) {
+      // Trivy would look the groupId up in its Java DB here; we report the artifactId alone. Not when a
+      // pom.properties of this archive already names the artifact (Debian's maven-core-3.x.jar holds
+      // org.apache.maven:maven-core:3.8.7): the file name would only add a second, vaguer package.
       pkgs.push(pkg('', fileProps.artifactId, fileProps.version, filePath));
     }
   }
