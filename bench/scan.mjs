@@ -17,7 +17,7 @@ const imageName = process.env.BENCH_IMAGE ?? 'bookworm';
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const tar = images.testImage(imageName, 'docker-archive');
 const trivy = images.trivyBinary();
-const palisade = join(root, 'packages/platform/dist/cli/main.js');
+const palisade = join(root, 'packages/platform/dist/palisade.mjs');
 const TIME = '/usr/bin/time';
 if (!existsSync(TIME)) throw new Error('GNU time (/usr/bin/time) is needed: apt-get install -y time');
 

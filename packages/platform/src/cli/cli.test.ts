@@ -108,7 +108,7 @@ describe('palisade CLI', () => {
 });
 
 describe('the built binary', () => {
-  const bin = join(repoRoot, 'packages/platform/dist/cli/main.js');
+  const bin = join(repoRoot, 'packages/platform/dist/palisade.mjs');
   it.skipIf(!existsSync(bin))('prints its version and exits 0', () => {
     expect(execFileSync(process.execPath, [bin, '--version'], { encoding: 'utf8' }).trim()).toBe('0.1.0');
   });

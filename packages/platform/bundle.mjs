@@ -1,0 +1,22 @@
+// Bundles the CLI into one ESM file (dist/palisade.mjs) so that start-up does not pay for
+// resolving and reading hundreds of module files: a warm `palisade sbom` is dominated by
+// module loading otherwise (see docs/benchmarks.md). better-sqlite3 stays external (native addon).
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: ['src/cli/main.ts'],
+  outfile: 'dist/palisade.mjs',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: 'linked',
+  legalComments: 'linked',
+  external: ['better-sqlite3'],
+  banner: {
+    js: "import { createRequire as __palisadeCreateRequire } from 'node:module';\nconst require = __palisadeCreateRequire(import.meta.url);",
+  },
+  minify: true,
+  keepNames: true,
+  logLevel: 'warning',
+});
