@@ -11,6 +11,7 @@ import { emit } from './output.js';
 import { progressFor } from './progress.js';
 import { addSettingOptions, flagValues } from './settings-options.js';
 import { inventoryOf } from './target.js';
+import { withoutDevDependencies } from '../scan/inventory.js';
 
 const SETTINGS: SettingName[] = [
   'format',
@@ -21,6 +22,7 @@ const SETTINGS: SettingName[] = [
   'insecure',
   'cacheDir',
   'noCache',
+  'includeDevDeps',
   'quiet',
   'logLevel',
   'config',
@@ -79,7 +81,8 @@ Layer results are cached in --cache-dir, so scanning a known image again is near
           ? { skipDirs: opts['skipDirs'].split(',').map((s) => s.trim()) }
           : {}),
       });
-      await emit(io, formatInventory(report, settings.format), settings.output);
+      const shown = settings.includeDevDeps ? report : withoutDevDependencies(report);
+      await emit(io, formatInventory(shown, settings.format), settings.output);
     } finally {
       cache.close();
     }

@@ -94,6 +94,14 @@ export const settings = {
     description: 'allow plain HTTP registries other than localhost',
     default: false,
   } satisfies SettingDecl<boolean>,
+  includeDevDeps: {
+    flag: 'include-dev-deps',
+    env: 'PALISADE_INCLUDE_DEV_DEPS',
+    fileKey: 'scan.includeDevDeps',
+    type: 'boolean',
+    description: 'keep development-only dependencies of lockfiles (dropped by default, as Trivy does)',
+    default: false,
+  } satisfies SettingDecl<boolean>,
   quiet: {
     flag: 'quiet',
     env: 'PALISADE_QUIET',

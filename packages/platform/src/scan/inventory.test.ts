@@ -178,3 +178,30 @@ describe('image inventory pipeline', () => {
     await source.close();
   });
 });
+
+describe('development dependencies', () => {
+  it('are dropped with the references to them, as Trivy does by default', async () => {
+    const { buildReport, withoutDevDependencies } = await import('./inventory.js');
+    const report = buildReport(
+      { name: 'x', type: 'filesystem' },
+      undefined,
+      [
+        {
+          class: 'lang-pkgs',
+          type: 'npm',
+          filePath: 'package-lock.json',
+          packages: [
+            { id: 'app@1.0.0', name: 'app', version: '1.0.0', dependsOn: ['jest@29.0.0', 'lodash@4.17.21'] },
+            { id: 'jest@29.0.0', name: 'jest', version: '29.0.0', dev: true },
+            { id: 'lodash@4.17.21', name: 'lodash', version: '4.17.21' },
+          ],
+        },
+      ],
+      [],
+    );
+    const out = withoutDevDependencies(report);
+    expect(out.results[0]?.packages.map((p) => p.name)).toEqual(['app', 'lodash']);
+    expect(out.results[0]?.packages[0]?.dependsOn).toEqual(['lodash@4.17.21']);
+    expect(report.results[0]?.packages.length).toBe(3);
+  });
+});

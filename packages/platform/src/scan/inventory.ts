@@ -257,3 +257,23 @@ function toInventoryDiagnostic(d: Diagnostic): InventoryDiagnostic {
   if (d.location?.line !== undefined) out.line = d.location.line;
   return out;
 }
+
+/**
+ * Drops development-only packages (npm devDependencies, poetry dev groups…) and the references
+ * to them, as Trivy does unless --include-dev-deps is given.
+ */
+export function withoutDevDependencies(report: InventoryReport): InventoryReport {
+  const results = report.results.map((r) => {
+    if (!r.packages.some((p) => p.dev)) return r;
+    const dropped = new Set(r.packages.filter((p) => p.dev).map((p) => p.id ?? `${p.name}@${p.version}`));
+    const packages = r.packages
+      .filter((p) => !p.dev)
+      .map((p) =>
+        p.dependsOn?.some((d) => dropped.has(d))
+          ? { ...p, dependsOn: p.dependsOn.filter((d) => !dropped.has(d)) }
+          : p,
+      );
+    return { ...r, packages };
+  });
+  return { ...report, results };
+}
