@@ -6,8 +6,10 @@
  * NOT_COMPARED with the reason; the agreement rate is printed with every difference.
  */
 import type { InventoryReport, Package } from '@palisade/api';
+import { PackageURL } from 'packageurl-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nullLogger } from '../packages/platform/src/core/logger.js';
+import { formatInventory } from '../packages/platform/src/report/index.js';
 import { openImage } from '../packages/platform/src/scan/artifact/image/resolve.js';
 import { inventoryDirectory, inventoryImage } from '../packages/platform/src/scan/inventory.js';
 import type { TestImageForm, TestImageName, TrivyPackage } from '../packages/platform/src/testing/images.js';
@@ -75,6 +77,16 @@ function osPackages(report: InventoryReport): Package[] {
   return report.results.filter((r) => r.class === 'os-pkgs').flatMap((r) => r.packages);
 }
 
+/**
+ * Purls are compared by meaning: Trivy v0.44 (the peer here) leaves `+` unencoded and does not sort
+ * qualifiers, current Trivy writes `%2B` and sorts them, as the purl spec asks and as we do.
+ */
+function canonicalPurl(purl: string): string {
+  const p = PackageURL.fromString(purl);
+  const q = Object.entries(p.qualifiers ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  return `${p.type}/${p.namespace ?? ''}/${p.name}@${p.version ?? ''}?${q.map(([k, v]) => `${k}=${v}`).join('&')}`;
+}
+
 interface Tally {
   image: string;
   form: string;
@@ -134,6 +146,25 @@ describe('package inventory agrees with Trivy on real images', () => {
         expect(report.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
         const meta = (trivyOutput(name) as { Metadata?: { OS?: { Family: string; Name: string } } }).Metadata;
         expect(report.os).toEqual({ family: meta?.OS?.Family, name: meta?.OS?.Name });
+      });
+
+      it('CycloneDX names every OS package with the purl Trivy writes', async () => {
+        const report = await scanImage(name, 'docker-archive');
+        const ours = (
+          JSON.parse(formatInventory(report, 'cyclonedx')) as { components: { purl?: string }[] }
+        ).components
+          .map((c) => c.purl)
+          .filter((p): p is string => p !== undefined && /^pkg:(deb|apk|rpm)\//.test(p))
+          .map(canonicalPurl)
+          .sort();
+        const theirs = (trivyOutput(name, 'cyclonedx') as { components?: { purl?: string }[] }).components
+          ?.map((c) => c.purl)
+          .filter((p): p is string => p !== undefined && /^pkg:(deb|apk|rpm)\//.test(p))
+          .map(canonicalPurl)
+          .sort();
+        const t = compare(name, 'cyclonedx purl', ours, theirs ?? []);
+        expect(t.onlyTrivy).toEqual([]);
+        expect(t.onlyPalisade).toEqual([]);
       });
 
       it('OCI layout and OCI archive give the same inventory as the docker-archive', async () => {

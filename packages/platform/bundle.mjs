@@ -1,11 +1,14 @@
 // Bundles the CLI into one ESM file (dist/palisade.mjs) so that start-up does not pay for
 // resolving and reading hundreds of module files: a warm `palisade sbom` is dominated by
 // module loading otherwise (see docs/benchmarks.md). better-sqlite3 stays external (native addon).
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+
 await build({
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/palisade.mjs',
+  entryPoints: [here('src/cli/main.ts')],
+  outfile: here('dist/palisade.mjs'),
   bundle: true,
   platform: 'node',
   format: 'esm',

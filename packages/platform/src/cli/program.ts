@@ -24,7 +24,10 @@ export function buildProgram(io: CliIO): Command {
     })
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  program.addCommand(sbomCommand(io).exitOverride());
+  const output = { writeOut: (s: string) => io.stdout.write(s), writeErr: (s: string) => io.stderr.write(s) };
+  program.addCommand(
+    sbomCommand(io).exitOverride().configureOutput(output).showHelpAfterError('(run with --help for usage)'),
+  );
   program.addHelpText(
     'after',
     `

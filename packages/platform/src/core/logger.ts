@@ -1,7 +1,7 @@
 /**
  * The logger interface every component receives. It is the subset of pino's
  * API we use, so a pino logger satisfies it; `nullLogger` is for tests and
- * libraries used without logging. Nothing here reads process.env.
+ * libraries used without logging. Nothing here reads the environment.
  */
 export interface LogFn {
   (msg: string): void;

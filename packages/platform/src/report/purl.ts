@@ -39,6 +39,15 @@ const LANG_PURL_TYPE: Record<string, string> = {
 
 const OS_PURL_TYPE: Record<string, string> = { dpkg: 'deb', apk: 'apk', rpm: 'rpm' };
 
+/** OS results are typed by family (as Trivy's): the family says which package manager. */
+function osPurlType(setType: string): string {
+  const direct = OS_PURL_TYPE[setType];
+  if (direct) return direct;
+  if (['debian', 'ubuntu'].includes(setType)) return 'deb';
+  if (['alpine', 'wolfi', 'chainguard', 'minimos'].includes(setType)) return 'apk';
+  return 'rpm';
+}
+
 const PURL_NAMESPACE: Record<string, string> = {
   sles: 'suse',
   slem: 'suse',
@@ -49,7 +58,21 @@ const PURL_NAMESPACE: Record<string, string> = {
 /** Debian-family and RPM-family distributions as the purl namespace names them. */
 function osNamespace(os: OSInfo | undefined, setType: string): string {
   if (os) return PURL_NAMESPACE[os.family] ?? os.family.replace(/\s+/g, '-');
-  return setType === 'apk' ? 'alpine' : setType === 'dpkg' ? 'debian' : 'redhat';
+  const type = osPurlType(setType);
+  return type === 'apk' ? 'alpine' : type === 'deb' ? 'debian' : setType === 'rpm' ? 'redhat' : setType;
+}
+
+/**
+ * packageurl-js leaves `+` in versions as is; Trivy (packageurl-go) writes `%2B`, and a literal
+ * `+` is read as a space by some URL decoders. Encode it so both tools name packages alike.
+ */
+function encodePlusInVersion(purl: string): string {
+  const at = purl.lastIndexOf('@');
+  if (at < 0) return purl;
+  const end = purl.search(/[?#]/);
+  const stop = end < 0 ? purl.length : end;
+  if (stop < at) return purl;
+  return purl.slice(0, at) + purl.slice(at, stop).replace(/\+/g, '%2B') + purl.slice(stop);
 }
 
 function split(name: string, sep: string): [string | undefined, string] {
@@ -64,14 +87,15 @@ export function purlFor(
   os: OSInfo | undefined,
 ): string | undefined {
   if (cls === 'os-pkgs') {
-    const type = OS_PURL_TYPE[setType];
-    if (!type) return undefined;
+    const type = osPurlType(setType);
     const q: Record<string, string> = {};
     if (pkg.arch) q['arch'] = pkg.arch;
     if (os) q['distro'] = type === 'apk' ? os.name : `${os.family.replace(/\s+/g, '-')}-${os.name}`;
     if (pkg.epoch) q['epoch'] = String(pkg.epoch);
     const version = pkg.release ? `${pkg.version}-${pkg.release}` : pkg.version;
-    return new PackageURL(type, osNamespace(os, setType), pkg.name, version, q, undefined).toString();
+    return encodePlusInVersion(
+      new PackageURL(type, osNamespace(os, setType), pkg.name, version, q, undefined).toString(),
+    );
   }
   const type = LANG_PURL_TYPE[setType];
   if (!type || !pkg.name) return undefined;
@@ -93,7 +117,9 @@ export function purlFor(
       break;
   }
   try {
-    return new PackageURL(type, namespace, name, pkg.version || undefined, undefined, undefined).toString();
+    return encodePlusInVersion(
+      new PackageURL(type, namespace, name, pkg.version || undefined, undefined, undefined).toString(),
+    );
   } catch {
     return undefined;
   }

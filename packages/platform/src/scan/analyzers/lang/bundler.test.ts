@@ -12,7 +12,7 @@ import {
   runSuite,
   trivyCases,
   trivyFixture,
-} from './_conformance.js';
+} from '../../../testing/lang-conformance.js';
 import { analyzer } from './bundler.js';
 
 function run(f: AnalyzerFile): { packages: Package[]; diagnostics: string[] } {

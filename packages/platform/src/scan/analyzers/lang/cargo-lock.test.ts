@@ -12,7 +12,7 @@ import {
   runSuite,
   trivyCases,
   trivyFixture,
-} from './_conformance.js';
+} from '../../../testing/lang-conformance.js';
 import { analyzer } from './cargo-lock.js';
 
 function run(files: AnalyzerFile[]): {

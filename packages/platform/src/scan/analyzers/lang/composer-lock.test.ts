@@ -10,7 +10,7 @@ import {
   runSuite,
   trivyCases,
   trivyFixture,
-} from './_conformance.js';
+} from '../../../testing/lang-conformance.js';
 import { analyzer } from './composer-lock.js';
 
 function run(files: AnalyzerFile[]): {

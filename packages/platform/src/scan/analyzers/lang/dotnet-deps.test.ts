@@ -2,7 +2,7 @@ import type { Package } from '@palisade/api';
 import { describe, expect, it } from 'vitest';
 import { analyzerFile, testContext } from '../../../testing/shared-data.js';
 import type { AnalyzerFile } from '../types.js';
-import { trivyFixture } from './_conformance.js';
+import { trivyFixture } from '../../../testing/lang-conformance.js';
 import { analyzer } from './dotnet-deps.js';
 
 const DIR = 'pkg/dependency/parser/dotnet/core_deps/testdata/';

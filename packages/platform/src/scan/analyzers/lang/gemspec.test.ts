@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Package } from '@palisade/api';
 import { analyzerFile, testContext } from '../../../testing/shared-data.js';
 import { splitLicenses } from '../lib/ruby.js';
-import { runSuite, trivyFixture } from './_conformance.js';
+import { runSuite, trivyFixture } from '../../../testing/lang-conformance.js';
 import { analyzer } from './gemspec.js';
 
 const DIR = 'pkg/dependency/parser/ruby/gemspec/testdata';

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { analyzerFile, testContext } from '../../../testing/shared-data.js';
 import type { AnalyzerFile } from '../types.js';
-import { compareNameVersions, osvCases, osvFixture, runSuite, trivyFixture } from './_conformance.js';
+import {
+  compareNameVersions,
+  osvCases,
+  osvFixture,
+  runSuite,
+  trivyFixture,
+} from '../../../testing/lang-conformance.js';
 import { analyzer } from './gradle-lock.js';
 
 async function run(files: AnalyzerFile[]) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzerFile, testContext } from '../../../testing/shared-data.js';
 import type { AnalyzerFile } from '../types.js';
-import { compareNameVersions, osvCases, osvFixture, runSuite } from './_conformance.js';
+import { compareNameVersions, osvCases, osvFixture, runSuite } from '../../../testing/lang-conformance.js';
 import { analyzer } from './gradle-verification-metadata.js';
 
 async function run(files: AnalyzerFile[]) {

@@ -14,7 +14,7 @@ import {
   runSuite,
   trivyCases,
   trivyFixture,
-} from './_conformance.js';
+} from '../../../testing/lang-conformance.js';
 import { analyzer } from './npm-lock.js';
 
 function file(path: string, content: string): AnalyzerFile {

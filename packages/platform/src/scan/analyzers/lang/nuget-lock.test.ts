@@ -10,7 +10,7 @@ import {
   runSuite,
   trivyCases,
   trivyFixture,
-} from './_conformance.js';
+} from '../../../testing/lang-conformance.js';
 import { analyzer } from './nuget-lock.js';
 
 function file(path: string, content: string): AnalyzerFile {

@@ -3,7 +3,7 @@ import type { Package } from '@palisade/api';
 import { describe, expect, it } from 'vitest';
 import { analyzerFile, testContext } from '../../../testing/shared-data.js';
 import type { AnalyzerFile } from '../types.js';
-import { compareNameVersions, osvCases, osvFixture, runSuite } from './_conformance.js';
+import { compareNameVersions, osvCases, osvFixture, runSuite } from '../../../testing/lang-conformance.js';
 import { analyzer } from './pdm-lock.js';
 
 async function run(f: AnalyzerFile) {

@@ -14,7 +14,7 @@ import {
   runSuite,
   trivyCases,
   trivyFixture,
-} from './_conformance.js';
+} from '../../../testing/lang-conformance.js';
 import { analyzer } from './pipenv-lock.js';
 
 async function run(f: AnalyzerFile) {

@@ -4,7 +4,13 @@ import type { Package } from '@palisade/api';
 import { describe, expect, it } from 'vitest';
 import { analyzerFile, testContext } from '../../../testing/shared-data.js';
 import type { AnalyzerFile } from '../types.js';
-import { compareNameVersions, osvCases, osvFixture, runSuite, trivyFixture } from './_conformance.js';
+import {
+  compareNameVersions,
+  osvCases,
+  osvFixture,
+  runSuite,
+  trivyFixture,
+} from '../../../testing/lang-conformance.js';
 import { analyzer } from './pom.js';
 
 function file(path: string, content: string): AnalyzerFile {

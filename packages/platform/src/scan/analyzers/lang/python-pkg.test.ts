@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzerFile, testContext } from '../../../testing/shared-data.js';
 import type { AnalyzerFile } from '../types.js';
-import { trivyFixture } from './_conformance.js';
+import { trivyFixture } from '../../../testing/lang-conformance.js';
 import { analyzer } from './python-pkg.js';
 
 const DIR = 'pkg/dependency/parser/python/packaging/testdata/';

@@ -11,7 +11,7 @@ import {
   runSuite,
   trivyCases,
   trivyFixture,
-} from './_conformance.js';
+} from '../../../testing/lang-conformance.js';
 import { analyzer } from './uv-lock.js';
 
 async function run(f: AnalyzerFile) {

@@ -13,7 +13,7 @@ import {
   runSuite,
   trivyCases,
   trivyFixture,
-} from './_conformance.js';
+} from '../../../testing/lang-conformance.js';
 import { analyzer } from './yarn-lock.js';
 
 function file(path: string, content: string): AnalyzerFile {

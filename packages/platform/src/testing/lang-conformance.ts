@@ -7,8 +7,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Package, PackageSet } from '@palisade/api';
-import { sharedData } from '../../../testing/shared-data.js';
-import type { AnalyzerFile } from '../types.js';
+import { sharedData } from './shared-data.js';
+import type { AnalyzerFile } from '../scan/analyzers/types.js';
 
 export interface TrivyExpectedPackage {
   ID?: string;
