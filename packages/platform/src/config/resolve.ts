@@ -4,7 +4,10 @@
  * reaches for process.env itself, so tests and the CLI decide what is read.
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import type * as Yaml from 'yaml';
+import { lazy } from '../core/lazy.js';
+
+const yaml = lazy<typeof Yaml>('yaml');
 import { PalisadeError } from '../core/errors.js';
 import { settings } from './settings.js';
 import type { SettingDecl, SettingName, Settings } from './settings.js';
@@ -95,7 +98,7 @@ export function loadConfigFile(path: string, explicit: boolean): Record<string, 
   }
   let doc: unknown;
   try {
-    doc = parseYaml(text, { maxAliasCount: 100 });
+    doc = yaml().parse(text, { maxAliasCount: 100 });
   } catch (err) {
     const pos = (err as { linePos?: { line: number; col: number }[] }).linePos?.[0];
     throw new PalisadeError('E_CONFIG', `config file is not valid YAML: ${(err as Error).message}`, {

@@ -5,7 +5,10 @@
  *   pkg:apk/alpine/musl@1.2.3-r4?arch=x86_64&distro=3.17.10
  *   pkg:npm/%40babel/core@7.0.0   pkg:maven/org.slf4j/slf4j-api@2.0.11
  */
-import { PackageURL } from 'packageurl-js';
+import type * as Purl from 'packageurl-js';
+import { lazy } from '../core/lazy.js';
+
+const purlLib = lazy<typeof Purl>('packageurl-js');
 import type { OSInfo, Package, PackageClass } from '@palisade/api';
 
 const LANG_PURL_TYPE: Record<string, string> = {
@@ -94,7 +97,7 @@ export function purlFor(
     if (pkg.epoch) q['epoch'] = String(pkg.epoch);
     const version = pkg.release ? `${pkg.version}-${pkg.release}` : pkg.version;
     return encodePlusInVersion(
-      new PackageURL(type, osNamespace(os, setType), pkg.name, version, q, undefined).toString(),
+      new (purlLib().PackageURL)(type, osNamespace(os, setType), pkg.name, version, q, undefined).toString(),
     );
   }
   const type = LANG_PURL_TYPE[setType];
@@ -118,7 +121,14 @@ export function purlFor(
   }
   try {
     return encodePlusInVersion(
-      new PackageURL(type, namespace, name, pkg.version || undefined, undefined, undefined).toString(),
+      new (purlLib().PackageURL)(
+        type,
+        namespace,
+        name,
+        pkg.version || undefined,
+        undefined,
+        undefined,
+      ).toString(),
     );
   } catch {
     return undefined;

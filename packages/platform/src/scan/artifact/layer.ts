@@ -7,7 +7,10 @@
  */
 import { Readable, type Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { Decompress as ZstdDecompress } from 'fzstd';
+import type * as Fzstd from 'fzstd';
+import { lazy } from '../../core/lazy.js';
+
+const fzstd = lazy<typeof Fzstd>('fzstd');
 import { throwIfAborted } from '../../core/abort.js';
 import { PalisadeError, errorMessage } from '../../core/errors.js';
 import { DigestMeter } from './digest.js';
@@ -304,7 +307,7 @@ async function* zstdChunks(
   }
   let decoded = 0;
   const pending: Buffer[] = [];
-  const decoder = new ZstdDecompress((data: Uint8Array) => {
+  const decoder = new (fzstd().Decompress)((data: Uint8Array) => {
     if (data.length === 0) return;
     decoded += data.length;
     // Runs inside push(): throwing here stops a bomb before the next block is produced.

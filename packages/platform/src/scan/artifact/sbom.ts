@@ -6,7 +6,10 @@
  * properties refine them (source package, package type, file path).
  */
 import { readFile } from 'node:fs/promises';
-import { PackageURL } from 'packageurl-js';
+import type * as Purl from 'packageurl-js';
+import { lazy } from '../../core/lazy.js';
+
+const purlLib = lazy<typeof Purl>('packageurl-js');
 import type { ArtifactInfo, OSInfo, Package, PackageSet } from '@palisade/api';
 import { Diagnostics } from '../../core/diagnostics.js';
 import { PalisadeError } from '../../core/errors.js';
@@ -61,10 +64,10 @@ function toPackage(
 ):
   | { set: { cls: 'os-pkgs' | 'lang-pkgs'; type: string; filePath: string }; pkg: Package; distro?: string }
   | undefined {
-  let purl: PackageURL | undefined;
+  let purl: Purl.PackageURL | undefined;
   if (d.purl) {
     try {
-      purl = PackageURL.fromString(d.purl);
+      purl = purlLib().PackageURL.fromString(d.purl);
     } catch (err) {
       diags.warn('SBOM_BAD_PURL', `component ${d.name}: invalid purl ${d.purl}: ${(err as Error).message}`, {
         file,

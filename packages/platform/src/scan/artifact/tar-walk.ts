@@ -5,7 +5,11 @@
  * bodies nobody asked for are drained without buffering.
  */
 import type { Readable } from 'node:stream';
-import { extract as tarExtract, type Header } from 'tar-stream';
+import type { Header } from 'tar-stream';
+import type * as TarStream from 'tar-stream';
+import { lazy } from '../../core/lazy.js';
+
+const tarStream = lazy<typeof TarStream>('tar-stream');
 import { PalisadeError, errorMessage } from '../../core/errors.js';
 import type { Diagnostics } from '../../core/diagnostics.js';
 import type { SourceLocation } from '../../core/location.js';
@@ -104,7 +108,7 @@ export async function walkTar(tar: Readable, visit: EntryVisitor, opts: WalkOpti
     throw new PalisadeError('E_ABORTED', `${layerName}: cancelled`, { cause: signal.reason });
   }
 
-  const extract = tarExtract();
+  const extract = tarStream().extract();
 
   /** Builds the entry for a header, or undefined (with a diagnostic) when it is skipped. */
   const toEntry = (h: Header): LayerEntry | undefined => {

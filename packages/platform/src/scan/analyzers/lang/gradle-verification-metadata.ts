@@ -4,7 +4,10 @@
  * `<component group name version>` is a package `group:name`. Source trees only.
  */
 import type { Package } from '@palisade/api';
-import { XMLParser } from 'fast-xml-parser';
+import type * as FastXml from 'fast-xml-parser';
+import { lazy } from '../../../core/lazy.js';
+
+const xml = lazy<typeof FastXml>('fast-xml-parser');
 import { sortPackages } from '../lib/package-order.js';
 import { mavenPackageId } from '../lib/java.js';
 import { parseXmlDocument, xmlChild, xmlChildren } from '../lib/java-pom.js';
@@ -16,7 +19,7 @@ export function parseVerificationMetadata(
 ): { ok: true; packages: Package[] } | { ok: false; message: string; line?: number } {
   const checked = parseXmlDocument(text);
   if (!checked.ok) return checked;
-  const doc: unknown = new XMLParser({
+  const doc: unknown = new (xml().XMLParser)({
     ignoreAttributes: false,
     attributeNamePrefix: '@_',
     removeNSPrefix: true,

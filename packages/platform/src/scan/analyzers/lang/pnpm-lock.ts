@@ -13,7 +13,10 @@
  * Licenses come from node_modules/**\/package.json beside the lockfile.
  */
 import type { Package, PackageSet } from '@palisade/api';
-import { valid } from 'semver';
+import type * as Semver from 'semver';
+import { lazy } from '../../../core/lazy.js';
+
+const semver = lazy<typeof Semver>('semver');
 import type { AnalysisResult, Analyzer, AnalyzerContext, AnalyzerFile } from '../types.js';
 import { baseName, decodeText, dirName } from '../types.js';
 import { isNodeModulesPackageRoot, npmPackageId, parsePackageJson } from '../lib/npm.js';
@@ -81,7 +84,7 @@ function parseKey(key: string, lockVer: number): KeyParts {
 /** Versions that are not semver (file paths, URLs) become empty, as in Trivy. */
 function cleanVersion(ver: string, lockVer: number): string {
   if (lockVer < 9 && (ver.startsWith('file:') || ver.startsWith('http'))) return '';
-  return valid(ver) !== null ? ver : '';
+  return semver().valid(ver) !== null ? ver : '';
 }
 
 function parseV5V6(lock: Map_, lockVer: number): Package[] {

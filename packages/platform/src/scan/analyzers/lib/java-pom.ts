@@ -13,7 +13,10 @@
  * unavailable parent would give stay empty (as Trivy's own offline mode
  * leaves them).
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type * as FastXml from 'fast-xml-parser';
+import { lazy } from '../../../core/lazy.js';
+
+const xml = lazy<typeof FastXml>('fast-xml-parser');
 import type { Package } from '@palisade/api';
 import { mavenPackageId } from './java.js';
 
@@ -52,8 +55,8 @@ export type PomParseResult = { ok: true; model: PomModel } | { ok: false; messag
 
 const ARRAY_TAGS = new Set(['dependency', 'module', 'license', 'exclusion']);
 
-function xmlParser(): XMLParser {
-  return new XMLParser({
+function xmlParser(): FastXml.XMLParser {
+  return new (xml().XMLParser)({
     ignoreAttributes: true,
     removeNSPrefix: true,
     parseTagValue: false,
@@ -112,12 +115,12 @@ export function lineIndex(text: string): (offset: number) => number {
 export function parseXmlDocument(
   text: string,
 ): { ok: true; doc: XmlNode; meta: symbol } | { ok: false; message: string; line?: number } {
-  const valid = XMLValidator.validate(text);
+  const valid = xml().XMLValidator.validate(text);
   if (valid !== true) return { ok: false, message: valid.err.msg, line: valid.err.line };
   try {
     const doc: unknown = xmlParser().parse(text);
     if (!isNode(doc)) return { ok: false, message: 'not an XML document' };
-    return { ok: true, doc, meta: XMLParser.getMetaDataSymbol() as symbol };
+    return { ok: true, doc, meta: xml().XMLParser.getMetaDataSymbol() as symbol };
   } catch (err) {
     return { ok: false, message: err instanceof Error ? err.message : String(err) };
   }

@@ -2,7 +2,10 @@
  * Shared helpers for the Node.js analyzers: package ids, license fields and
  * package.json parsing, following Trivy's nodejs/packagejson parser.
  */
-import { satisfies, validRange } from 'semver';
+import type * as Semver from 'semver';
+import { lazy } from '../../../core/lazy.js';
+
+const semver = lazy<typeof Semver>('semver');
 import type { JsonObject, JsonValue } from './json-located.js';
 import { isJsonObject, parseJsonLocated, stringField, stringMap } from './json-located.js';
 
@@ -95,7 +98,7 @@ export function parsePackageJson(text: string): PackageJsonResult {
 /** A version range Trivy's npm comparer accepts (tags, URLs and protocols are not). */
 export function isNpmRange(constraint: string): boolean {
   const c = constraint.trim() === '' ? '*' : constraint;
-  return validRange(c, { loose: true }) !== null;
+  return semver().validRange(c, { loose: true }) !== null;
 }
 
 /**
@@ -106,7 +109,7 @@ export function npmMatches(version: string, constraint: string): boolean {
   if (!isNpmRange(constraint)) return false;
   const c = constraint.trim() === '' ? '*' : constraint;
   try {
-    return satisfies(version, c, { loose: true, includePrerelease: true });
+    return semver().satisfies(version, c, { loose: true, includePrerelease: true });
   } catch {
     return false;
   }

@@ -4,7 +4,10 @@
  * Directory.Packages.props / Packages.props (packagesprops).
  * Each parser returns packages or a located error; none throws.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type * as FastXml from 'fast-xml-parser';
+import { lazy } from '../../../core/lazy.js';
+
+const xml = lazy<typeof FastXml>('fast-xml-parser');
 import type { Package } from '@palisade/api';
 import { isJsonObject, JsonSyntaxError, objectField, parseJsonLocated, stringField } from './json-located.js';
 
@@ -88,15 +91,15 @@ export function parseNugetLock(text: string): ParseResult {
   return { ok: true, packages: uniqueById(pkgs) };
 }
 
-let attrParser: XMLParser | undefined;
+let attrParser: FastXml.XMLParser | undefined;
 
 /** XML with attributes kept (`@_name`), validated first. */
 function parseXmlWithAttributes(
   text: string,
 ): { ok: true; doc: Record<string, unknown> } | { ok: false; message: string; line?: number } {
-  const valid = XMLValidator.validate(text);
+  const valid = xml().XMLValidator.validate(text);
   if (valid !== true) return { ok: false, message: valid.err.msg, line: valid.err.line };
-  attrParser ??= new XMLParser({
+  attrParser ??= new (xml().XMLParser)({
     ignoreAttributes: false,
     attributeNamePrefix: '@_',
     removeNSPrefix: true,

@@ -14,8 +14,12 @@
  *   dependencies, other platforms' leftovers) is left out, as Trivy does.
  */
 import { createHash } from 'node:crypto';
-import semver from 'semver';
-import { parse as parseToml, TomlError } from 'smol-toml';
+import type * as Semver from 'semver';
+import type * as SmolToml from 'smol-toml';
+import { lazy } from '../../../core/lazy.js';
+
+const semverLib = lazy<typeof Semver>('semver');
+const toml = lazy<typeof SmolToml>('smol-toml');
 import type { Package } from '@palisade/api';
 
 export class CargoParseError extends Error {
@@ -39,9 +43,9 @@ const MAX_DEPTH = 64;
 /** Parses TOML; throws CargoParseError with the line of the syntax error. */
 export function parseTomlText(text: string): Table {
   try {
-    return parseToml(text, { maxDepth: MAX_DEPTH, unsafeKeyBehaviour: 'drop' });
+    return toml().parse(text, { maxDepth: MAX_DEPTH, unsafeKeyBehaviour: 'drop' });
   } catch (err) {
-    if (err instanceof TomlError)
+    if (err instanceof toml().TomlError)
       throw new CargoParseError(err.message.split('\n')[0] ?? 'invalid TOML', err.line);
     throw err;
   }
@@ -210,7 +214,7 @@ function resolveDeclaredDeps(dependencies: Table, workspaceDeps: Table): Map<str
  * A bare version means caret; comma-separated requirements all apply.
  */
 export function cargoVersionMatches(version: string, constraint: string): boolean | undefined {
-  const v = semver.parse(version);
+  const v = semverLib().parse(version);
   if (!v) return undefined;
   let c = constraint.trim();
   if (/^v?\d+(\.\d+){0,2}([-+][0-9A-Za-z.+-]*)?$/.test(c)) c = `^${c}`;
@@ -219,7 +223,7 @@ export function cargoVersionMatches(version: string, constraint: string): boolea
     .map((part) => part.trim().replace(/^(=|>=|<=|>|<|~|\^)\s+/, '$1'))
     .join(' ');
   try {
-    return semver.satisfies(v, new semver.Range(range));
+    return semverLib().satisfies(v, new (semverLib().Range)(range));
   } catch {
     return undefined;
   }

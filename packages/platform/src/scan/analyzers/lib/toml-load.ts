@@ -3,7 +3,10 @@
  * pyproject.toml): a syntax error becomes a TomlLoadError with its line,
  * nesting is bounded, and unsafe keys (`__proto__`) are dropped.
  */
-import { parse, TomlError } from 'smol-toml';
+import type * as SmolToml from 'smol-toml';
+import { lazy } from '../../../core/lazy.js';
+
+const toml = lazy<typeof SmolToml>('smol-toml');
 
 export class TomlLoadError extends Error {
   constructor(
@@ -22,9 +25,9 @@ const MAX_DEPTH = 200;
 /** Parses a TOML document; throws TomlLoadError with a 1-based line. */
 export function loadToml(text: string): TomlTable {
   try {
-    return parse(text, { maxDepth: MAX_DEPTH, unsafeKeyBehaviour: 'drop' });
+    return toml().parse(text, { maxDepth: MAX_DEPTH, unsafeKeyBehaviour: 'drop' });
   } catch (err) {
-    if (err instanceof TomlError) {
+    if (err instanceof toml().TomlError) {
       const first = err.message.split('\n')[0] ?? err.message;
       return fail(first.replace(/^Invalid TOML document: /, ''), err.line);
     }

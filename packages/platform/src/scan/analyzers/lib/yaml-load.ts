@@ -4,7 +4,10 @@
  * capped (the "billion laughs" bound) and a value that fails to convert is an
  * error, never an exception out of the analyzer.
  */
-import { parseAllDocuments } from 'yaml';
+import type * as Yaml from 'yaml';
+import { lazy } from '../../../core/lazy.js';
+
+const yaml = lazy<typeof Yaml>('yaml');
 
 export class YamlLoadError extends Error {
   constructor(
@@ -28,7 +31,7 @@ export interface YamlLoadOptions {
 
 /** Parses every document of a YAML stream; throws YamlLoadError with a 1-based line. */
 export function loadYamlDocuments(text: string, opts: YamlLoadOptions = {}): unknown[] {
-  const docs = parseAllDocuments(text, { uniqueKeys: false, schema: opts.schema ?? 'core' });
+  const docs = yaml().parseAllDocuments(text, { uniqueKeys: false, schema: opts.schema ?? 'core' });
   const list = Array.isArray(docs) ? docs : [];
   const out: unknown[] = [];
   for (const doc of list) {

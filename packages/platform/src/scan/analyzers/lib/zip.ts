@@ -9,7 +9,10 @@
  * malformed entry data: readZipEntry() returns a reason instead. Only a
  * missing or broken central directory throws (ZipFormatError).
  */
-import { Inflate } from 'fflate';
+import type * as Fflate from 'fflate';
+import { lazy } from '../../../core/lazy.js';
+
+const fflate = lazy<typeof Fflate>('fflate');
 
 export interface ZipEntry {
   /** Entry name as stored (`/`-separated). */
@@ -239,7 +242,7 @@ function inflateBounded(raw: Uint8Array, expected: number): ZipReadResult {
   let written = 0;
   let overflow = false;
   let done = false;
-  const inflater = new Inflate((chunk, final) => {
+  const inflater = new (fflate().Inflate)((chunk, final) => {
     if (written + chunk.length > expected) {
       overflow = true;
     } else {
