@@ -105,7 +105,12 @@ export async function inventoryImage(source: ImageSource, opts: InventoryOptions
       // must fail the walk instead of leaving it waiting. The source verifies the blob's own
       // digest; the layer stage verifies the diff ID of the uncompressed tar.
       const counted = pipeline(blob, counting(opts.progress), () => undefined);
-      const tar = openLayerTar(counted, { diffId: layer.diffId }, limits, opts.signal);
+      const tar = openLayerTar(
+        counted,
+        { diffId: layer.diffId, verifiedDigest: layer.digest },
+        limits,
+        opts.signal,
+      );
       await walkTar(tar, analysis.visit, {
         limits,
         layer: layer.diffId,

@@ -27,6 +27,11 @@ export interface LayerExpectation {
   diffId: string;
   /** How the layer is named in messages (default: `layer <diffId>`). */
   name?: string;
+  /**
+   * Digest the caller already verifies the stored bytes against (ImageSource.openLayer does).
+   * When it equals diffId and the layer is not compressed, the same bytes are not hashed twice.
+   */
+  verifiedDigest?: string;
 }
 
 /** Compressed input is handed to the decoder in slices of this size, which bounds the output in flight. */
@@ -166,6 +171,12 @@ async function* layerChunks(
     }
   }
 
+  // An uncompressed layer whose stored digest the source verifies already is its own diff ID.
+  const diffCheck =
+    compression === 'none' && expect.verifiedDigest !== undefined && expect.verifiedDigest === expect.diffId
+      ? undefined
+      : diffMeter;
+
   let tar: AsyncIterable<Buffer>;
   if (compression === 'gzip') tar = viaZlib(zlib.createGunzip(), stored(), what, 'gzip');
   else if (compression === 'zstd') tar = zstdChunks(stored(), what, guard);
@@ -175,7 +186,7 @@ async function* layerChunks(
     throwIfAborted(signal);
     tarBytes += chunk.length;
     guard(tarBytes);
-    diffMeter?.update(chunk);
+    diffCheck?.update(chunk);
     yield chunk;
   }
   // A decoder may stop before the end of the blob (trailing bytes); the stored digest covers all of it.
@@ -192,12 +203,12 @@ async function* layerChunks(
       );
     }
   }
-  if (diffMeter) {
-    const actualDiff = diffMeter.actual();
-    if (actualDiff !== diffMeter.expected) {
+  if (diffCheck) {
+    const actualDiff = diffCheck.actual();
+    if (actualDiff !== diffCheck.expected) {
       throw new PalisadeError(
         'E_DIGEST_MISMATCH',
-        `${what}: uncompressed digest ${actualDiff} does not match diff_id ${diffMeter.expected}`,
+        `${what}: uncompressed digest ${actualDiff} does not match diff_id ${diffCheck.expected}`,
       );
     }
   }

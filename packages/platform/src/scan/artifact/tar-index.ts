@@ -109,6 +109,7 @@ export class TarIndex {
       start: entry.offset,
       end: entry.offset + entry.size - 1,
       autoClose: false,
+      highWaterMark: 1024 * 1024,
     });
     return signal ? addAbortSignal(signal, stream) : stream;
   }

@@ -11,6 +11,9 @@ import { PalisadeError } from '../../../core/errors.js';
 import { TarIndex } from '../tar-index.js';
 import { normalizeArchivePath } from '../tar-walk.js';
 
+/** Large reads: with the 64 KiB default a layer costs thousands of thread-pool round trips. */
+export const READ_CHUNK = 1024 * 1024;
+
 export interface BlobStore {
   /** The host path of the directory or tar file, for messages. */
   readonly where: string;
@@ -111,7 +114,7 @@ export class DirectoryStore implements BlobStore {
   }
 
   async open(path: string, signal?: AbortSignal): Promise<Readable> {
-    const stream = createReadStream(await this.required(path));
+    const stream = createReadStream(await this.required(path), { highWaterMark: READ_CHUNK });
     return signal ? addAbortSignal(signal, stream) : stream;
   }
 
