@@ -192,11 +192,16 @@ export function osTarget(artifactName: string, os: OSInfo | undefined): string {
   return os ? `${artifactName} (${os.family} ${os.name})` : artifactName;
 }
 
+/** Plain code-point order, as Go's sort.Strings (Trivy) and without ICU's cost (localeCompare). */
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function comparePackages(a: { name: string; version: string; filePath?: string }, b: typeof a): number {
   return (
-    a.name.localeCompare(b.name) ||
-    a.version.localeCompare(b.version) ||
-    (a.filePath ?? '').localeCompare(b.filePath ?? '')
+    byCodePoint(a.name, b.name) ||
+    byCodePoint(a.version, b.version) ||
+    byCodePoint(a.filePath ?? '', b.filePath ?? '')
   );
 }
 
@@ -220,7 +225,7 @@ export function buildReport(
   const byAggregate = new Map<string, InventoryResult>();
   const lang = sets
     .filter((s) => s.class === 'lang-pkgs')
-    .sort((a, b) => a.filePath.localeCompare(b.filePath) || a.type.localeCompare(b.type));
+    .sort((a, b) => byCodePoint(a.filePath, b.filePath) || byCodePoint(a.type, b.type));
   for (const s of lang) {
     const agg = AGGREGATED[s.type];
     if (agg) {
