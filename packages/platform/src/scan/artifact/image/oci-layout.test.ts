@@ -15,7 +15,7 @@ import {
 } from '../testdata/build.js';
 import type { ImageSource } from '../types.js';
 import { openOciArchive, openOciLayout } from './oci-layout.js';
-import { formatPlatform, hostPlatform } from './platform.js';
+import { formatPlatform, hostPlatform } from '../platform.js';
 import { openImage } from './resolve.js';
 
 const sources: ImageSource[] = [];

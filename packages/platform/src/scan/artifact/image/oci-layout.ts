@@ -19,9 +19,9 @@ import {
   formatPlatform,
   hostPlatform,
   parsePlatform,
-  platformMatches,
+  selectPlatform,
   type Platform,
-} from './platform.js';
+} from '../platform.js';
 import { checkLayerBlobs, LocalImageSource, type StoredLayer } from './source.js';
 import { openArchiveStore } from './archive.js';
 import { DirectoryStore, type BlobStore } from './store.js';
@@ -226,7 +226,7 @@ async function selectManifest(
 }
 
 function pickPlatform(candidates: Descriptor[], want: Platform, where: string): Descriptor {
-  const match = candidates.find((d) => d.platform !== undefined && platformMatches(want, d.platform));
+  const match = selectPlatform(candidates, (d) => d.platform, want);
   if (match) return match;
   const available = [
     ...new Set(

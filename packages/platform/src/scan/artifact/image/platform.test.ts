@@ -5,7 +5,7 @@ import {
   parsePlatform,
   platformMatches,
   type Platform,
-} from './platform.js';
+} from '../platform.js';
 
 describe('platforms', () => {
   it.each([

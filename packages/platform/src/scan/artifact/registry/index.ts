@@ -17,7 +17,7 @@ import { credentialsFromDockerConfig, defaultDockerConfigPath } from './docker-c
 import type { FetchFn } from './http.js';
 import type { Descriptor, Manifest } from './manifest.js';
 import { parseDigest, parseManifest } from './manifest.js';
-import type { Platform } from './platform.js';
+import type { Platform } from '../platform.js';
 import {
   DEFAULT_PLATFORM,
   descriptorPlatform,
@@ -25,14 +25,14 @@ import {
   normalizePlatform,
   parsePlatform,
   selectPlatform,
-} from './platform.js';
+} from '../platform.js';
 import type { ImageReference } from './reference.js';
 import { formatReference, parseReference } from './reference.js';
 
 export { parseReference, formatReference } from './reference.js';
 export type { ImageReference } from './reference.js';
-export { parsePlatform } from './platform.js';
-export type { Platform } from './platform.js';
+export { parsePlatform } from '../platform.js';
+export type { Platform } from '../platform.js';
 export type { RegistryCredentials } from './docker-config.js';
 
 export interface OpenRegistryImageOptions {

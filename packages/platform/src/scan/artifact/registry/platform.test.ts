@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PalisadeError } from '../../../core/errors.js';
 import { MT, parseDigest, parseManifest } from './manifest.js';
-import type { Platform } from './platform.js';
-import { formatPlatform, normalizePlatform, parsePlatform, selectPlatform } from './platform.js';
+import type { Platform } from '../platform.js';
+import { formatPlatform, normalizePlatform, parsePlatform, selectPlatform } from '../platform.js';
 
 describe('normalizePlatform', () => {
   it.each([
