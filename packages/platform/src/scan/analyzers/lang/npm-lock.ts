@@ -17,11 +17,11 @@ import { baseName, decodeText, dirName } from '../types.js';
 import type { JsonObject, LocatedJson } from '../lib/json-located.js';
 import { isJsonObject, objectField, parseJsonLocated, stringField, stringMap } from '../lib/json-located.js';
 import {
+  addInstalledLicenses,
   isNodeModulesPackageRoot,
   npmLicenses,
   npmPackageId,
   npmWorkspaces,
-  parsePackageJson,
   pathMatch,
 } from '../lib/npm.js';
 import { sortPackages, uniquePackages } from '../lib/package-order.js';
@@ -245,19 +245,6 @@ function isLockfile(path: string): boolean {
   return baseName(path) === 'package-lock.json' && !inNodeModules(dirName(path));
 }
 
-/** Licenses declared by node_modules/**\/package.json under `dir`, keyed by name@version. */
-function licensesUnder(dir: string, files: readonly AnalyzerFile[]): Map<string, string[]> {
-  const prefix = dir ? `${dir}/${NODE_MODULES}/` : `${NODE_MODULES}/`;
-  const out = new Map<string, string[]>();
-  for (const f of files) {
-    if (!f.path.startsWith(prefix) || baseName(f.path) !== 'package.json') continue;
-    const r = parsePackageJson(decodeText(f.content));
-    if (!r.ok || !r.pkg.name || !r.pkg.version || r.pkg.licenses.length === 0) continue;
-    out.set(npmPackageId(r.pkg.name, r.pkg.version), r.pkg.licenses);
-  }
-  return out;
-}
-
 function analyze(files: readonly AnalyzerFile[], ctx: AnalyzerContext): AnalysisResult {
   const sets: PackageSet[] = [];
   for (const f of files) {
@@ -274,12 +261,7 @@ function analyze(files: readonly AnalyzerFile[], ctx: AnalyzerContext): Analysis
       continue;
     }
     for (const w of result.warnings) ctx.diagnostics.warn('NPM_LOCK_ENTRY', w, { file: f.path });
-    const licenses = licensesUnder(dirName(f.path), files);
-    for (const p of result.packages) {
-      if (p.licenses) continue;
-      const l = licenses.get(p.id ?? '');
-      if (l) p.licenses = [...l];
-    }
+    addInstalledLicenses(result.packages, f.path, files);
     if (result.packages.length > 0)
       sets.push({ class: 'lang-pkgs', type: 'npm', filePath: f.path, packages: result.packages });
   }

@@ -19,7 +19,7 @@ import { lazy } from '../../../core/lazy.js';
 const semver = lazy<typeof Semver>('semver');
 import type { AnalysisResult, Analyzer, AnalyzerContext, AnalyzerFile } from '../types.js';
 import { baseName, decodeText, dirName } from '../types.js';
-import { isNodeModulesPackageRoot, npmPackageId, parsePackageJson } from '../lib/npm.js';
+import { addInstalledLicenses, isNodeModulesPackageRoot, npmPackageId } from '../lib/npm.js';
 import { sortPackages } from '../lib/package-order.js';
 import { isYamlMap, loadYamlDocuments } from '../lib/yaml-load.js';
 
@@ -201,18 +201,6 @@ function isLockfile(path: string): boolean {
   return baseName(path) === 'pnpm-lock.yaml' && !dirName(path).split('/').includes('node_modules');
 }
 
-function licensesUnder(dir: string, files: readonly AnalyzerFile[]): Map<string, string[]> {
-  const prefix = dir ? `${dir}/node_modules/` : 'node_modules/';
-  const out = new Map<string, string[]>();
-  for (const f of files) {
-    if (!f.path.startsWith(prefix) || baseName(f.path) !== 'package.json') continue;
-    const r = parsePackageJson(decodeText(f.content));
-    if (!r.ok || !r.pkg.name || !r.pkg.version || r.pkg.licenses.length === 0) continue;
-    out.set(npmPackageId(r.pkg.name, r.pkg.version), r.pkg.licenses);
-  }
-  return out;
-}
-
 function analyze(files: readonly AnalyzerFile[], ctx: AnalyzerContext): AnalysisResult {
   const sets: PackageSet[] = [];
   for (const f of files) {
@@ -229,11 +217,8 @@ function analyze(files: readonly AnalyzerFile[], ctx: AnalyzerContext): Analysis
       continue;
     }
     for (const w of result.warnings) ctx.diagnostics.warn('PNPM_LOCK', w, { file: f.path });
-    const licenses = licensesUnder(dirName(f.path), files);
-    for (const p of result.packages) {
-      const l = licenses.get(npmPackageId(p.name, p.version));
-      if (l) p.licenses = [...l];
-    }
+    // v9 ids are snapshot keys (with peers): look licenses up by name@version.
+    addInstalledLicenses(result.packages, f.path, files, (p) => npmPackageId(p.name, p.version));
     if (result.packages.length > 0)
       sets.push({ class: 'lang-pkgs', type: 'pnpm', filePath: f.path, packages: result.packages });
   }

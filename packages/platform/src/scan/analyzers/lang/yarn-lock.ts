@@ -18,6 +18,7 @@ import type { AnalysisResult, Analyzer, AnalyzerContext, AnalyzerFile } from '..
 import { baseName, decodeText, dirName } from '../types.js';
 import type { PackageJson } from '../lib/npm.js';
 import {
+  addInstalledLicenses,
   isNodeModulesPackageRoot,
   isNpmRange,
   npmMatches,
@@ -380,18 +381,6 @@ function analyzeDependencies(
   return sortPackages([...pkgs.values()]);
 }
 
-function licensesUnder(dir: string, files: readonly AnalyzerFile[]): Map<string, string[]> {
-  const prefix = dir ? `${dir}/node_modules/` : 'node_modules/';
-  const out = new Map<string, string[]>();
-  for (const f of files) {
-    if (!f.path.startsWith(prefix) || baseName(f.path) !== 'package.json') continue;
-    const r = parsePackageJson(decodeText(f.content));
-    if (!r.ok || !r.pkg.name || !r.pkg.version || r.pkg.licenses.length === 0) continue;
-    out.set(npmPackageId(r.pkg.name, r.pkg.version), r.pkg.licenses);
-  }
-  return out;
-}
-
 function isLockfile(path: string): boolean {
   if (baseName(path) !== 'yarn.lock') return false;
   const dirs = dirName(path).split('/');
@@ -406,12 +395,7 @@ function analyze(files: readonly AnalyzerFile[], ctx: AnalyzerContext): Analysis
     for (const w of result.warnings)
       ctx.diagnostics.warn('YARN_LOCK_ENTRY', w.message, { file: f.path, line: w.line });
     const packages = analyzeDependencies(f.path, result, files, ctx);
-    const licenses = licensesUnder(dirName(f.path), files);
-    for (const p of packages) {
-      if (p.licenses) continue;
-      const l = licenses.get(p.id ?? '');
-      if (l) p.licenses = [...l];
-    }
+    addInstalledLicenses(packages, f.path, files);
     if (packages.length > 0) sets.push({ class: 'lang-pkgs', type: 'yarn', filePath: f.path, packages });
   }
   return sets.length > 0 ? { packageSets: sets } : {};

@@ -2,8 +2,11 @@
  * Shared helpers for the Node.js analyzers: package ids, license fields and
  * package.json parsing, following Trivy's nodejs/packagejson parser.
  */
+import type { Package } from '@palisade/api';
 import type * as Semver from 'semver';
 import { lazy } from '../../../core/lazy.js';
+import type { AnalyzerFile } from '../types.js';
+import { baseName, decodeText, dirName } from '../types.js';
 
 const semver = lazy<typeof Semver>('semver');
 import type { JsonObject, JsonValue } from './json-located.js';
@@ -125,6 +128,38 @@ export function isNodeModulesPackageRoot(path: string): boolean {
   if (name.length === 1) return !(name[0] ?? '').startsWith('@');
   if (name.length === 2) return (name[0] ?? '').startsWith('@');
   return false;
+}
+
+/** Licenses declared by node_modules/**\/package.json under `dir`, keyed by name@version. */
+function installedLicenses(dir: string, files: readonly AnalyzerFile[]): Map<string, string[]> {
+  const prefix = dir ? `${dir}/node_modules/` : 'node_modules/';
+  const out = new Map<string, string[]>();
+  for (const f of files) {
+    if (!f.path.startsWith(prefix) || baseName(f.path) !== 'package.json') continue;
+    const r = parsePackageJson(decodeText(f.content));
+    if (!r.ok || !r.pkg.name || !r.pkg.version || r.pkg.licenses.length === 0) continue;
+    out.set(npmPackageId(r.pkg.name, r.pkg.version), r.pkg.licenses);
+  }
+  return out;
+}
+
+/**
+ * Gives each package of a lockfile that declares no license the licenses of
+ * its installed node_modules/**\/package.json beside the lockfile, as Trivy's
+ * npm, yarn and pnpm analyzers do. `keyOf` names a package as name@version.
+ */
+export function addInstalledLicenses(
+  packages: readonly Package[],
+  lockfilePath: string,
+  files: readonly AnalyzerFile[],
+  keyOf: (p: Package) => string = (p) => p.id ?? '',
+): void {
+  const licenses = installedLicenses(dirName(lockfilePath), files);
+  for (const p of packages) {
+    if (p.licenses) continue;
+    const l = licenses.get(keyOf(p));
+    if (l) p.licenses = [...l];
+  }
 }
 
 /**
