@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Package } from '@palisade/api';
 import { analyzerFile, testContext } from '../../../testing/shared-data.js';
-import { splitLicenses } from '../lib/ruby.js';
+import { splitLicenses } from '../lib/licensing.js';
 import { runSuite, trivyFixture } from '../../../testing/lang-conformance.js';
 import { analyzer } from './gemspec.js';
 

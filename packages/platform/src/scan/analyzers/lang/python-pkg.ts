@@ -13,7 +13,7 @@
 import type { Package } from '@palisade/api';
 import type { AnalysisResult, Analyzer, AnalyzerContext, AnalyzerFile } from '../types.js';
 import { baseName, decodeText, dirName } from '../types.js';
-import { splitLicenses } from '../lib/python.js';
+import { splitLicenses } from '../lib/licensing.js';
 
 export interface MetadataHeaders {
   /** Lower-cased header name → values in order. */

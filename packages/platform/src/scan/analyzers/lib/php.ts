@@ -10,7 +10,7 @@
 import type { Package } from '@palisade/api';
 import type { JsonValue } from './json-located.js';
 import { isJsonObject, parseJsonLocated } from './json-located.js';
-import { splitLicenses } from './ruby.js';
+import { splitLicenses } from './licensing.js';
 
 export function composerPackageId(name: string, version: string): string {
   return version === '' ? name : `${name}@${version}`;

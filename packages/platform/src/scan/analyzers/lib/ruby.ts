@@ -17,6 +17,7 @@
  * `s.license` / `s.licenses` on lines that start with it.
  */
 import type { Package } from '@palisade/api';
+import { splitLicenses } from './licensing.js';
 
 export function gemPackageId(name: string, version: string): string {
   return version === '' ? name : `${name}@${version}`;
@@ -153,66 +154,4 @@ export function parseGemspec(text: string): Gemspec | undefined {
   }
   if (name === '' || version === '') return undefined;
   return { name, version, licenses: splitLicenses(license) };
-}
-
-// ---------------------------------------------------------------- licenses
-
-const LICENSE_SPLIT = /(,?[_ ]+(?:or|and)[_ ]+)|(,[ ]*)/;
-const LICENSE_TEXT_KEYWORDS = [
-  'http://',
-  'https://',
-  '(c)',
-  'as-is',
-  ';',
-  'hereby',
-  'permission to use',
-  'permission is',
-  'use in source',
-  'use, copy, modify',
-  'using',
-];
-const PYTHON_LICENSE_EXCEPTIONS: Record<string, string> = {
-  lesser: 'GNU Library or Lesser General Public License (LGPL)',
-  distribution: 'Common Development and Distribution License 1.0 (CDDL-1.0)',
-  disclaimer: 'Historical Permission Notice and Disclaimer (HPND)',
-};
-
-/** Trivy's licensing.SplitLicenses: `MIT, Ruby or BSD` → [MIT, Ruby, BSD], keeping `Apache License, Version 2.0` whole. */
-export function splitLicenses(str: string): string[] {
-  if (str === '') return [];
-  if (LICENSE_TEXT_KEYWORDS.some((k) => str.toLowerCase().includes(k))) return [`text://${str}`];
-  const licenses: string[] = [];
-  // String.split with a capturing regexp interleaves the captures; split on the whole match instead.
-  const parts: string[] = [];
-  let rest = str;
-  for (;;) {
-    const m = LICENSE_SPLIT.exec(rest);
-    if (!m) break;
-    parts.push(rest.slice(0, m.index));
-    rest = rest.slice(m.index + m[0].length);
-    if (m[0].length === 0) break;
-  }
-  parts.push(rest);
-  for (const maybe of parts) {
-    const firstWord = maybe.toLowerCase().split(' ')[0]!;
-    const last = licenses.length - 1;
-    if (last >= 0) {
-      if (firstWord === 'ver' || firstWord === 'version') {
-        licenses[last] += `, ${maybe}`;
-        continue;
-      }
-      if (firstWord === 'later') {
-        licenses[last] += ` or ${maybe}`;
-        continue;
-      }
-      const lic = PYTHON_LICENSE_EXCEPTIONS[firstWord];
-      if (lic !== undefined) {
-        if (lic === `${licenses[last]} or ${maybe}` || lic === `${licenses[last]} and ${maybe}`)
-          licenses[last] = lic;
-        continue;
-      }
-    }
-    licenses.push(maybe);
-  }
-  return licenses;
 }
