@@ -5,46 +5,18 @@
  * Microsoft.NETCore.App.deps.json) and in source trees. Trivy reads it in every
  * kind of scan.
  */
-import { sortPackages } from '../lib/package-order.js';
 import { parseDepsJson } from '../lib/dotnet.js';
-import type { AnalysisResult, Analyzer, AnalyzerContext, AnalyzerFile } from '../types.js';
-import { decodeText } from '../types.js';
+import { fileAnalyzer } from '../lib/file-analyzer.js';
 
-export const analyzer: Analyzer = {
+export const analyzer = fileAnalyzer({
   name: 'lang/dotnet-deps',
   version: 1,
   targets: ['image', 'rootfs', 'fs'],
-  mode: 'file',
   maxFileSize: 64 * 1024 * 1024,
-  required(path) {
-    return path.endsWith('.deps.json');
-  },
-  analyze(files: readonly AnalyzerFile[], ctx: AnalyzerContext): AnalysisResult {
-    const packageSets = [];
-    for (const f of files) {
-      const res = parseDepsJson(decodeText(f.content));
-      if (!res.ok) {
-        ctx.diagnostics.warn('DOTNET_DEPS_MALFORMED', `not a readable .deps.json: ${res.message}`, {
-          file: f.path,
-          ...(res.line !== undefined ? { line: res.line } : {}),
-        });
-        continue;
-      }
-      for (const w of res.warnings)
-        ctx.diagnostics.add({
-          code: 'DOTNET_DEPS_INCOMPLETE',
-          severity: 'info',
-          message: w,
-          location: { file: f.path },
-        });
-      if (res.packages.length === 0) continue;
-      packageSets.push({
-        class: 'lang-pkgs' as const,
-        type: 'dotnet-core',
-        filePath: f.path,
-        packages: sortPackages(res.packages),
-      });
-    }
-    return { packageSets };
-  },
-};
+  required: (path) => path.endsWith('.deps.json'),
+  type: 'dotnet-core',
+  what: '.deps.json',
+  malformedCode: 'DOTNET_DEPS_MALFORMED',
+  warningCode: 'DOTNET_DEPS_INCOMPLETE',
+  parse: parseDepsJson,
+});

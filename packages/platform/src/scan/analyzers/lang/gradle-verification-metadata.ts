@@ -4,75 +4,37 @@
  * `<component group name version>` is a package `group:name`. Source trees only.
  */
 import type { Package } from '@palisade/api';
-import type * as FastXml from 'fast-xml-parser';
-import { lazy } from '../../../core/lazy.js';
-
-const xml = lazy<typeof FastXml>('fast-xml-parser');
-import { sortPackages } from '../lib/package-order.js';
+import type { ParsedPackages } from '../lib/file-analyzer.js';
+import { fileAnalyzer } from '../lib/file-analyzer.js';
 import { mavenPackageId } from '../lib/java.js';
-import { parseXmlDocument, xmlChild, xmlChildren } from '../lib/java-pom.js';
-import type { AnalysisResult, Analyzer, AnalyzerContext, AnalyzerFile } from '../types.js';
-import { baseName, decodeText } from '../types.js';
+import { attributeXmlParser, loadXml, xmlAttr, xmlChild, xmlChildren } from '../lib/xml-load.js';
+import { baseName } from '../types.js';
 
-export function parseVerificationMetadata(
-  text: string,
-): { ok: true; packages: Package[] } | { ok: false; message: string; line?: number } {
-  const checked = parseXmlDocument(text);
-  if (!checked.ok) return checked;
-  const doc: unknown = new (xml().XMLParser)({
-    ignoreAttributes: false,
-    attributeNamePrefix: '@_',
-    removeNSPrefix: true,
-    parseAttributeValue: false,
-    isArray: (n) => n === 'component',
-  }).parse(text);
-  const attr = (n: unknown, k: string): string => {
-    const v = typeof n === 'object' && n !== null ? (n as Record<string, unknown>)[`@_${k}`] : undefined;
-    return typeof v === 'string' ? v : '';
-  };
+const gradleXml = attributeXmlParser(['component']);
+
+export function parseVerificationMetadata(text: string): ParsedPackages {
+  const loaded = loadXml(text, gradleXml());
+  if (!loaded.ok) return loaded;
   const packages: Package[] = [];
-  for (const c of xmlChildren(xmlChild(xmlChild(doc, 'verification-metadata'), 'components'), 'component')) {
-    const group = attr(c, 'group');
-    const name = attr(c, 'name');
-    const version = attr(c, 'version');
+  const components = xmlChild(xmlChild(loaded.doc, 'verification-metadata'), 'components');
+  for (const c of xmlChildren(components, 'component')) {
+    const group = xmlAttr(c, 'group');
+    const name = xmlAttr(c, 'name');
+    const version = xmlAttr(c, 'version');
     if (group === '' || name === '' || version === '') continue;
     packages.push({ id: mavenPackageId(`${group}:${name}`, version), name: `${group}:${name}`, version });
   }
   return { ok: true, packages };
 }
 
-export const analyzer: Analyzer = {
+export const analyzer = fileAnalyzer({
   name: 'lang/gradle-verification-metadata',
   version: 1,
   targets: ['fs'],
-  mode: 'file',
   maxFileSize: 64 * 1024 * 1024,
-  required(path) {
-    return baseName(path) === 'verification-metadata.xml';
-  },
-  analyze(files: readonly AnalyzerFile[], ctx: AnalyzerContext): AnalysisResult {
-    const packageSets = [];
-    for (const f of files) {
-      const res = parseVerificationMetadata(decodeText(f.content));
-      if (!res.ok) {
-        ctx.diagnostics.warn(
-          'GRADLE_VERIFICATION_MALFORMED',
-          `not a readable verification-metadata.xml: ${res.message}`,
-          {
-            file: f.path,
-            ...(res.line !== undefined ? { line: res.line } : {}),
-          },
-        );
-        continue;
-      }
-      if (res.packages.length === 0) continue;
-      packageSets.push({
-        class: 'lang-pkgs' as const,
-        type: 'gradle',
-        filePath: f.path,
-        packages: sortPackages(res.packages),
-      });
-    }
-    return { packageSets };
-  },
-};
+  required: (path) => baseName(path) === 'verification-metadata.xml',
+  type: 'gradle',
+  what: 'verification-metadata.xml',
+  malformedCode: 'GRADLE_VERIFICATION_MALFORMED',
+  parse: parseVerificationMetadata,
+});

@@ -13,11 +13,11 @@
  * graph, relationships other than the root's are unknown.
  */
 import type { Package, Relationship } from '@palisade/api';
-import { isJsonObject, JsonSyntaxError, objectField, parseJsonLocated, stringField } from './json-located.js';
+import type { ParseFailure } from './file-analyzer.js';
+import { isJsonObject, objectField, parseJsonObjectLocated, stringField } from './json-located.js';
 import type { JsonObject } from './json-located.js';
 
-export type DepsJsonResult =
-  { ok: true; packages: Package[]; warnings: string[] } | { ok: false; message: string; line?: number };
+export type DepsJsonResult = { ok: true; packages: Package[]; warnings: string[] } | ParseFailure;
 
 const RUNTIMEPACK_PREFIX = 'runtimepack.';
 const KEPT_TYPES = new Set(['package', 'project', 'runtimepack']);
@@ -43,15 +43,9 @@ function isRuntimeLibrary(entry: JsonObject): boolean {
 }
 
 export function parseDepsJson(text: string): DepsJsonResult {
-  let located;
-  try {
-    located = parseJsonLocated(text);
-  } catch (err) {
-    if (err instanceof JsonSyntaxError) return { ok: false, message: err.message, line: err.line };
-    throw err;
-  }
-  const root = located.value;
-  if (!isJsonObject(root)) return { ok: false, message: 'not a JSON object' };
+  const parsed = parseJsonObjectLocated(text);
+  if (!parsed.ok) return parsed;
+  const { root, located } = parsed;
   const warnings: string[] = [];
   const libraries = objectField(root, 'libraries');
   if (!libraries) return { ok: true, packages: [], warnings };

@@ -18,7 +18,10 @@ import { lazy } from '../../../core/lazy.js';
 
 const xml = lazy<typeof FastXml>('fast-xml-parser');
 import type { Package } from '@palisade/api';
+import type { ParseFailure } from './file-analyzer.js';
 import { mavenPackageId } from './java.js';
+import type { XmlNode } from './xml-load.js';
+import { isXmlNode, loadXml, xmlChild, xmlChildren } from './xml-load.js';
 
 export interface PomDependency {
   groupId: string;
@@ -51,7 +54,7 @@ export interface PomModel {
   dependencies: PomDependency[];
 }
 
-export type PomParseResult = { ok: true; model: PomModel } | { ok: false; message: string; line?: number };
+export type PomParseResult = { ok: true; model: PomModel } | ParseFailure;
 
 const ARRAY_TAGS = new Set(['dependency', 'module', 'license', 'exclusion']);
 
@@ -66,30 +69,15 @@ function xmlParser(): FastXml.XMLParser {
   });
 }
 
-type XmlNode = Record<string, unknown>;
-
-function isNode(v: unknown): v is XmlNode {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Text content of an element ('' for absent, empty or structured elements). */
 export function xmlText(v: unknown): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (isNode(v)) {
+  if (isXmlNode(v)) {
     const t = v['#text'];
     if (typeof t === 'string' || typeof t === 'number') return String(t).trim();
   }
   return '';
-}
-
-export function xmlChild(node: unknown, name: string): unknown {
-  return isNode(node) ? node[name] : undefined;
-}
-
-export function xmlChildren(node: unknown, name: string): unknown[] {
-  const v = xmlChild(node, name);
-  return Array.isArray(v) ? (v as unknown[]) : v === undefined ? [] : [v];
 }
 
 /** Line number (1-based) of each character offset, by binary search over line starts. */
@@ -112,18 +100,10 @@ export function lineIndex(text: string): (offset: number) => number {
  * Parses XML text after validating it (fast-xml-parser alone accepts broken
  * markup). Returns the document object, or a message and line.
  */
-export function parseXmlDocument(
-  text: string,
-): { ok: true; doc: XmlNode; meta: symbol } | { ok: false; message: string; line?: number } {
-  const valid = xml().XMLValidator.validate(text);
-  if (valid !== true) return { ok: false, message: valid.err.msg, line: valid.err.line };
-  try {
-    const doc: unknown = xmlParser().parse(text);
-    if (!isNode(doc)) return { ok: false, message: 'not an XML document' };
-    return { ok: true, doc, meta: xml().XMLParser.getMetaDataSymbol() as symbol };
-  } catch (err) {
-    return { ok: false, message: err instanceof Error ? err.message : String(err) };
-  }
+function parseXmlDocument(text: string): { ok: true; doc: XmlNode; meta: symbol } | ParseFailure {
+  const loaded = loadXml(text, xmlParser());
+  if (!loaded.ok) return loaded;
+  return { ok: true, doc: loaded.doc, meta: xml().XMLParser.getMetaDataSymbol() as symbol };
 }
 
 function readDependencies(
@@ -133,7 +113,7 @@ function readDependencies(
 ): PomDependency[] {
   const out: PomDependency[] = [];
   for (const d of xmlChildren(xmlChild(container, 'dependencies'), 'dependency')) {
-    if (!isNode(d)) continue;
+    if (!isXmlNode(d)) continue;
     const dep: PomDependency = {
       groupId: xmlText(d['groupId']),
       artifactId: xmlText(d['artifactId']),
@@ -141,11 +121,11 @@ function readDependencies(
       scope: xmlText(d['scope']),
       optional: ['true', '1'].includes(xmlText(d['optional'])),
       exclusions: xmlChildren(xmlChild(d, 'exclusions'), 'exclusion')
-        .filter(isNode)
+        .filter(isXmlNode)
         .map((e) => ({ groupId: xmlText(e['groupId']), artifactId: xmlText(e['artifactId']) })),
     };
     const m = (d as Record<symbol, unknown>)[meta];
-    if (lineOf && isNode(m) && typeof m['startIndex'] === 'number' && typeof m['endIndex'] === 'number') {
+    if (lineOf && isXmlNode(m) && typeof m['startIndex'] === 'number' && typeof m['endIndex'] === 'number') {
       dep.startLine = lineOf(m['startIndex']);
       dep.endLine = lineOf(m['endIndex']);
     }
@@ -163,7 +143,7 @@ export function parsePom(text: string): PomParseResult {
   const parentNode = xmlChild(project, 'parent');
   const properties = new Map<string, string>();
   const props = xmlChild(project, 'properties');
-  if (isNode(props)) {
+  if (isXmlNode(props)) {
     for (const [k, v] of Object.entries(props)) if (!k.startsWith('#')) properties.set(k, xmlText(v));
   }
   const model: PomModel = {

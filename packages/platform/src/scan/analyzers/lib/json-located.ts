@@ -8,6 +8,7 @@
  * keys: the last one wins). Hostile input is bounded: nesting deeper than
  * `maxDepth` is an error, not a stack overflow.
  */
+import type { ParseFailure } from './file-analyzer.js';
 
 export interface LineRange {
   startLine: number;
@@ -186,6 +187,25 @@ export function parseJsonLocated(text: string, maxDepth = DEFAULT_MAX_DEPTH): Lo
   skipWs();
   if (pos < text.length) fail('unexpected data after the top-level value');
   return { value, rangeOf: (v) => ranges.get(v) };
+}
+
+/**
+ * parseJsonLocated for parsers that report rather than throw: a syntax error
+ * or a top level that is not an object comes back as a ParseFailure.
+ */
+export function parseJsonObjectLocated(
+  text: string,
+): { ok: true; root: JsonObject; located: LocatedJson } | ParseFailure {
+  let located: LocatedJson;
+  try {
+    located = parseJsonLocated(text);
+  } catch (err) {
+    if (err instanceof JsonSyntaxError) return { ok: false, message: err.message, line: err.line };
+    throw err;
+  }
+  const root = located.value;
+  if (!isJsonObject(root)) return { ok: false, message: 'not a JSON object' };
+  return { ok: true, root, located };
 }
 
 export function isJsonObject(v: unknown): v is JsonObject {

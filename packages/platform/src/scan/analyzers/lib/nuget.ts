@@ -4,14 +4,10 @@
  * Directory.Packages.props / Packages.props (packagesprops).
  * Each parser returns packages or a located error; none throws.
  */
-import type * as FastXml from 'fast-xml-parser';
-import { lazy } from '../../../core/lazy.js';
-
-const xml = lazy<typeof FastXml>('fast-xml-parser');
 import type { Package } from '@palisade/api';
-import { isJsonObject, JsonSyntaxError, objectField, parseJsonLocated, stringField } from './json-located.js';
-
-export type ParseResult = { ok: true; packages: Package[] } | { ok: false; message: string; line?: number };
+import type { ParsedPackages } from './file-analyzer.js';
+import { isJsonObject, objectField, parseJsonObjectLocated, stringField } from './json-located.js';
+import { attributeXmlParser, loadXml, xmlAttr, xmlChildren } from './xml-load.js';
 
 /** Trivy's NuGet package id: `name@version` (the name alone without a version). */
 export function nugetId(name: string, version: string): string {
@@ -49,16 +45,10 @@ function uniqueById(pkgs: readonly Package[]): Package[] {
  * rest (Transitive, CentralTransitive) indirect. dependsOn resolves each
  * dependency name to the version resolved in the same target.
  */
-export function parseNugetLock(text: string): ParseResult {
-  let located;
-  try {
-    located = parseJsonLocated(text);
-  } catch (err) {
-    if (err instanceof JsonSyntaxError) return { ok: false, message: err.message, line: err.line };
-    throw err;
-  }
-  const root = located.value;
-  if (!isJsonObject(root)) return { ok: false, message: 'not a JSON object' };
+export function parseNugetLock(text: string): ParsedPackages {
+  const parsed = parseJsonObjectLocated(text);
+  if (!parsed.ok) return parsed;
+  const { root, located } = parsed;
   const targets = objectField(root, 'dependencies');
   const pkgs: Package[] = [];
   if (!targets) return { ok: true, packages: [] };
@@ -91,44 +81,7 @@ export function parseNugetLock(text: string): ParseResult {
   return { ok: true, packages: uniqueById(pkgs) };
 }
 
-let attrParser: FastXml.XMLParser | undefined;
-
-/** XML with attributes kept (`@_name`), validated first. */
-function parseXmlWithAttributes(
-  text: string,
-): { ok: true; doc: Record<string, unknown> } | { ok: false; message: string; line?: number } {
-  const valid = xml().XMLValidator.validate(text);
-  if (valid !== true) return { ok: false, message: valid.err.msg, line: valid.err.line };
-  attrParser ??= new (xml().XMLParser)({
-    ignoreAttributes: false,
-    attributeNamePrefix: '@_',
-    removeNSPrefix: true,
-    parseTagValue: false,
-    parseAttributeValue: false,
-    trimValues: true,
-    isArray: (name) =>
-      name === 'package' || name === 'ItemGroup' || name === 'PackageReference' || name === 'PackageVersion',
-  });
-  try {
-    const doc: unknown = attrParser.parse(text);
-    if (typeof doc !== 'object' || doc === null) return { ok: false, message: 'not an XML document' };
-    return { ok: true, doc: doc as Record<string, unknown> };
-  } catch (err) {
-    return { ok: false, message: err instanceof Error ? err.message : String(err) };
-  }
-}
-
-function attr(node: unknown, name: string): string {
-  if (typeof node !== 'object' || node === null) return '';
-  const v = (node as Record<string, unknown>)[`@_${name}`];
-  return typeof v === 'string' ? v : '';
-}
-
-function list(node: unknown, name: string): unknown[] {
-  if (typeof node !== 'object' || node === null) return [];
-  const v = (node as Record<string, unknown>)[name];
-  return Array.isArray(v) ? (v as unknown[]) : v === undefined ? [] : [v];
-}
+const nugetXml = attributeXmlParser(['package', 'ItemGroup', 'PackageReference', 'PackageVersion']);
 
 /** Go's strconv.ParseBool for the true values (what encoding/xml accepts for a bool attribute). */
 function goTrue(s: string): boolean {
@@ -136,16 +89,16 @@ function goTrue(s: string): boolean {
 }
 
 /** packages.config: `<packages><package id version developmentDependency/>`; development dependencies are skipped. */
-export function parseNugetConfig(text: string): ParseResult {
-  const parsed = parseXmlWithAttributes(text);
+export function parseNugetConfig(text: string): ParsedPackages {
+  const parsed = loadXml(text, nugetXml());
   if (!parsed.ok) return parsed;
   const root = parsed.doc['packages'];
   if (root === undefined) return { ok: false, message: 'expected element <packages>' };
   const pkgs: Package[] = [];
-  for (const p of list(root, 'package')) {
-    const name = attr(p, 'id');
-    const version = attr(p, 'version');
-    if (name === '' || goTrue(attr(p, 'developmentDependency'))) continue;
+  for (const p of xmlChildren(root, 'package')) {
+    const name = xmlAttr(p, 'id');
+    const version = xmlAttr(p, 'version');
+    if (name === '' || goTrue(xmlAttr(p, 'developmentDependency'))) continue;
     pkgs.push({ id: nugetId(name, version), name, version });
   }
   return { ok: true, packages: uniqueById(pkgs) };
@@ -157,17 +110,17 @@ export function parseNugetConfig(text: string): ParseResult {
  * `Update`), both trimmed; entries without a name or version, or using an
  * MSBuild `$(variable)`, are skipped (nothing here says what it expands to).
  */
-export function parsePackagesProps(text: string): ParseResult {
-  const parsed = parseXmlWithAttributes(text);
+export function parsePackagesProps(text: string): ParsedPackages {
+  const parsed = loadXml(text, nugetXml());
   if (!parsed.ok) return parsed;
   const project = parsed.doc['Project'];
   if (project === undefined) return { ok: false, message: 'expected element <Project>' };
   const isVariable = (s: string): boolean => s.startsWith('$(') && s.endsWith(')');
   const pkgs: Package[] = [];
-  for (const group of list(project, 'ItemGroup')) {
-    for (const item of [...list(group, 'PackageReference'), ...list(group, 'PackageVersion')]) {
-      const name = (attr(item, 'Include') || attr(item, 'Update')).trim();
-      const version = attr(item, 'Version').trim();
+  for (const group of xmlChildren(project, 'ItemGroup')) {
+    for (const item of [...xmlChildren(group, 'PackageReference'), ...xmlChildren(group, 'PackageVersion')]) {
+      const name = (xmlAttr(item, 'Include') || xmlAttr(item, 'Update')).trim();
+      const version = xmlAttr(item, 'Version').trim();
       if (name === '' || version === '' || isVariable(name) || isVariable(version)) continue;
       pkgs.push({ id: nugetId(name, version), name, version });
     }
