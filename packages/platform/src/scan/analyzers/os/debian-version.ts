@@ -5,30 +5,10 @@
  * (lib/os-merge.ts) lets Ubuntu's lsb-release replace this generic answer.
  */
 import { OSFamily } from '../lib/os-family.js';
-import { locationOf, scanLines } from '../lib/os-text.js';
-import type { AnalysisResult, Analyzer, AnalyzerContext, AnalyzerFile } from '../types.js';
-import { decodeText } from '../types.js';
+import { releaseLineAnalyzer } from '../lib/os-release-line.js';
 
-export const analyzer: Analyzer = {
+export const analyzer = releaseLineAnalyzer({
   name: 'os/debian-version',
-  version: 1,
-  targets: ['image', 'rootfs'],
-  mode: 'file',
-  maxFileSize: 64 * 1024,
-  required: (path) => path === 'etc/debian_version',
-  analyze(files: readonly AnalyzerFile[], ctx: AnalyzerContext): AnalysisResult {
-    for (const f of files) {
-      const release = scanLines(decodeText(f.content))[0]?.trim() ?? '';
-      if (release === '') {
-        ctx.diagnostics.warn(
-          'OS_RELEASE_EMPTY',
-          'debian_version has no release on its first line',
-          locationOf(ctx, f.path, 1),
-        );
-        continue;
-      }
-      return { os: { family: OSFamily.Debian, name: release } };
-    }
-    return {};
-  },
-};
+  path: 'etc/debian_version',
+  family: OSFamily.Debian,
+});
