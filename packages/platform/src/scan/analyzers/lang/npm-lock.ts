@@ -24,6 +24,7 @@ import {
   npmWorkspaces,
   pathMatch,
 } from '../lib/npm.js';
+import { parseOrWarn } from '../lib/file-analyzer.js';
 import { sortPackages, uniquePackages } from '../lib/package-order.js';
 
 const NODE_MODULES = 'node_modules';
@@ -249,17 +250,8 @@ function analyze(files: readonly AnalyzerFile[], ctx: AnalyzerContext): Analysis
   const sets: PackageSet[] = [];
   for (const f of files) {
     if (!isLockfile(f.path)) continue;
-    let result: NpmLockResult;
-    try {
-      result = parseNpmLock(decodeText(f.content));
-    } catch (err) {
-      const e = err as { message: string; line?: number };
-      ctx.diagnostics.warn('PARSE_ERROR', `package-lock.json: ${e.message}`, {
-        file: f.path,
-        ...(e.line !== undefined ? { line: e.line } : {}),
-      });
-      continue;
-    }
+    const result = parseOrWarn(ctx, f.path, 'package-lock.json', () => parseNpmLock(decodeText(f.content)));
+    if (!result) continue;
     for (const w of result.warnings) ctx.diagnostics.warn('NPM_LOCK_ENTRY', w, { file: f.path });
     addInstalledLicenses(result.packages, f.path, files);
     if (result.packages.length > 0)

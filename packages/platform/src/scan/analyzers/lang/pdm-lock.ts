@@ -6,8 +6,7 @@
  * locked package of that (normalized) name.
  */
 import type { Package } from '@palisade/api';
-import type { AnalysisResult, Analyzer, AnalyzerContext, AnalyzerFile } from '../types.js';
-import { baseName, decodeText } from '../types.js';
+import { lockfileAnalyzer } from '../lib/file-analyzer.js';
 import { sortPackages } from '../lib/package-order.js';
 import { normalizePythonName, requirementName } from '../lib/python.js';
 import { loadToml, tomlArray, tomlString, tomlTable } from '../lib/toml-load.js';
@@ -38,31 +37,10 @@ export function parsePdmLock(text: string): Package[] {
   return sortPackages(out);
 }
 
-function analyze(files: readonly AnalyzerFile[], ctx: AnalyzerContext): AnalysisResult {
-  const f = files[0];
-  if (!f) return {};
-  let packages: Package[];
-  try {
-    packages = parsePdmLock(decodeText(f.content));
-  } catch (err) {
-    const line = (err as { line?: number }).line;
-    ctx.diagnostics.warn('PARSE_ERROR', `pdm.lock: ${(err as Error).message}`, {
-      file: f.path,
-      ...(line !== undefined ? { line } : {}),
-    });
-    return {};
-  }
-  if (packages.length === 0) return {};
-  return { packageSets: [{ class: 'lang-pkgs', type: 'pdm', filePath: f.path, packages }] };
-}
-
-export const analyzer: Analyzer = {
+export const analyzer = lockfileAnalyzer({
   name: 'lang/pdm-lock',
   version: 1,
-  targets: ['fs'],
-  mode: 'file',
-  required(path) {
-    return baseName(path) === 'pdm.lock';
-  },
-  analyze,
-};
+  fileName: 'pdm.lock',
+  type: 'pdm',
+  parse: parsePdmLock,
+});

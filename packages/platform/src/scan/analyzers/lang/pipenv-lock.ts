@@ -4,8 +4,7 @@
  * its `==`, and the line range of each entry.
  */
 import type { Package } from '@palisade/api';
-import type { AnalysisResult, Analyzer, AnalyzerContext, AnalyzerFile } from '../types.js';
-import { baseName, decodeText } from '../types.js';
+import { lockfileAnalyzer } from '../lib/file-analyzer.js';
 import { isJsonObject, objectField, parseJsonLocated, stringField } from '../lib/json-located.js';
 import { sortPackages } from '../lib/package-order.js';
 
@@ -24,31 +23,10 @@ export function parsePipenvLock(text: string): Package[] {
   return sortPackages(out);
 }
 
-function analyze(files: readonly AnalyzerFile[], ctx: AnalyzerContext): AnalysisResult {
-  const f = files[0];
-  if (!f) return {};
-  let packages: Package[];
-  try {
-    packages = parsePipenvLock(decodeText(f.content));
-  } catch (err) {
-    const e = err as { message: string; line?: number };
-    ctx.diagnostics.warn('PARSE_ERROR', `Pipfile.lock: ${e.message}`, {
-      file: f.path,
-      ...(e.line !== undefined ? { line: e.line } : {}),
-    });
-    return {};
-  }
-  if (packages.length === 0) return {};
-  return { packageSets: [{ class: 'lang-pkgs', type: 'pipenv', filePath: f.path, packages }] };
-}
-
-export const analyzer: Analyzer = {
+export const analyzer = lockfileAnalyzer({
   name: 'lang/pipenv-lock',
   version: 1,
-  targets: ['fs'],
-  mode: 'file',
-  required(path) {
-    return baseName(path) === 'Pipfile.lock';
-  },
-  analyze,
-};
+  fileName: 'Pipfile.lock',
+  type: 'pipenv',
+  parse: parsePipenvLock,
+});

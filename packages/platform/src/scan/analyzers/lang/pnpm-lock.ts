@@ -20,6 +20,7 @@ const semver = lazy<typeof Semver>('semver');
 import type { AnalysisResult, Analyzer, AnalyzerContext, AnalyzerFile } from '../types.js';
 import { baseName, decodeText, dirName } from '../types.js';
 import { addInstalledLicenses, isNodeModulesPackageRoot, npmPackageId } from '../lib/npm.js';
+import { parseOrWarn } from '../lib/file-analyzer.js';
 import { sortPackages } from '../lib/package-order.js';
 import { isYamlMap, loadYamlDocuments } from '../lib/yaml-load.js';
 
@@ -205,17 +206,8 @@ function analyze(files: readonly AnalyzerFile[], ctx: AnalyzerContext): Analysis
   const sets: PackageSet[] = [];
   for (const f of files) {
     if (!isLockfile(f.path)) continue;
-    let result: PnpmLockResult;
-    try {
-      result = parsePnpmLock(decodeText(f.content));
-    } catch (err) {
-      const e = err as { message: string; line?: number };
-      ctx.diagnostics.warn('PARSE_ERROR', `pnpm-lock.yaml: ${e.message}`, {
-        file: f.path,
-        ...(e.line !== undefined ? { line: e.line } : {}),
-      });
-      continue;
-    }
+    const result = parseOrWarn(ctx, f.path, 'pnpm-lock.yaml', () => parsePnpmLock(decodeText(f.content)));
+    if (!result) continue;
     for (const w of result.warnings) ctx.diagnostics.warn('PNPM_LOCK', w, { file: f.path });
     // v9 ids are snapshot keys (with peers): look licenses up by name@version.
     addInstalledLicenses(result.packages, f.path, files, (p) => npmPackageId(p.name, p.version));

@@ -13,6 +13,7 @@
 import type { Package, PackageSet } from '@palisade/api';
 import type { AnalysisResult, Analyzer, AnalyzerContext, AnalyzerFile } from '../types.js';
 import { baseName, decodeText, dirName } from '../types.js';
+import { parseOrWarn } from '../lib/file-analyzer.js';
 import { sortPackages } from '../lib/package-order.js';
 import { normalizePythonName, requirementName } from '../lib/python.js';
 import { parsePep440, parsePep440Specifier, satisfiesPep440 } from '../lib/python-pep440.js';
@@ -96,37 +97,20 @@ export function applyPyProject(pkgs: Package[], project: PyProject): Package[] {
   }));
 }
 
-function location(err: unknown): { line?: number } {
-  const line = (err as { line?: number }).line;
-  return line !== undefined ? { line } : {};
-}
-
 function analyze(files: readonly AnalyzerFile[], ctx: AnalyzerContext): AnalysisResult {
   const sets: PackageSet[] = [];
   for (const f of files) {
     if (baseName(f.path) !== 'poetry.lock') continue;
-    let pkgs: Package[];
-    try {
-      pkgs = parsePoetryLock(decodeText(f.content));
-    } catch (err) {
-      ctx.diagnostics.warn('PARSE_ERROR', `poetry.lock: ${(err as Error).message}`, {
-        file: f.path,
-        ...location(err),
-      });
-      continue;
-    }
+    let pkgs = parseOrWarn(ctx, f.path, 'poetry.lock', () => parsePoetryLock(decodeText(f.content)));
+    if (!pkgs) continue;
     const dir = dirName(f.path);
     const projectPath = dir ? `${dir}/pyproject.toml` : 'pyproject.toml';
     const projectFile = files.find((x) => x.path === projectPath);
     if (projectFile) {
-      try {
-        pkgs = applyPyProject(pkgs, parsePyProject(decodeText(projectFile.content)));
-      } catch (err) {
-        ctx.diagnostics.warn('PARSE_ERROR', `pyproject.toml: ${(err as Error).message}`, {
-          file: projectPath,
-          ...location(err),
-        });
-      }
+      const project = parseOrWarn(ctx, projectPath, 'pyproject.toml', () =>
+        parsePyProject(decodeText(projectFile.content)),
+      );
+      if (project) pkgs = applyPyProject(pkgs, project);
     }
     if (pkgs.length > 0)
       sets.push({ class: 'lang-pkgs', type: 'poetry', filePath: f.path, packages: sortPackages(pkgs) });

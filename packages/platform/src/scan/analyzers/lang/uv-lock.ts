@@ -6,8 +6,7 @@
  * the root's non-development dependencies is `dev`.
  */
 import type { Package, Relationship } from '@palisade/api';
-import type { AnalysisResult, Analyzer, AnalyzerContext, AnalyzerFile } from '../types.js';
-import { baseName, decodeText } from '../types.js';
+import { lockfileAnalyzer } from '../lib/file-analyzer.js';
 import { sortPackages } from '../lib/package-order.js';
 import { loadToml, tomlArray, tomlString, tomlTable } from '../lib/toml-load.js';
 
@@ -86,32 +85,11 @@ export function parseUvLock(text: string): Package[] {
   );
 }
 
-function analyze(files: readonly AnalyzerFile[], ctx: AnalyzerContext): AnalysisResult {
-  const f = files[0];
-  if (!f) return {};
-  let packages: Package[];
-  try {
-    packages = parseUvLock(decodeText(f.content));
-  } catch (err) {
-    const line = (err as { line?: number }).line;
-    const code = err instanceof UvLockError ? 'UV_LOCK_ROOT' : 'PARSE_ERROR';
-    ctx.diagnostics.warn(code, `uv.lock: ${(err as Error).message}`, {
-      file: f.path,
-      ...(line !== undefined ? { line } : {}),
-    });
-    return {};
-  }
-  if (packages.length === 0) return {};
-  return { packageSets: [{ class: 'lang-pkgs', type: 'uv', filePath: f.path, packages }] };
-}
-
-export const analyzer: Analyzer = {
+export const analyzer = lockfileAnalyzer({
   name: 'lang/uv-lock',
   version: 1,
-  targets: ['fs'],
-  mode: 'file',
-  required(path) {
-    return baseName(path) === 'uv.lock';
-  },
-  analyze,
-};
+  fileName: 'uv.lock',
+  type: 'uv',
+  parse: parseUvLock,
+  errorCode: (err) => (err instanceof UvLockError ? 'UV_LOCK_ROOT' : 'PARSE_ERROR'),
+});
