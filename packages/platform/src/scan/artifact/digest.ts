@@ -14,6 +14,11 @@ export interface ParsedDigest {
   hex: string;
 }
 
+/** Whether we can verify digests of this algorithm. */
+export function isDigestAlgorithm(algorithm: string): algorithm is ParsedDigest['algorithm'] {
+  return Object.prototype.hasOwnProperty.call(HEX_LENGTH, algorithm);
+}
+
 /** Parses a digest we can verify; undefined for anything else (including path tricks like `sha256:../x`). */
 export function parseDigest(digest: string): ParsedDigest | undefined {
   const m = /^(sha256|sha384|sha512):([a-f0-9]+)$/.exec(digest);

@@ -4,7 +4,6 @@
  * with their digest verified as they pass. Status codes map to coded errors:
  * 401/403 → E_AUTH (with a hint), 404 → E_NOT_FOUND, others → E_REGISTRY.
  */
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { PalisadeError } from '../../../core/errors.js';
 import type { Logger } from '../../../core/logger.js';
@@ -13,7 +12,8 @@ import { RegistryAuth, authHint } from './auth.js';
 import type { RegistryCredentials } from './docker-config.js';
 import type { FetchFn, HttpOptions } from './http.js';
 import { abortError, networkErrorCode, readBounded, redact, send } from './http.js';
-import { MANIFEST_ACCEPT, computeDigest, parseDigest } from './manifest.js';
+import { DigestMeter, digestOf } from '../digest.js';
+import { MANIFEST_ACCEPT, parseDigest } from './manifest.js';
 import type { ImageReference } from './reference.js';
 import { formatReference, isLoopbackHost } from './reference.js';
 
@@ -171,7 +171,7 @@ export class RegistryClient {
     const algorithm = expectedDigest ? parseDigest(expectedDigest, 'manifest digest').algorithm : 'sha256';
     const res = await this.get(this.url('manifests', reference), MANIFEST_ACCEPT, what);
     const bytes = await readBounded(res, MAX_MANIFEST_BYTES, what);
-    const digest = computeDigest(bytes, algorithm);
+    const digest = digestOf(bytes, algorithm);
     if (expectedDigest && digest !== expectedDigest) {
       throw new PalisadeError(
         'E_DIGEST_MISMATCH',
@@ -197,7 +197,7 @@ export class RegistryClient {
     }
     const res = await this.get(this.url('blobs', digest), undefined, what);
     const bytes = await readBounded(res, maxBytes, what);
-    const actual = computeDigest(bytes, algorithm);
+    const actual = digestOf(bytes, algorithm);
     if (actual !== digest) {
       throw new PalisadeError(
         'E_DIGEST_MISMATCH',
@@ -217,7 +217,7 @@ export class RegistryClient {
    */
   async openBlob(digest: string, size: number | undefined, signal?: AbortSignal): Promise<Readable> {
     const what = `blob ${digest} of ${this.ref.domain}/${this.ref.path}`;
-    const { algorithm } = parseDigest(digest, 'blob digest');
+    parseDigest(digest, 'blob digest');
     const url = this.url('blobs', digest);
     const res = await this.get(url, undefined, what, signal);
     const declared = Number(res.headers.get('content-length'));
@@ -236,7 +236,7 @@ export class RegistryClient {
     const body = res.body;
     if (!body) throw new PalisadeError('E_REGISTRY', `${what}: empty response`);
     const reader = body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
-    const hash = createHash(algorithm);
+    const meter = new DigestMeter(digest, what);
     let total = 0;
     const log = this.log;
     const combined =
@@ -247,7 +247,7 @@ export class RegistryClient {
         reader.read().then(
           ({ done, value }) => {
             if (done) {
-              const actual = `${algorithm}:${hash.digest('hex')}`;
+              const actual = meter.actual();
               if (size !== undefined && total !== size) {
                 this.destroy(
                   new PalisadeError('E_DIGEST_MISMATCH', `${what}: expected ${size} bytes, got ${total}`),
@@ -276,7 +276,7 @@ export class RegistryClient {
               return;
             }
             const chunk = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-            hash.update(chunk);
+            meter.update(chunk);
             this.push(chunk);
           },
           (err: unknown) => {

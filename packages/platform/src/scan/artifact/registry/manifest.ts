@@ -3,8 +3,8 @@
  * v2 manifest list / schema 2 manifest. Parsing validates what the client
  * relies on (digests, sizes, counts) and fails with E_MANIFEST otherwise.
  */
-import { createHash } from 'node:crypto';
 import { PalisadeError } from '../../../core/errors.js';
+import { isDigestAlgorithm, parseDigest as parseVerifiableDigest, type ParsedDigest } from '../digest.js';
 
 export const MT = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',
@@ -39,36 +39,18 @@ export type Manifest =
   | { kind: 'index'; mediaType: string; manifests: Descriptor[] }
   | { kind: 'image'; mediaType: string; config: Descriptor; layers: Descriptor[] };
 
+/** Any well-formed digest (OCI image-spec descriptor.md), verifiable or not. */
 const DIGEST_RE = /^([a-z0-9]+(?:[.+_-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$/;
-const HEX_LENGTH: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
 
 /** Splits and checks a digest; E_MANIFEST when malformed, E_UNSUPPORTED for unknown algorithms. */
-export function parseDigest(digest: string, what = 'digest'): { algorithm: string; hex: string } {
+export function parseDigest(digest: string, what = 'digest'): ParsedDigest {
   const m = DIGEST_RE.exec(digest);
-  if (!m) throw new PalisadeError('E_MANIFEST', `invalid ${what} ${JSON.stringify(digest.slice(0, 200))}`);
-  const algorithm = m[1] as string;
-  const hex = m[2] as string;
-  const len = HEX_LENGTH[algorithm];
-  if (len === undefined) {
-    throw new PalisadeError('E_UNSUPPORTED', `unsupported digest algorithm ${algorithm} in ${what}`);
+  const parsed = m ? parseVerifiableDigest(digest) : undefined;
+  if (parsed) return parsed;
+  if (m && !isDigestAlgorithm(m[1] as string)) {
+    throw new PalisadeError('E_UNSUPPORTED', `unsupported digest algorithm ${m[1]} in ${what}`);
   }
-  if (hex.length !== len || !/^[a-f0-9]+$/.test(hex)) {
-    throw new PalisadeError('E_MANIFEST', `invalid ${what} ${JSON.stringify(digest.slice(0, 200))}`);
-  }
-  return { algorithm, hex };
-}
-
-export function computeDigest(bytes: Buffer, algorithm = 'sha256'): string {
-  return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
-}
-
-/** Throws E_DIGEST_MISMATCH unless `bytes` hash to `expected`. */
-export function verifyDigest(bytes: Buffer, expected: string, what: string): void {
-  const { algorithm } = parseDigest(expected, what);
-  const actual = computeDigest(bytes, algorithm);
-  if (actual !== expected) {
-    throw new PalisadeError('E_DIGEST_MISMATCH', `${what}: expected ${expected}, got ${actual}`);
-  }
+  throw new PalisadeError('E_MANIFEST', `invalid ${what} ${JSON.stringify(digest.slice(0, 200))}`);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
