@@ -11,29 +11,15 @@
  * entry's `license` field, else from node_modules/<name>/package.json beside
  * the lockfile (group mode: the analyzer receives both).
  */
-import type { Package, PackageSet } from '@palisade/api';
-import type { AnalysisResult, Analyzer, AnalyzerContext, AnalyzerFile } from '../types.js';
-import { baseName, decodeText, dirName } from '../types.js';
+import type { Package } from '@palisade/api';
 import type { JsonObject, LocatedJson } from '../lib/json-located.js';
 import { isJsonObject, objectField, parseJsonLocated, stringField, stringMap } from '../lib/json-located.js';
-import {
-  addInstalledLicenses,
-  isNodeModulesPackageRoot,
-  npmLicenses,
-  npmPackageId,
-  npmWorkspaces,
-  pathMatch,
-} from '../lib/npm.js';
-import { parseOrWarn } from '../lib/file-analyzer.js';
+import { nodeLockfileAnalyzer, npmLicenses, npmPackageId, npmWorkspaces, pathMatch } from '../lib/npm.js';
 import { sortPackages, uniquePackages } from '../lib/package-order.js';
 
 const NODE_MODULES = 'node_modules';
 /** v1 trees nest one level per dependency depth; anything deeper than this is hostile. */
 const MAX_V1_DEPTH = 256;
-
-function inNodeModules(path: string): boolean {
-  return path.split('/').includes(NODE_MODULES);
-}
 
 export interface NpmLockResult {
   packages: Package[];
@@ -242,31 +228,11 @@ function parseV1(
   return out;
 }
 
-function isLockfile(path: string): boolean {
-  return baseName(path) === 'package-lock.json' && !inNodeModules(dirName(path));
-}
-
-function analyze(files: readonly AnalyzerFile[], ctx: AnalyzerContext): AnalysisResult {
-  const sets: PackageSet[] = [];
-  for (const f of files) {
-    if (!isLockfile(f.path)) continue;
-    const result = parseOrWarn(ctx, f.path, 'package-lock.json', () => parseNpmLock(decodeText(f.content)));
-    if (!result) continue;
-    for (const w of result.warnings) ctx.diagnostics.warn('NPM_LOCK_ENTRY', w, { file: f.path });
-    addInstalledLicenses(result.packages, f.path, files);
-    if (result.packages.length > 0)
-      sets.push({ class: 'lang-pkgs', type: 'npm', filePath: f.path, packages: result.packages });
-  }
-  return sets.length > 0 ? { packageSets: sets } : {};
-}
-
-export const analyzer: Analyzer = {
+export const analyzer = nodeLockfileAnalyzer({
   name: 'lang/npm-lock',
   version: 1,
-  targets: ['fs'],
-  mode: 'group',
-  required(path) {
-    return isLockfile(path) || isNodeModulesPackageRoot(path);
-  },
-  analyze,
-};
+  fileName: 'package-lock.json',
+  type: 'npm',
+  parse: parseNpmLock,
+  warningCode: 'NPM_LOCK_ENTRY',
+});

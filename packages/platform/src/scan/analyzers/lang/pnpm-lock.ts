@@ -12,15 +12,12 @@
  * lockfile first) is read from its last document.
  * Licenses come from node_modules/**\/package.json beside the lockfile.
  */
-import type { Package, PackageSet } from '@palisade/api';
+import type { Package } from '@palisade/api';
 import type * as Semver from 'semver';
 import { lazy } from '../../../core/lazy.js';
 
 const semver = lazy<typeof Semver>('semver');
-import type { AnalysisResult, Analyzer, AnalyzerContext, AnalyzerFile } from '../types.js';
-import { baseName, decodeText, dirName } from '../types.js';
-import { addInstalledLicenses, isNodeModulesPackageRoot, npmPackageId } from '../lib/npm.js';
-import { parseOrWarn } from '../lib/file-analyzer.js';
+import { nodeLockfileAnalyzer, npmPackageId } from '../lib/npm.js';
 import { sortPackages } from '../lib/package-order.js';
 import { isYamlMap, loadYamlDocuments } from '../lib/yaml-load.js';
 
@@ -198,32 +195,13 @@ export function parsePnpmLock(text: string): PnpmLockResult {
   return { packages: sortPackages(packages), warnings: [] };
 }
 
-function isLockfile(path: string): boolean {
-  return baseName(path) === 'pnpm-lock.yaml' && !dirName(path).split('/').includes('node_modules');
-}
-
-function analyze(files: readonly AnalyzerFile[], ctx: AnalyzerContext): AnalysisResult {
-  const sets: PackageSet[] = [];
-  for (const f of files) {
-    if (!isLockfile(f.path)) continue;
-    const result = parseOrWarn(ctx, f.path, 'pnpm-lock.yaml', () => parsePnpmLock(decodeText(f.content)));
-    if (!result) continue;
-    for (const w of result.warnings) ctx.diagnostics.warn('PNPM_LOCK', w, { file: f.path });
-    // v9 ids are snapshot keys (with peers): look licenses up by name@version.
-    addInstalledLicenses(result.packages, f.path, files, (p) => npmPackageId(p.name, p.version));
-    if (result.packages.length > 0)
-      sets.push({ class: 'lang-pkgs', type: 'pnpm', filePath: f.path, packages: result.packages });
-  }
-  return sets.length > 0 ? { packageSets: sets } : {};
-}
-
-export const analyzer: Analyzer = {
+export const analyzer = nodeLockfileAnalyzer({
   name: 'lang/pnpm-lock',
   version: 1,
-  targets: ['fs'],
-  mode: 'group',
-  required(path) {
-    return isLockfile(path) || isNodeModulesPackageRoot(path);
-  },
-  analyze,
-};
+  fileName: 'pnpm-lock.yaml',
+  type: 'pnpm',
+  parse: parsePnpmLock,
+  warningCode: 'PNPM_LOCK',
+  // v9 ids are snapshot keys (with peers): look licenses up by name@version.
+  licenseKey: (p) => npmPackageId(p.name, p.version),
+});

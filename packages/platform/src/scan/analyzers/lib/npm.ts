@@ -2,11 +2,12 @@
  * Shared helpers for the Node.js analyzers: package ids, license fields and
  * package.json parsing, following Trivy's nodejs/packagejson parser.
  */
-import type { Package } from '@palisade/api';
+import type { Package, PackageSet } from '@palisade/api';
 import type * as Semver from 'semver';
 import { lazy } from '../../../core/lazy.js';
-import type { AnalyzerFile } from '../types.js';
+import type { AnalysisResult, Analyzer, AnalyzerContext, AnalyzerFile } from '../types.js';
 import { baseName, decodeText, dirName } from '../types.js';
+import { parseOrWarn } from './file-analyzer.js';
 
 const semver = lazy<typeof Semver>('semver');
 import type { JsonObject, JsonValue } from './json-located.js';
@@ -160,6 +161,51 @@ export function addInstalledLicenses(
     const l = licenses.get(keyOf(p));
     if (l) p.licenses = [...l];
   }
+}
+
+export interface NodeLockfileSpec {
+  name: string;
+  version: number;
+  /** The lockfile's base name (`package-lock.json`), which also labels its parse errors. */
+  fileName: string;
+  /** The package set's type (Trivy's language type). */
+  type: string;
+  /** Packages and per-entry warnings; throws (with a `line` when known) on malformed input. */
+  parse(text: string): { packages: Package[]; warnings: string[] };
+  /** Diagnostic code for the parser's warnings. */
+  warningCode: string;
+  /** How a package is named in the installed-licenses lookup (default: its id). */
+  licenseKey?: (p: Package) => string;
+}
+
+/**
+ * A Node.js lockfile outside node_modules, read with the installed
+ * node_modules/**\/package.json beside it for licenses (group mode, so the
+ * analyzer receives both), as Trivy's npm and pnpm analyzers do.
+ */
+export function nodeLockfileAnalyzer(spec: NodeLockfileSpec): Analyzer {
+  const isLockfile = (path: string): boolean =>
+    baseName(path) === spec.fileName && !dirName(path).split('/').includes('node_modules');
+  return {
+    name: spec.name,
+    version: spec.version,
+    targets: ['fs'],
+    mode: 'group',
+    required: (path) => isLockfile(path) || isNodeModulesPackageRoot(path),
+    analyze(files: readonly AnalyzerFile[], ctx: AnalyzerContext): AnalysisResult {
+      const sets: PackageSet[] = [];
+      for (const f of files) {
+        if (!isLockfile(f.path)) continue;
+        const result = parseOrWarn(ctx, f.path, spec.fileName, () => spec.parse(decodeText(f.content)));
+        if (!result) continue;
+        for (const w of result.warnings) ctx.diagnostics.warn(spec.warningCode, w, { file: f.path });
+        addInstalledLicenses(result.packages, f.path, files, spec.licenseKey);
+        if (result.packages.length > 0)
+          sets.push({ class: 'lang-pkgs', type: spec.type, filePath: f.path, packages: result.packages });
+      }
+      return sets.length > 0 ? { packageSets: sets } : {};
+    },
+  };
 }
 
 /**
