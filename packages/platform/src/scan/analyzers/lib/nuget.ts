@@ -7,36 +7,12 @@
 import type { Package } from '@palisade/api';
 import type { ParsedPackages } from './file-analyzer.js';
 import { isJsonObject, objectField, parseJsonObjectLocated, stringField } from './json-located.js';
+import { uniquePackages } from './package-order.js';
 import { attributeXmlParser, loadXml, xmlAttr, xmlChildren } from './xml-load.js';
 
 /** Trivy's NuGet package id: `name@version` (the name alone without a version). */
 export function nugetId(name: string, version: string): string {
   return version === '' ? name : `${name}@${version}`;
-}
-
-/** Merges packages with the same id (locations combined), keeping the first occurrence's fields. */
-function uniqueById(pkgs: readonly Package[]): Package[] {
-  const byId = new Map<string, Package>();
-  const out: Package[] = [];
-  for (const p of pkgs) {
-    const key = p.id ?? nugetId(p.name, p.version);
-    const seen = byId.get(key);
-    if (!seen) {
-      byId.set(key, p);
-      out.push(p);
-      continue;
-    }
-    if (p.locations) {
-      const all = [...(seen.locations ?? []), ...p.locations].sort(
-        (a, b) => a.startLine - b.startLine || a.endLine - b.endLine,
-      );
-      seen.locations = all.filter(
-        (l, i) => i === 0 || l.startLine !== all[i - 1]?.startLine || l.endLine !== all[i - 1]?.endLine,
-      );
-    }
-    if (p.dependsOn) seen.dependsOn = [...new Set([...(seen.dependsOn ?? []), ...p.dependsOn])];
-  }
-  return out;
 }
 
 /**
@@ -78,7 +54,7 @@ export function parseNugetLock(text: string): ParsedPackages {
       pkgs.push(pkg);
     }
   }
-  return { ok: true, packages: uniqueById(pkgs) };
+  return { ok: true, packages: uniquePackages(pkgs, { mergeDependsOn: true }) };
 }
 
 const nugetXml = attributeXmlParser(['package', 'ItemGroup', 'PackageReference', 'PackageVersion']);
@@ -101,7 +77,7 @@ export function parseNugetConfig(text: string): ParsedPackages {
     if (name === '' || goTrue(xmlAttr(p, 'developmentDependency'))) continue;
     pkgs.push({ id: nugetId(name, version), name, version });
   }
-  return { ok: true, packages: uniqueById(pkgs) };
+  return { ok: true, packages: uniquePackages(pkgs, { mergeDependsOn: true }) };
 }
 
 /**
@@ -125,5 +101,5 @@ export function parsePackagesProps(text: string): ParsedPackages {
       pkgs.push({ id: nugetId(name, version), name, version });
     }
   }
-  return { ok: true, packages: uniqueById(pkgs) };
+  return { ok: true, packages: uniquePackages(pkgs, { mergeDependsOn: true }) };
 }

@@ -33,9 +33,11 @@ export function sortPackages(pkgs: Package[]): Package[] {
 
 /**
  * Merges packages with the same id: locations are combined (sorted), as
- * Trivy's UniquePackages does; the first occurrence's other fields win.
+ * Trivy's UniquePackages does; the first occurrence's other fields win, except
+ * that `mergeDependsOn` unites the dependsOn lists (NuGet, whose lockfile
+ * lists a package once per target framework).
  */
-export function uniquePackages(pkgs: readonly Package[]): Package[] {
+export function uniquePackages(pkgs: readonly Package[], opts: { mergeDependsOn?: boolean } = {}): Package[] {
   const byId = new Map<string, Package>();
   const out: Package[] = [];
   for (const p of pkgs) {
@@ -53,6 +55,8 @@ export function uniquePackages(pkgs: readonly Package[]): Package[] {
         (l, i) => i === 0 || l.startLine !== all[i - 1]?.startLine || l.endLine !== all[i - 1]?.endLine,
       );
     }
+    if (opts.mergeDependsOn && p.dependsOn)
+      seen.dependsOn = [...new Set([...(seen.dependsOn ?? []), ...p.dependsOn])];
   }
   return out;
 }
