@@ -1,87 +1,37 @@
 import { readFileSync } from 'node:fs';
 import type { Package } from '@palisade/api';
 import { describe, expect, it } from 'vitest';
-import { analyzerFile, testContext } from '../../../testing/shared-data.js';
+import { analyzerFile } from '../../../testing/shared-data.js';
 import type { AnalyzerFile } from '../types.js';
 import {
-  compareNameVersions,
-  compareWithGolden,
-  integrationGolden,
-  integrationRepoFiles,
-  compareWithTrivy,
-  osvCases,
-  osvFixture,
-  runSuite,
-  trivyCases,
+  analyze,
+  fixturePackages,
+  integrationProblems,
+  langFixtureSuite,
+  textFile as file,
   trivyFixture,
 } from '../../../testing/lang-conformance.js';
 import { analyzer } from './npm-lock.js';
 
-function file(path: string, content: string): AnalyzerFile {
-  const buf = Buffer.from(content);
-  return { path, content: buf, size: buf.length, mode: 0o644 };
-}
-
-async function run(files: AnalyzerFile[]) {
-  const ctx = testContext();
-  const result = await analyzer.analyze(files, ctx);
-  return { sets: result.packageSets ?? [], diagnostics: ctx.diagnostics.items };
-}
-
-async function lockPackages(hostPath: string): Promise<Package[]> {
-  const { sets } = await run([analyzerFile(hostPath, 'package-lock.json')]);
-  return sets[0]?.packages ?? [];
-}
-
-/** osv-scanner cases where we follow Trivy instead, each with the reason. */
-const OSV_NPM_DIVERGENCES: Record<string, string> = {
-  'pkg/lockfile/parse-npm-lock-v1_test.go:TestParseNpmLock_v1_Alias':
-    'v1 aliases: Trivy keeps the alias as the name and `npm:<real>@<version>` as the version',
-  'pkg/lockfile/parse-npm-lock-v1_test.go:TestParseNpmLock_v1_Commits':
-    'lockfileVersion 2 with only a v1 `dependencies` tree: Trivy reads just `packages` for v2+, so finds nothing',
-  'pkg/lockfile/parse-npm-lock-v1_test.go:TestParseNpmLock_v1_Files':
-    'file: dependencies: Trivy keeps `file:…` as the version where osv-scanner empties it',
-  'pkg/lockfile/parse-npm-lock-v2_test.go:TestParseNpmLock_v2_Commits':
-    'the same name@version at two install paths is one package with two locations in Trivy, two in osv-scanner',
-  'pkg/lockfile/parse-npm-lock-v2_test.go:TestParseNpmLock_v2_Files':
-    'entries outside node_modules that no link points to (deps/etag) are skipped by Trivy',
-};
+const run = (files: AnalyzerFile[]) => analyze(analyzer, files);
+const lockPackages = (hostPath: string) => fixturePackages(analyzer, hostPath, 'package-lock.json');
 
 describe('lang/npm-lock', () => {
   it("agrees with Trivy's npm parser tests", async () => {
-    const cases = trivyCases('parser/nodejs/npm/');
-    const results = await Promise.all(cases.map(async (c) => lockPackages(trivyFixture(c.fixture))));
-    const report = runSuite(
-      'trivy npm',
-      cases.map((c, i) => ({ name: c.fixture, run: () => compareWithTrivy(results[i] ?? [], c.packages) })),
-    );
+    const report = await langFixtureSuite(analyzer, 'trivy');
     expect(report.total).toBe(9);
     expect(report.failures).toEqual([]);
   });
 
   it("matches Trivy's integration golden for a repository (package-lock.json and node_modules), without and with dev dependencies", async () => {
-    const { sets, diagnostics } = await run(integrationRepoFiles('npm'));
-    expect(diagnostics).toEqual([]);
-    expect(compareWithGolden(sets, integrationGolden('npm'))).toEqual([]);
-    expect(compareWithGolden(sets, integrationGolden('npm-with-dev'), { includeDev: true })).toEqual([]);
+    expect(await integrationProblems(analyzer, 'npm')).toEqual({ problems: [], diagnostics: [] });
+    const withDev = await integrationProblems(analyzer, 'npm', 'npm-with-dev', { includeDev: true });
+    expect(withDev.problems).toEqual([]);
   });
+
   it("agrees with osv-scanner's npm lockfile tests on name@version", async () => {
-    const cases = osvCases('ParseNpmLock');
-    const results = await Promise.all(
-      cases.map(async (c) => {
-        try {
-          return await lockPackages(osvFixture(c.fixture));
-        } catch (err) {
-          return [{ name: `error: ${(err as Error).message}`, version: '' }];
-        }
-      }),
-    );
-    const report = runSuite(
-      'osv-scanner npm',
-      cases.map((c, i) => ({ name: c.test, run: () => compareNameVersions(results[i] ?? [], c.packages) })),
-      OSV_NPM_DIVERGENCES,
-    );
-    expect(report.total).toBe(20);
+    const report = await langFixtureSuite(analyzer, 'osv-scanner');
+    expect([report.total, report.divergent.length]).toEqual([20, 5]);
     expect(report.failures).toEqual([]);
   });
 

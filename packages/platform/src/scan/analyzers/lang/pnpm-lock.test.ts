@@ -1,76 +1,33 @@
 import { readFileSync } from 'node:fs';
-import type { Package } from '@palisade/api';
 import { describe, expect, it } from 'vitest';
-import { analyzerFile, testContext } from '../../../testing/shared-data.js';
 import type { AnalyzerFile } from '../types.js';
 import {
-  compareNameVersions,
-  compareWithGolden,
-  integrationGolden,
-  integrationRepoFiles,
-  compareWithTrivy,
-  osvCases,
-  osvFixture,
-  runSuite,
-  trivyCases,
+  analyze,
+  fixturePackages,
+  integrationProblems,
+  langFixtureSuite,
+  textFile as file,
   trivyFixture,
 } from '../../../testing/lang-conformance.js';
 import { analyzer } from './pnpm-lock.js';
 
-function file(path: string, content: string): AnalyzerFile {
-  const buf = Buffer.from(content);
-  return { path, content: buf, size: buf.length, mode: 0o644 };
-}
-
-async function run(files: AnalyzerFile[]) {
-  const ctx = testContext();
-  const result = await analyzer.analyze(files, ctx);
-  return { sets: result.packageSets ?? [], diagnostics: ctx.diagnostics.items };
-}
-
-async function lockPackages(hostPath: string): Promise<Package[]> {
-  const { sets } = await run([analyzerFile(hostPath, 'pnpm-lock.yaml')]);
-  return sets[0]?.packages ?? [];
-}
-
-/** osv-scanner cases where we follow Trivy instead, each with the reason. */
-const OSV_PNPM_DIVERGENCES: Record<string, string> = {
-  'pkg/lockfile/parse-pnpm-lock_test.go:TestParsePnpmLock_Exotic':
-    'keys that are not name/version (github.com/kevva/is-positive, /foo/bar): Trivy keeps them with an empty version',
-  'pkg/lockfile/parse-pnpm-lock_test.go:TestParsePnpmLock_Files':
-    'a file: entry without a name: Trivy takes the name from the key and leaves the version empty',
-  'pkg/lockfile/parse-pnpm-lock_test.go:TestParsePnpmLock_InvalidPackagePath':
-    'osv-scanner rejects the whole file for one malformed key; Trivy keeps the readable packages',
-  'pkg/lockfile/parse-pnpm-lock_test.go:TestParsePnpmLock_Tarball':
-    'the only package is `dev: true`: Trivy leaves dev packages out of v5/v6 lockfiles',
-};
+const run = (files: AnalyzerFile[]) => analyze(analyzer, files);
+const lockPackages = (hostPath: string) => fixturePackages(analyzer, hostPath, 'pnpm-lock.yaml');
 
 describe('lang/pnpm-lock', () => {
   it("agrees with Trivy's pnpm parser tests", async () => {
-    const cases = trivyCases('parser/nodejs/pnpm/');
-    const results = await Promise.all(cases.map(async (c) => lockPackages(trivyFixture(c.fixture))));
-    const report = runSuite(
-      'trivy pnpm',
-      cases.map((c, i) => ({ name: c.fixture, run: () => compareWithTrivy(results[i] ?? [], c.packages) })),
-    );
+    const report = await langFixtureSuite(analyzer, 'trivy');
     expect(report.total).toBe(10);
     expect(report.failures).toEqual([]);
   });
 
   it("matches Trivy's integration golden for a repository (pnpm-lock.yaml and the .pnpm store)", async () => {
-    const { sets, diagnostics } = await run(integrationRepoFiles('pnpm'));
-    expect(diagnostics).toEqual([]);
-    expect(compareWithGolden(sets, integrationGolden('pnpm'))).toEqual([]);
+    expect(await integrationProblems(analyzer, 'pnpm')).toEqual({ problems: [], diagnostics: [] });
   });
+
   it("agrees with osv-scanner's pnpm lockfile tests on name@version", async () => {
-    const cases = osvCases('ParsePnpmLock');
-    const results = await Promise.all(cases.map(async (c) => lockPackages(osvFixture(c.fixture))));
-    const report = runSuite(
-      'osv-scanner pnpm',
-      cases.map((c, i) => ({ name: c.test, run: () => compareNameVersions(results[i] ?? [], c.packages) })),
-      OSV_PNPM_DIVERGENCES,
-    );
-    expect(report.total).toBe(26 - Object.keys(OSV_PNPM_DIVERGENCES).length);
+    const report = await langFixtureSuite(analyzer, 'osv-scanner');
+    expect([report.total, report.divergent.length]).toEqual([22, 4]);
     expect(report.failures).toEqual([]);
   });
 

@@ -1,70 +1,35 @@
 import { readFileSync } from 'node:fs';
-import type { Package } from '@palisade/api';
 import { describe, expect, it } from 'vitest';
-import { analyzerFile, testContext } from '../../../testing/shared-data.js';
 import type { AnalyzerFile } from '../types.js';
 import {
-  compareNameVersions,
-  compareWithGolden,
-  compareWithTrivy,
-  integrationGolden,
-  integrationRepoFiles,
-  osvCases,
-  osvFixture,
-  runSuite,
-  trivyCases,
+  analyze,
+  fixturePackages,
+  integrationProblems,
+  langFixtureSuite,
+  textFile as file,
   trivyFixture,
 } from '../../../testing/lang-conformance.js';
 import { analyzer } from './poetry-lock.js';
 
-function file(path: string, content: string): AnalyzerFile {
-  const buf = Buffer.from(content);
-  return { path, content: buf, size: buf.length, mode: 0o644 };
-}
-
-async function run(files: AnalyzerFile[]) {
-  const ctx = testContext();
-  const result = await analyzer.analyze(files, ctx);
-  return { sets: result.packageSets ?? [], diagnostics: ctx.diagnostics.items };
-}
-
-async function lockPackages(hostPath: string): Promise<Package[]> {
-  const { sets } = await run([analyzerFile(hostPath, 'poetry.lock')]);
-  return sets[0]?.packages ?? [];
-}
+const run = (files: AnalyzerFile[]) => analyze(analyzer, files);
+const lockPackages = (hostPath: string) => fixturePackages(analyzer, hostPath, 'poetry.lock');
 
 const DIR = 'pkg/dependency/parser/python/poetry/testdata/';
 
-/** osv-scanner cases where we follow Trivy instead, each with the reason. */
-const OSV_POETRY_DIVERGENCES: Record<string, string> = {};
-
 describe('lang/poetry-lock', () => {
   it("agrees with Trivy's poetry parser tests", async () => {
-    const cases = trivyCases('parser/python/poetry/');
-    const results = await Promise.all(cases.map(async (c) => lockPackages(trivyFixture(c.fixture))));
-    const report = runSuite(
-      'trivy poetry',
-      cases.map((c, i) => ({ name: c.fixture, run: () => compareWithTrivy(results[i] ?? [], c.packages) })),
-    );
+    const report = await langFixtureSuite(analyzer, 'trivy');
     expect(report.total).toBe(3);
     expect(report.failures).toEqual([]);
   });
 
   it("matches Trivy's integration golden for a repository (poetry.lock and pyproject.toml)", async () => {
-    const { sets, diagnostics } = await run(integrationRepoFiles('poetry'));
-    expect(diagnostics).toEqual([]);
-    expect(compareWithGolden(sets, integrationGolden('poetry'))).toEqual([]);
+    expect(await integrationProblems(analyzer, 'poetry')).toEqual({ problems: [], diagnostics: [] });
   });
 
   it("agrees with osv-scanner's poetry.lock tests on name@version", async () => {
-    const cases = osvCases('ParsePoetryLock');
-    const results = await Promise.all(cases.map(async (c) => lockPackages(osvFixture(c.fixture))));
-    const report = runSuite(
-      'osv-scanner poetry',
-      cases.map((c, i) => ({ name: c.test, run: () => compareNameVersions(results[i] ?? [], c.packages) })),
-      OSV_POETRY_DIVERGENCES,
-    );
-    expect(report.total).toBe(cases.length - Object.keys(OSV_POETRY_DIVERGENCES).length);
+    const report = await langFixtureSuite(analyzer, 'osv-scanner');
+    expect([report.total, report.divergent.length]).toEqual([8, 0]);
     expect(report.failures).toEqual([]);
   });
 

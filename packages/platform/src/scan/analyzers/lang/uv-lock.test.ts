@@ -1,49 +1,29 @@
 import { readFileSync } from 'node:fs';
-import type { Package } from '@palisade/api';
 import { describe, expect, it } from 'vitest';
-import { analyzerFile, testContext } from '../../../testing/shared-data.js';
-import type { AnalyzerFile } from '../types.js';
+import { analyzerFile } from '../../../testing/shared-data.js';
 import {
-  compareWithGolden,
-  compareWithTrivy,
-  integrationGolden,
-  integrationRepoFiles,
-  runSuite,
-  trivyCases,
+  analyze,
+  fixturePackages,
+  integrationProblems,
+  langFixtureSuite,
+  textFile,
   trivyFixture,
 } from '../../../testing/lang-conformance.js';
 import { analyzer } from './uv-lock.js';
 
-async function run(f: AnalyzerFile) {
-  const ctx = testContext();
-  const result = await analyzer.analyze([f], ctx);
-  return { sets: result.packageSets ?? [], diagnostics: ctx.diagnostics.items };
-}
-
-async function lockPackages(hostPath: string): Promise<Package[]> {
-  const { sets } = await run(analyzerFile(hostPath, 'uv.lock'));
-  return sets[0]?.packages ?? [];
-}
+const lockPackages = (hostPath: string) => fixturePackages(analyzer, hostPath, 'uv.lock');
 
 const DIR = 'pkg/dependency/parser/python/uv/testdata/';
 
 describe('lang/uv-lock', () => {
   it("agrees with Trivy's uv parser tests", async () => {
-    const cases = trivyCases('parser/python/uv/');
-    const results = await Promise.all(cases.map(async (c) => lockPackages(trivyFixture(c.fixture))));
-    const report = runSuite(
-      'trivy uv',
-      cases.map((c, i) => ({ name: c.fixture, run: () => compareWithTrivy(results[i] ?? [], c.packages) })),
-    );
+    const report = await langFixtureSuite(analyzer, 'trivy');
     expect(report.total).toBe(1);
     expect(report.failures).toEqual([]);
   });
 
   it("matches Trivy's integration golden for a repository", async () => {
-    const files = integrationRepoFiles('uv').filter((f) => analyzer.required(f.path, f));
-    const ctx = testContext();
-    const sets = (await analyzer.analyze(files, ctx)).packageSets ?? [];
-    expect(compareWithGolden(sets, integrationGolden('uv'))).toEqual([]);
+    expect((await integrationProblems(analyzer, 'uv')).problems).toEqual([]);
   });
 
   it('gives relationships, dev-ness and dependsOn as Trivy does', async () => {
@@ -69,7 +49,9 @@ describe('lang/uv-lock', () => {
 
   for (const name of ['uv_without_root.lock', 'uv_multiple_roots.lock']) {
     it(`refuses ${name} (a lockfile needs exactly one root) with a diagnostic`, async () => {
-      const { sets, diagnostics } = await run(analyzerFile(trivyFixture(DIR + name), 'py/uv.lock'));
+      const { sets, diagnostics } = await analyze(analyzer, [
+        analyzerFile(trivyFixture(DIR + name), 'py/uv.lock'),
+      ]);
       expect(sets).toEqual([]);
       expect(diagnostics.map((d) => [d.code, d.location?.file])).toEqual([['UV_LOCK_ROOT', 'py/uv.lock']]);
     });
@@ -78,8 +60,7 @@ describe('lang/uv-lock', () => {
   it('reports truncated TOML as a diagnostic with file and line, and does not throw', async () => {
     const text = readFileSync(trivyFixture(DIR + 'uv_normal.lock'), 'utf8');
     const truncated = text.slice(0, text.indexOf('wheels = [') + 30);
-    const content = Buffer.from(truncated);
-    const { sets, diagnostics } = await run({ path: 'uv.lock', content, size: content.length, mode: 0o644 });
+    const { sets, diagnostics } = await analyze(analyzer, [textFile('uv.lock', truncated)]);
     expect(sets).toEqual([]);
     expect(diagnostics[0]?.code).toBe('PARSE_ERROR');
     expect(diagnostics[0]?.location?.file).toBe('uv.lock');

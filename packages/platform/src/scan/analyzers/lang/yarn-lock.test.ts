@@ -1,85 +1,34 @@
 import type { Package } from '@palisade/api';
 import { describe, expect, it } from 'vitest';
-import { analyzerFile, testContext } from '../../../testing/shared-data.js';
+import { analyzerFile } from '../../../testing/shared-data.js';
 import type { AnalyzerFile } from '../types.js';
 import {
-  compareNameVersions,
-  compareWithGolden,
-  integrationGolden,
-  integrationRepoFiles,
-  compareWithTrivy,
-  osvCases,
-  osvFixture,
-  runSuite,
-  trivyCases,
+  analyze,
+  fixturePackages,
+  integrationProblems,
+  langFixtureSuite,
+  textFile as file,
   trivyFixture,
 } from '../../../testing/lang-conformance.js';
 import { analyzer } from './yarn-lock.js';
 
-function file(path: string, content: string): AnalyzerFile {
-  const buf = Buffer.from(content);
-  return { path, content: buf, size: buf.length, mode: 0o644 };
-}
-
-async function run(files: AnalyzerFile[]) {
-  const ctx = testContext();
-  const result = await analyzer.analyze(files, ctx);
-  return { sets: result.packageSets ?? [], diagnostics: ctx.diagnostics.items };
-}
-
-async function lockPackages(hostPath: string): Promise<Package[]> {
-  const { sets } = await run([analyzerFile(hostPath, 'yarn.lock')]);
-  return sets[0]?.packages ?? [];
-}
-
-/** osv-scanner cases where we follow Trivy instead, each with the reason. */
-const OSV_YARN_DIVERGENCES: Record<string, string> = {
-  'pkg/lockfile/parse-yarn-lock-v1_test.go:TestParseYarnLock_v1_Commits':
-    'git, github and https URL entries: Trivy skips every protocol but npm:',
-  'pkg/lockfile/parse-yarn-lock-v2_test.go:TestParseYarnLock_v2_Commits':
-    'git/github entries: Trivy skips them (only npm: and protocol-less entries are packages)',
-  'pkg/lockfile/parse-yarn-lock-v1_test.go:TestParseYarnLock_v1_Files': 'file: entries: Trivy skips them',
-  'pkg/lockfile/parse-yarn-lock-v2_test.go:TestParseYarnLock_v2_Files': 'file: entries: Trivy skips them',
-  'pkg/lockfile/parse-yarn-lock-v1_test.go:TestParseYarnLock_v1_WithAliases':
-    'aliases: Trivy names the package by its alias (the lockfile key), osv-scanner by the real name',
-  'pkg/lockfile/parse-yarn-lock-v2_test.go:TestParseYarnLock_v2_WithAliases':
-    'aliases: Trivy names the package by its alias (the lockfile key), osv-scanner by the real name; workspace: entries are skipped',
-  'pkg/lockfile/parse-yarn-lock-v1_test.go:TestParseYarnLock_v1_WithBuildString':
-    'an https URL entry (domino@https://…git#…): Trivy skips unknown protocols with a warning',
-  'pkg/lockfile/parse-yarn-lock-v2_test.go:TestParseYarnLock_v2_WithBuildString':
-    'an https URL entry is skipped (unknown protocol) and the workspace: root entry too, as in Trivy',
-  'pkg/lockfile/parse-yarn-lock-v2_test.go:TestParseYarnLock_v2_WithPrerelease':
-    'the workspace: root entry (0.0.0-use.local) is not a package in Trivy',
-  'pkg/lockfile/parse-yarn-lock-v2_test.go:TestParseYarnLock_v2_WithQuotes':
-    'quoted keys (`"version": 2.0.0`) do not match Trivy\'s version pattern, so Trivy reports these entries without a version',
-};
+const run = (files: AnalyzerFile[]) => analyze(analyzer, files);
+const lockPackages = (hostPath: string) => fixturePackages(analyzer, hostPath, 'yarn.lock');
 
 describe('lang/yarn-lock', () => {
   it("agrees with Trivy's yarn parser tests", async () => {
-    const cases = trivyCases('parser/nodejs/yarn/');
-    const results = await Promise.all(cases.map(async (c) => lockPackages(trivyFixture(c.fixture))));
-    const report = runSuite(
-      'trivy yarn',
-      cases.map((c, i) => ({ name: c.fixture, run: () => compareWithTrivy(results[i] ?? [], c.packages) })),
-    );
+    const report = await langFixtureSuite(analyzer, 'trivy');
     expect(report.total).toBe(6);
     expect(report.failures).toEqual([]);
   });
 
   it("matches Trivy's integration golden for a repository (yarn.lock, package.json, node_modules)", async () => {
-    const { sets, diagnostics } = await run(integrationRepoFiles('yarn'));
-    expect(diagnostics).toEqual([]);
-    expect(compareWithGolden(sets, integrationGolden('yarn'))).toEqual([]);
+    expect(await integrationProblems(analyzer, 'yarn')).toEqual({ problems: [], diagnostics: [] });
   });
+
   it("agrees with osv-scanner's yarn lockfile tests on name@version", async () => {
-    const cases = osvCases('ParseYarnLock');
-    const results = await Promise.all(cases.map(async (c) => lockPackages(osvFixture(c.fixture))));
-    const report = runSuite(
-      'osv-scanner yarn',
-      cases.map((c, i) => ({ name: c.test, run: () => compareNameVersions(results[i] ?? [], c.packages) })),
-      OSV_YARN_DIVERGENCES,
-    );
-    expect(report.total).toBe(13);
+    const report = await langFixtureSuite(analyzer, 'osv-scanner');
+    expect([report.total, report.divergent.length]).toEqual([13, 10]);
     expect(report.failures).toEqual([]);
   });
 
