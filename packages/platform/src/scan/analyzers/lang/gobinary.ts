@@ -6,7 +6,7 @@
  * Trivy runs this for images and root file systems, not for source trees.
  */
 import type { Analyzer, AnalyzerContext, AnalyzerFile, AnalysisResult } from '../types.js';
-import { openExecutable } from '../lib/elf.js';
+import { MAX_EXECUTABLE_SIZE, mayBeExecutable, openExecutable } from '../lib/elf.js';
 import { goBinaryPackages } from '../lib/go-binary.js';
 import { readBuildInfo } from '../lib/go-buildinfo.js';
 
@@ -34,10 +34,8 @@ export const analyzer: Analyzer = {
   version: 1,
   targets: ['image', 'rootfs'],
   mode: 'file',
-  maxFileSize: 512 * 1024 * 1024,
-  required(_path, info) {
-    return (info.mode & 0o111) !== 0 && info.size >= 64;
-  },
+  maxFileSize: MAX_EXECUTABLE_SIZE,
+  required: (_path, info) => mayBeExecutable(info),
   analyze(files, ctx) {
     const sets: AnalysisResult[] = files.map((f) => analyzeOne(f, ctx));
     return { packageSets: sets.flatMap((s) => s.packageSets ?? []) };

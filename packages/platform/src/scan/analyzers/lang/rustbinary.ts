@@ -7,6 +7,7 @@
  */
 import type { PackageSet } from '@palisade/api';
 import type { Analyzer } from '../types.js';
+import { MAX_EXECUTABLE_SIZE, mayBeExecutable } from '../lib/elf.js';
 import { readRustAudit } from '../lib/rust-audit.js';
 
 export const analyzer: Analyzer = {
@@ -14,10 +15,8 @@ export const analyzer: Analyzer = {
   version: 1,
   targets: ['image', 'rootfs'],
   mode: 'file',
-  maxFileSize: 512 * 1024 * 1024,
-  required(_path, info) {
-    return (info.mode & 0o111) !== 0 && info.size >= 64;
-  },
+  maxFileSize: MAX_EXECUTABLE_SIZE,
+  required: (_path, info) => mayBeExecutable(info),
   analyze(files, ctx) {
     const sets: PackageSet[] = [];
     for (const f of files) {

@@ -7,6 +7,16 @@
  * outside the file is dropped (`truncated` is set) so what can be read still is.
  */
 
+import type { FileInfo } from '../types.js';
+
+/** The largest executable the Go and Rust binary analyzers read. */
+export const MAX_EXECUTABLE_SIZE = 512 * 1024 * 1024;
+
+/** The files those analyzers are offered: any execute bit set, and room for a header. */
+export function mayBeExecutable(info: FileInfo): boolean {
+  return (info.mode & 0o111) !== 0 && info.size >= 64;
+}
+
 export type ExecutableFormat = 'elf' | 'pe' | 'macho';
 
 export interface ExeSection {
