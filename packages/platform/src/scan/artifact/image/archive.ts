@@ -13,7 +13,7 @@ import { PalisadeError, wrapError } from '../../../core/errors.js';
 import { openDecompressed, sniffCompression } from '../layer.js';
 import { walkLimits } from '../limits.js';
 import type { LocalImageOptions } from './options.js';
-import { TarStore } from './store.js';
+import { readHeadAndClose, TarStore } from './store.js';
 
 async function readHead(path: string, n: number): Promise<Buffer> {
   let fh;
@@ -22,13 +22,7 @@ async function readHead(path: string, n: number): Promise<Buffer> {
   } catch (err) {
     throw new PalisadeError('E_NOT_FOUND', `cannot open ${path}`, { cause: err });
   }
-  try {
-    const buf = Buffer.alloc(n);
-    const { bytesRead } = await fh.read(buf, 0, n, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
+  return readHeadAndClose(fh, n);
 }
 
 export async function openArchiveStore(file: string, opts: LocalImageOptions = {}): Promise<TarStore> {

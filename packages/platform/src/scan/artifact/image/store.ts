@@ -4,7 +4,7 @@
  * `/`-separated, and may not leave the store.
  */
 import { createReadStream } from 'node:fs';
-import { open, realpath, stat } from 'node:fs/promises';
+import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { Readable, addAbortSignal } from 'node:stream';
 import { PalisadeError } from '../../../core/errors.js';
@@ -13,6 +13,17 @@ import { normalizeArchivePath } from '../tar-walk.js';
 
 /** Large reads: with the 64 KiB default a layer costs thousands of thread-pool round trips. */
 export const READ_CHUNK = 1024 * 1024;
+
+/** The first `n` bytes of an opened file (fewer when it is shorter); closes the file. */
+export async function readHeadAndClose(fh: FileHandle, n: number): Promise<Buffer> {
+  try {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
 
 export interface BlobStore {
   /** The host path of the directory or tar file, for messages. */
@@ -102,15 +113,7 @@ export class DirectoryStore implements BlobStore {
   }
 
   async head(path: string, n: number): Promise<Buffer> {
-    const real = await this.required(path);
-    const fh = await open(real, 'r');
-    try {
-      const buf = Buffer.alloc(n);
-      const { bytesRead } = await fh.read(buf, 0, n, 0);
-      return buf.subarray(0, bytesRead);
-    } finally {
-      await fh.close();
-    }
+    return readHeadAndClose(await open(await this.required(path), 'r'), n);
   }
 
   async open(path: string, signal?: AbortSignal): Promise<Readable> {
