@@ -6,7 +6,7 @@
  * Trivy runs this for images and root file systems, not for source trees.
  */
 import type { Analyzer, AnalyzerContext, AnalyzerFile, AnalysisResult } from '../types.js';
-import { MAX_EXECUTABLE_SIZE, mayBeExecutable, openExecutable } from '../lib/elf.js';
+import { executableAnalyzerBase, openExecutable } from '../lib/elf.js';
 import { goBinaryPackages } from '../lib/go-binary.js';
 import { readBuildInfo } from '../lib/go-buildinfo.js';
 
@@ -32,10 +32,7 @@ function analyzeOne(file: AnalyzerFile, ctx: AnalyzerContext): AnalysisResult {
 export const analyzer: Analyzer = {
   name: 'lang/gobinary',
   version: 1,
-  targets: ['image', 'rootfs'],
-  mode: 'file',
-  maxFileSize: MAX_EXECUTABLE_SIZE,
-  required: (_path, info) => mayBeExecutable(info),
+  ...executableAnalyzerBase,
   analyze(files, ctx) {
     const sets: AnalysisResult[] = files.map((f) => analyzeOne(f, ctx));
     return { packageSets: sets.flatMap((s) => s.packageSets ?? []) };

@@ -7,16 +7,13 @@
  */
 import type { PackageSet } from '@palisade/api';
 import type { Analyzer } from '../types.js';
-import { MAX_EXECUTABLE_SIZE, mayBeExecutable } from '../lib/elf.js';
+import { executableAnalyzerBase } from '../lib/elf.js';
 import { readRustAudit } from '../lib/rust-audit.js';
 
 export const analyzer: Analyzer = {
   name: 'lang/rustbinary',
   version: 1,
-  targets: ['image', 'rootfs'],
-  mode: 'file',
-  maxFileSize: MAX_EXECUTABLE_SIZE,
-  required: (_path, info) => mayBeExecutable(info),
+  ...executableAnalyzerBase,
   analyze(files, ctx) {
     const sets: PackageSet[] = [];
     for (const f of files) {

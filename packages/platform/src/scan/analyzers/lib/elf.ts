@@ -7,15 +7,19 @@
  * outside the file is dropped (`truncated` is set) so what can be read still is.
  */
 
-import type { FileInfo } from '../types.js';
+import type { Analyzer } from '../types.js';
 
-/** The largest executable the Go and Rust binary analyzers read. */
-export const MAX_EXECUTABLE_SIZE = 512 * 1024 * 1024;
-
-/** The files those analyzers are offered: any execute bit set, and room for a header. */
-export function mayBeExecutable(info: FileInfo): boolean {
-  return (info.mode & 0o111) !== 0 && info.size >= 64;
-}
+/**
+ * What the Go and Rust binary analyzers have in common: installed software
+ * (images and root file systems, as Trivy), one file at a time, up to 512 MiB,
+ * offered every file with an execute bit and room for a header.
+ */
+export const executableAnalyzerBase = {
+  targets: ['image', 'rootfs'],
+  mode: 'file',
+  maxFileSize: 512 * 1024 * 1024,
+  required: (_path, info) => (info.mode & 0o111) !== 0 && info.size >= 64,
+} as const satisfies Partial<Analyzer>;
 
 export type ExecutableFormat = 'elf' | 'pe' | 'macho';
 
