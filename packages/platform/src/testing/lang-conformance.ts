@@ -456,6 +456,24 @@ export async function analyze(analyzer: Analyzer, files: readonly AnalyzerFile[]
   return { sets: result.packageSets ?? [], diagnostics: ctx.diagnostics.items };
 }
 
+/**
+ * For analyzers that answer synchronously: their package sets (each must be of `type`) and the
+ * codes of their diagnostics.
+ */
+export function analyzeNow(
+  analyzer: Analyzer,
+  files: readonly AnalyzerFile[],
+  type: string,
+): { sets: PackageSet[]; diagnostics: string[] } {
+  const ctx = testContext();
+  const result = analyzer.analyze(files, ctx);
+  if (result instanceof Promise) throw new Error(`${analyzer.name} answers asynchronously: use analyze()`);
+  const sets = result.packageSets ?? [];
+  for (const s of sets)
+    if (s.type !== type) throw new Error(`${analyzer.name}: package set type ${s.type} ≠ ${type}`);
+  return { sets, diagnostics: ctx.diagnostics.items.map((d) => d.code) };
+}
+
 /** The packages an analyzer finds in a host file read under the in-tree `path` (its first package set). */
 export async function fixturePackages(
   analyzer: Analyzer,

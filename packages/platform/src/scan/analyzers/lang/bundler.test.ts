@@ -1,49 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Package } from '@palisade/api';
-import { analyzerFile, testContext } from '../../../testing/shared-data.js';
+import { analyzerFile } from '../../../testing/shared-data.js';
 import type { AnalyzerFile } from '../types.js';
 import { parseGemfileLock } from '../lib/ruby.js';
-import {
-  compareNameVersions,
-  compareWithTrivy,
-  osvCases,
-  osvFixture,
-  runSuite,
-  trivyCases,
-  trivyFixture,
-} from '../../../testing/lang-conformance.js';
+import { analyzeNow, langFixtureSuite, trivyFixture } from '../../../testing/lang-conformance.js';
 import { analyzer } from './bundler.js';
 
-function run(f: AnalyzerFile): { packages: Package[]; diagnostics: string[] } {
-  const ctx = testContext();
-  const res = analyzer.analyze([f], ctx) as {
-    packageSets: { type: string; filePath: string; packages: Package[] }[];
-  };
-  for (const s of res.packageSets) {
-    expect(s.type).toBe('bundler');
-    expect(s.filePath).toBe(f.path);
-  }
-  return {
-    packages: res.packageSets.flatMap((s) => s.packages),
-    diagnostics: ctx.diagnostics.items.map((d) => d.code),
-  };
+function run(f: AnalyzerFile) {
+  const { sets, diagnostics } = analyzeNow(analyzer, [f], 'bundler');
+  for (const s of sets) expect(s.filePath).toBe(f.path);
+  return { packages: sets.flatMap((s) => s.packages), diagnostics };
 }
 
 const DIR = 'pkg/dependency/parser/ruby/bundler/testdata';
 
 describe('lang/bundler conformance', () => {
-  it("agrees with Trivy's Gemfile.lock parser tests", () => {
-    const cases = trivyCases('parser/ruby/bundler/');
-    expect(cases.length).toBe(2);
-    const report = runSuite(
-      'Trivy ruby/bundler',
-      cases.map((c) => ({
-        name: c.fixture,
-        run: () =>
-          compareWithTrivy(run(analyzerFile(trivyFixture(c.fixture), 'Gemfile.lock')).packages, c.packages),
-      })),
-    );
+  it("agrees with Trivy's Gemfile.lock parser tests", async () => {
+    const report = await langFixtureSuite(analyzer, 'trivy');
+    expect(report.total).toBe(2);
     expect(report.failures).toEqual([]);
   });
 
@@ -99,17 +73,9 @@ describe('lang/bundler conformance', () => {
     expect(gotDeps).toEqual(deps);
   });
 
-  it("agrees with osv-scanner's Gemfile.lock tests", () => {
-    const cases = osvCases('ParseGemfileLock');
-    expect(cases.length).toBe(10);
-    const report = runSuite(
-      'osv-scanner ParseGemfileLock',
-      cases.map((c) => ({
-        name: c.fixture,
-        run: () =>
-          compareNameVersions(run(analyzerFile(osvFixture(c.fixture), 'Gemfile.lock')).packages, c.packages),
-      })),
-    );
+  it("agrees with osv-scanner's Gemfile.lock tests", async () => {
+    const report = await langFixtureSuite(analyzer, 'osv-scanner');
+    expect(report.total).toBe(10);
     expect(report.failures).toEqual([]);
   });
 });

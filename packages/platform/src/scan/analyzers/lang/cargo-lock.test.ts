@@ -1,54 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Package } from '@palisade/api';
 import { analyzerFile, testContext } from '../../../testing/shared-data.js';
 import type { AnalyzerFile } from '../types.js';
 import { cargoVersionMatches, parseCargoLock } from '../lib/rust-cargo.js';
 import {
-  compareNameVersions,
-  compareWithTrivy,
-  osvCases,
-  osvFixture,
-  runSuite,
-  trivyCases,
+  analyzeNow,
+  langFixtureSuite,
+  textFile as text,
   trivyFixture,
 } from '../../../testing/lang-conformance.js';
 import { analyzer } from './cargo-lock.js';
 
-function run(files: AnalyzerFile[]): {
-  sets: { filePath: string; packages: Package[] }[];
-  diagnostics: string[];
-} {
-  const ctx = testContext();
-  const res = analyzer.analyze(files, ctx) as {
-    packageSets?: { filePath: string; type: string; packages: Package[] }[];
-  };
-  for (const s of res.packageSets ?? []) expect(s.type).toBe('cargo');
-  return { sets: res.packageSets ?? [], diagnostics: ctx.diagnostics.items.map((d) => d.code) };
-}
-
-function text(path: string, s: string): AnalyzerFile {
-  const content = Buffer.from(s);
-  return { path, content, size: content.length, mode: 0o644 };
-}
+const run = (files: AnalyzerFile[]) => analyzeNow(analyzer, files, 'cargo');
 
 const DIR = 'pkg/dependency/parser/rust/cargo/testdata';
 
 describe('lang/cargo-lock conformance', () => {
-  it("agrees with Trivy's Cargo.lock parser tests", () => {
-    const cases = trivyCases('parser/rust/cargo/');
-    expect(cases.length).toBe(3);
-    const report = runSuite(
-      'Trivy rust/cargo',
-      cases.map((c) => ({
-        name: c.fixture,
-        run: () => {
-          const { sets, diagnostics } = run([analyzerFile(trivyFixture(c.fixture), 'Cargo.lock')]);
-          expect(diagnostics).toEqual([]);
-          return compareWithTrivy(sets[0]?.packages ?? [], c.packages);
-        },
-      })),
-    );
+  // Trivy's fixtures are read without diagnostics (trivyClean in testing/lang-conformance.ts).
+  it("agrees with Trivy's Cargo.lock parser tests", async () => {
+    const report = await langFixtureSuite(analyzer, 'trivy');
+    expect(report.total).toBe(3);
     expect(report.failures).toEqual([]);
   });
 
@@ -112,21 +83,9 @@ describe('lang/cargo-lock conformance', () => {
     expect(deps).toEqual(TRIVY_DEPS[name]);
   });
 
-  it("agrees with osv-scanner's Cargo.lock tests", () => {
-    const cases = osvCases('ParseCargoLock');
-    expect(cases.length).toBe(6);
-    const report = runSuite(
-      'osv-scanner ParseCargoLock',
-      cases.map((c) => ({
-        name: c.fixture,
-        run: () => {
-          const got = run([analyzerFile(osvFixture(c.fixture), 'Cargo.lock')]).sets.flatMap(
-            (s) => s.packages,
-          );
-          return compareNameVersions(got, c.packages);
-        },
-      })),
-    );
+  it("agrees with osv-scanner's Cargo.lock tests", async () => {
+    const report = await langFixtureSuite(analyzer, 'osv-scanner');
+    expect(report.total).toBe(6);
     expect(report.failures).toEqual([]);
   });
 

@@ -1,51 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import type { Package } from '@palisade/api';
 import { analyzerFile, testContext } from '../../../testing/shared-data.js';
 import type { AnalyzerFile } from '../types.js';
 import {
-  compareNameVersions,
-  compareWithTrivy,
-  osvCases,
-  osvFixture,
-  runSuite,
-  trivyCases,
+  analyzeNow,
+  langFixtureSuite,
+  textFile as text,
   trivyFixture,
 } from '../../../testing/lang-conformance.js';
 import { analyzer } from './composer-lock.js';
 
-function run(files: AnalyzerFile[]): {
-  sets: { filePath: string; packages: Package[] }[];
-  diagnostics: string[];
-} {
-  const ctx = testContext();
-  const res = analyzer.analyze(files, ctx) as {
-    packageSets: { type: string; filePath: string; packages: Package[] }[];
-  };
-  for (const s of res.packageSets) expect(s.type).toBe('composer');
-  return { sets: res.packageSets, diagnostics: ctx.diagnostics.items.map((d) => d.code) };
-}
-
-function text(path: string, s: string): AnalyzerFile {
-  return { path, content: Buffer.from(s), size: Buffer.byteLength(s), mode: 0o644 };
-}
+const run = (files: AnalyzerFile[]) => analyzeNow(analyzer, files, 'composer');
 
 const HAPPY = 'pkg/dependency/parser/php/composer/testdata/composer_happy.lock';
 
 describe('lang/composer-lock conformance', () => {
-  it("agrees with Trivy's composer.lock parser tests", () => {
-    const cases = trivyCases('parser/php/composer/');
-    expect(cases.length).toBe(1);
-    const report = runSuite(
-      'Trivy php/composer',
-      cases.map((c) => ({
-        name: c.fixture,
-        run: () =>
-          compareWithTrivy(
-            run([analyzerFile(trivyFixture(c.fixture), 'composer.lock')]).sets[0]!.packages,
-            c.packages,
-          ),
-      })),
-    );
+  it("agrees with Trivy's composer.lock parser tests", async () => {
+    const report = await langFixtureSuite(analyzer, 'trivy');
+    expect(report.total).toBe(1);
     expect(report.failures).toEqual([]);
   });
 
@@ -88,31 +59,10 @@ describe('lang/composer-lock conformance', () => {
     expect(got).toEqual(want);
   });
 
-  it("agrees with osv-scanner's composer.lock tests, dev packages included", () => {
-    const cases = osvCases('ParseComposerLock');
-    expect(cases.length).toBe(6);
-    const label = (name: string, dev: boolean): { name: string; version: string } => ({
-      name: dev ? `${name} (dev)` : name,
-      version: '',
-    });
-    const report = runSuite(
-      'osv-scanner ParseComposerLock',
-      cases.map((c) => ({
-        name: c.fixture,
-        run: () => {
-          const got = run([analyzerFile(osvFixture(c.fixture), 'composer.lock')]).sets.flatMap(
-            (s) => s.packages,
-          );
-          return [
-            ...compareNameVersions(got, c.packages),
-            ...compareNameVersions(
-              got.map((p) => label(p.name, p.dev === true)),
-              c.packages.map((p) => label(p.name, (p.depGroups ?? []).includes('dev'))),
-            ),
-          ];
-        },
-      })),
-    );
+  // osv-scanner's `dev` group is our dev flag (osvDevNames in testing/lang-conformance.ts).
+  it("agrees with osv-scanner's composer.lock tests, dev packages included", async () => {
+    const report = await langFixtureSuite(analyzer, 'osv-scanner');
+    expect(report.total).toBe(6);
     expect(report.failures).toEqual([]);
   });
 });

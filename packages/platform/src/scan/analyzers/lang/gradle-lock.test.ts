@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { analyzerFile, testContext } from '../../../testing/shared-data.js';
+import { analyzerFile } from '../../../testing/shared-data.js';
 import type { AnalyzerFile } from '../types.js';
-import {
-  compareNameVersions,
-  osvCases,
-  osvFixture,
-  runSuite,
-  trivyFixture,
-} from '../../../testing/lang-conformance.js';
+import { analyze, langFixtureSuite, trivyFixture } from '../../../testing/lang-conformance.js';
 import { analyzer } from './gradle-lock.js';
 
-async function run(files: AnalyzerFile[]) {
-  const ctx = testContext();
-  const result = await analyzer.analyze(files, ctx);
-  return { sets: result.packageSets ?? [], diagnostics: ctx.diagnostics.items };
-}
+const run = (files: AnalyzerFile[]) => analyze(analyzer, files);
 
 describe('lang/gradle-lock', () => {
   it('applies to *gradle.lockfile in source trees, as Trivy', () => {
@@ -25,17 +15,7 @@ describe('lang/gradle-lock', () => {
   });
 
   it("agrees with osv-scanner's Gradle lock tests on name@version", async () => {
-    const cases = osvCases('ParseGradleLock');
-    const results = await Promise.all(
-      cases.map(async (c) => run([analyzerFile(osvFixture(c.fixture), 'gradle.lockfile')])),
-    );
-    const report = runSuite(
-      'osv-scanner gradle lock',
-      cases.map((c, i) => ({
-        name: c.test,
-        run: () => compareNameVersions(results[i]?.sets[0]?.packages ?? [], c.packages),
-      })),
-    );
+    const report = await langFixtureSuite(analyzer, 'osv-scanner');
     expect(report.total).toBe(5);
     expect(report.failures).toEqual([]);
   });

@@ -1,33 +1,18 @@
-import type { Package } from '@palisade/api';
 import { describe, expect, it } from 'vitest';
-import { analyzerFile, testContext } from '../../../testing/shared-data.js';
+import { analyzerFile } from '../../../testing/shared-data.js';
 import type { AnalyzerFile } from '../types.js';
 import {
-  compareNameVersions,
-  compareWithTrivy,
-  osvCases,
+  analyze,
+  fixturePackages,
+  langFixtureSuite,
   osvFixture,
-  runSuite,
-  trivyCases,
+  textFile as file,
   trivyFixture,
 } from '../../../testing/lang-conformance.js';
 import { analyzer } from './nuget-lock.js';
 
-function file(path: string, content: string): AnalyzerFile {
-  const buf = Buffer.from(content);
-  return { path, content: buf, size: buf.length, mode: 0o644 };
-}
-
-async function run(files: AnalyzerFile[]) {
-  const ctx = testContext();
-  const result = await analyzer.analyze(files, ctx);
-  return { sets: result.packageSets ?? [], diagnostics: ctx.diagnostics.items };
-}
-
-async function lockPackages(hostPath: string): Promise<Package[]> {
-  const { sets } = await run([analyzerFile(hostPath, 'packages.lock.json')]);
-  return sets[0]?.packages ?? [];
-}
+const run = (files: AnalyzerFile[]) => analyze(analyzer, files);
+const lockPackages = (hostPath: string) => fixturePackages(analyzer, hostPath, 'packages.lock.json');
 
 describe('lang/nuget-lock', () => {
   it('applies to packages.lock.json in every kind of scan, as Trivy', () => {
@@ -37,33 +22,20 @@ describe('lang/nuget-lock', () => {
   });
 
   it("agrees with Trivy's NuGet lock parser tests", async () => {
-    const cases = trivyCases('parser/nuget/lock/');
-    const results = await Promise.all(cases.map(async (c) => lockPackages(trivyFixture(c.fixture))));
-    const report = runSuite(
-      'trivy nuget lock',
-      cases.map((c, i) => ({ name: c.fixture, run: () => compareWithTrivy(results[i] ?? [], c.packages) })),
-    );
+    const report = await langFixtureSuite(analyzer, 'trivy');
     expect(report.total).toBe(4);
     expect(report.failures).toEqual([]);
   });
 
   it("agrees with osv-scanner's NuGet lock tests on name@version", async () => {
-    const cases = osvCases('ParseNuGetLock');
-    const results = await Promise.all(
-      cases.map(async (c) => run([analyzerFile(osvFixture(c.fixture), 'packages.lock.json')])),
-    );
-    const report = runSuite(
-      'osv-scanner nuget lock',
-      cases.map((c, i) => ({
-        name: c.test,
-        run: () => compareNameVersions(results[i]?.sets[0]?.packages ?? [], c.packages),
-      })),
-    );
+    const report = await langFixtureSuite(analyzer, 'osv-scanner');
     expect(report.total).toBe(8);
     expect(report.failures).toEqual([]);
     // The not-JSON fixture is a diagnostic, not an exception.
-    const notJson = cases.findIndex((c) => c.fixture.endsWith('not-json.txt'));
-    expect(results[notJson]?.diagnostics.map((d) => d.code)).toEqual(['NUGET_LOCK_MALFORMED']);
+    const notJson = await run([
+      analyzerFile(osvFixture('fixtures/nuget/not-json.txt'), 'packages.lock.json'),
+    ]);
+    expect(notJson.diagnostics.map((d) => d.code)).toEqual(['NUGET_LOCK_MALFORMED']);
   });
 
   it('records the line range of each entry and the dependency graph, as Trivy', async () => {

@@ -2,27 +2,20 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Package } from '@palisade/api';
 import { describe, expect, it } from 'vitest';
-import { analyzerFile, testContext } from '../../../testing/shared-data.js';
+import { divergencesOf } from '../../../testing/fixture-divergences.js';
+import { analyzerFile } from '../../../testing/shared-data.js';
 import type { AnalyzerFile } from '../types.js';
 import {
+  analyze,
   compareNameVersions,
-  osvCases,
-  osvFixture,
+  langFixtureSuite,
   runSuite,
+  textFile as file,
   trivyFixture,
 } from '../../../testing/lang-conformance.js';
 import { analyzer } from './pom.js';
 
-function file(path: string, content: string): AnalyzerFile {
-  const buf = Buffer.from(content);
-  return { path, content: buf, size: buf.length, mode: 0o644 };
-}
-
-async function run(files: AnalyzerFile[]) {
-  const ctx = testContext();
-  const result = await analyzer.analyze(files, ctx);
-  return { sets: result.packageSets ?? [], diagnostics: ctx.diagnostics.items };
-}
+const run = (files: AnalyzerFile[]) => analyze(analyzer, files);
 
 /** Every pom.xml under a host directory, with paths relative to it (a source tree as the fs artifact gives it). */
 function tree(dir: string): AnalyzerFile[] {
@@ -329,20 +322,12 @@ const TRIVY_POM_CASES: { input: string; trivy: string[]; deps?: Record<string, s
   },
 ];
 
-/** Cases where what Trivy reports (beyond indirect packages) needs a POM from a Maven repository. */
-const TRIVY_POM_DIVERGENCES: Record<string, string> = {
-  'hard-requirement/pom.xml':
-    'example-nested:3.3.4 (a repository POM) requires [1.2.3] of example-dependency, overriding the 1.2.4 the file declares; offline we keep 1.2.4',
-  'import-dependency-management/pom.xml':
-    'the version of example-api comes from an imported BOM in the repository; offline it stays empty',
-  'import-dependency-management-multiple/pom.xml':
-    'the version of example-api comes from imported BOMs in the repository; offline it stays empty',
-  'inherit-props/base/pom.xml':
-    'the version of example-api comes from an imported BOM in the repository; offline it stays empty',
-  'parent-remote-repository/pom.xml':
-    'the parent (and with it the groupId of the project) is only in the repository: offline there is no root package',
-  'no-parent-infinity-loop/pom.xml': 'the license is inherited from a parent that is only in the repository',
-};
+/**
+ * Cases where what Trivy reports (beyond indirect packages) needs a POM from a Maven repository:
+ * in testing/fixture-divergences.ts, keyed by the fixture's path under ../shared/data/scan.
+ */
+const TRIVY_POM_KEY = `trivy-fixtures/${POM_DIR}/`;
+const TRIVY_POM_DIVERGENCES = divergencesOf('lang/pom', TRIVY_POM_KEY);
 
 describe('lang/pom', () => {
   it('applies to pom.xml in source trees only, as Trivy', () => {
@@ -365,7 +350,7 @@ describe('lang/pom', () => {
     const report = runSuite(
       'trivy pom (root, workspace and direct packages)',
       TRIVY_POM_CASES.map((c, i) => ({
-        name: c.input,
+        name: TRIVY_POM_KEY + c.input,
         run: () => {
           const got = results[i] ?? [];
           const problems = compareNameVersions(
@@ -393,35 +378,10 @@ describe('lang/pom', () => {
     expect(offline.diagnostics.map((d) => d.code)).toEqual(['POM_PARENT_NOT_FOUND']);
   });
 
-  /** osv-scanner cases where we follow Trivy instead, each with the reason. */
-  const OSV_MAVEN_DIVERGENCES: Record<string, string> = {
-    'pkg/lockfile/parse-maven-lock_test.go:TestParseMavenLock_Interpolation':
-      'osv-scanner lists dependencyManagement entries (ranged-package, as the range lower bound); Trivy lists only <dependencies>',
-    'pkg/lockfile/parse-maven-lock_test.go:TestParseMavenLock_WithDependencyManagement':
-      'osv-scanner lists the managed-only jsr305; Trivy lists only <dependencies>',
-    'pkg/lockfile/parse-maven-lock_test.go:TestParseMavenLock_WithScope':
-      'osv-scanner keeps test-scoped junit (depGroups test); Trivy skips scopes other than compile and runtime',
-  };
-
+  // osv-scanner never reports the scanned project; Trivy reports it as the root package.
   it("agrees with osv-scanner's Maven tests on name@version (the project itself aside)", async () => {
-    const cases = osvCases('ParseMavenLock');
-    const results = await Promise.all(
-      cases.map(async (c) => run([analyzerFile(osvFixture(c.fixture), 'pom.xml')])),
-    );
-    const report = runSuite(
-      'osv-scanner maven',
-      cases.map((c, i) => ({
-        name: c.test,
-        // osv-scanner never reports the scanned project; Trivy reports it as the root package.
-        run: () =>
-          compareNameVersions(
-            (results[i]?.sets[0]?.packages ?? []).filter((p) => p.relationship !== 'root'),
-            c.packages,
-          ),
-      })),
-      OSV_MAVEN_DIVERGENCES,
-    );
-    expect(report.total).toBe(5);
+    const report = await langFixtureSuite(analyzer, 'osv-scanner');
+    expect([report.total, report.divergent.length]).toEqual([5, 3]);
     expect(report.failures).toEqual([]);
   });
 
