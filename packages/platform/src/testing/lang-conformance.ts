@@ -305,28 +305,6 @@ function goRpmdbCases(): UpstreamCase[] {
   ];
 }
 
-/** Trivy's cases for fixtures under `dir` (transitional: the per-analyzer tests move to fixtureSuite). */
-export function trivyCases(
-  dir: string,
-): { fixture: string; name: string; packages: TrivyExpectedPackage[] }[] {
-  return upstreamCases().flatMap((c) =>
-    c.source === 'trivy' && c.fixture.includes(dir)
-      ? [{ fixture: c.fixture, name: c.case ?? c.fixture, packages: c.packages }]
-      : [],
-  );
-}
-
-/** osv-scanner's cases of one parser (transitional: the per-analyzer tests move to fixtureSuite). */
-export function osvCases(
-  parser: string,
-): { fixture: string; test: string; packages: OsvExpectedPackage[] }[] {
-  return upstreamCases().flatMap((c) =>
-    c.source === 'osv-scanner' && c.parser === parser
-      ? [{ fixture: c.fixture, test: c.test, packages: c.packages }]
-      : [],
-  );
-}
-
 let upstreamCache: UpstreamCase[] | undefined;
 
 /**

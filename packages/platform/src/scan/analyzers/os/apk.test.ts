@@ -1,9 +1,10 @@
-import { createReadStream, readdirSync, readFileSync } from 'node:fs';
+import { createReadStream, readdirSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { OSInfo, Package } from '@palisade/api';
 import { extract } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
+import { osFixtureSuite } from '../../../testing/os-conformance.js';
 import { analyzerFile, sharedData, testContext } from '../../../testing/shared-data.js';
 import { pickOS } from '../lib/os-merge.js';
 import type { AnalyzerFile } from '../types.js';
@@ -12,16 +13,7 @@ import { analyzer, decodeApkChecksum, isValidApkVersion } from './apk.js';
 import { analyzer as osRelease } from './os-release.js';
 
 const trivyFixture = sharedData('scan/trivy-fixtures/pkg/fanal/analyzer/pkg/apk/testdata/apk');
-const trivyExpected = (
-  JSON.parse(readFileSync(sharedData('scan/trivy-fixtures/expected-packages.json'), 'utf8')) as Record<
-    string,
-    { case: string; packages: Record<string, string>[] }[]
-  >
-)['pkg/fanal/analyzer/pkg/apk/testdata/apk'];
 const osvDir = sharedData('scan/osv-scanner-lockfile/fixtures/apk');
-const osvExpected = JSON.parse(
-  readFileSync(sharedData('scan/osv-scanner-lockfile/expected.json'), 'utf8'),
-) as Record<string, { packages: { name: string; version: string }[] }[]>;
 
 async function parse(file: AnalyzerFile): Promise<{ packages: Package[]; codes: string[] }> {
   const ctx = testContext();
@@ -38,35 +30,14 @@ function textFile(path: string, text: string): AnalyzerFile {
 }
 
 describe('os/apk against the Trivy fixture', () => {
+  // ID, name, version, arch and source package of every package, and no other package
+  // (compareApkWithTrivy in testing/os-conformance.ts).
   it('reproduces the packages Trivy expects', async () => {
+    const report = await osFixtureSuite(analyzer, 'trivy');
+    expect(report.total).toBe(1);
+    expect(report.failures).toEqual([]);
     const { packages, codes } = await parse(analyzerFile(trivyFixture, 'lib/apk/db/installed'));
-    const want = trivyExpected?.[0]?.packages ?? [];
-    const problems: string[] = [];
-    const ours = new Map(packages.map((p) => [p.id, p]));
-    for (const w of want) {
-      const p = ours.get(w['ID']);
-      if (!p) {
-        problems.push(`missing ${w['ID']}`);
-        continue;
-      }
-      const have: Record<string, string | undefined> = {
-        ID: p.id,
-        Name: p.name,
-        Version: p.version,
-        Arch: p.arch,
-        SrcName: p.srcName,
-        SrcVersion: p.srcVersion,
-      };
-      for (const k of Object.keys(have))
-        if (have[k] !== w[k]) problems.push(`${w['ID']}: ${k} ${have[k]} vs ${w[k]}`);
-    }
-    if (packages.length !== want.length) problems.push(`${packages.length} packages, Trivy ${want.length}`);
-    console.log(
-      `apk vs Trivy: ${want.length - new Set(problems.map((p) => p.split(':')[0])).size}/${want.length} packages match` +
-        (problems.length ? `\n  ${problems.join('\n  ')}` : ''),
-    );
-    expect(want.length).toBe(15);
-    expect(problems).toEqual([]);
+    expect(packages).toHaveLength(15);
     // invalidPackageWithoutAVersion
     expect(codes).toEqual(['APK_MISSING_FIELD']);
   });
@@ -108,30 +79,13 @@ describe('os/apk against the Trivy fixture', () => {
 });
 
 describe('os/apk against osv-scanner fixtures', () => {
-  const divergent: Record<string, string> = {
-    malformed_installed:
-      'osv-scanner keeps `busybox` from a paragraph with no V: line (version ""); Trivy and Palisade drop ' +
-      'packages without a version (Trivy: Package.Empty()).',
-  };
-
+  // The expected divergence (malformed_installed) is in testing/fixture-divergences.ts.
   it('reports the packages osv-scanner expects', async () => {
-    const names = readdirSync(osvDir).sort();
-    const failures: string[] = [];
-    for (const name of names) {
-      const want = osvExpected[`fixtures/apk/${name}`]?.[0]?.packages;
-      if (!want) throw new Error(`no expectation for ${name}`);
-      const { packages } = await parse(analyzerFile(`${osvDir}/${name}`, 'lib/apk/db/installed'));
-      const got = packages.map((p) => `${p.name} ${p.version}`).sort();
-      const expected = want.map((p) => `${p.name} ${p.version}`).sort();
-      if (JSON.stringify(got) !== JSON.stringify(expected)) {
-        failures.push(`${name}: got ${JSON.stringify(got)}, osv-scanner ${JSON.stringify(expected)}`);
-      }
-    }
-    console.log(
-      `apk vs osv-scanner: ${names.length - failures.length}/${names.length} fixtures match` +
-        (failures.length ? `\n  ${failures.join('\n  ')}` : ''),
-    );
-    expect(failures.map((f) => f.slice(0, f.indexOf(':')))).toEqual(Object.keys(divergent));
+    const report = await osFixtureSuite(analyzer, 'osv-scanner');
+    expect([report.total, report.divergent.length]).toEqual([5, 1]);
+    expect(report.failures).toEqual([]);
+    // One case per fixture file.
+    expect(report.total + report.divergent.length).toBe(readdirSync(osvDir).length);
   });
 
   it('reads a shuffled paragraph completely', async () => {

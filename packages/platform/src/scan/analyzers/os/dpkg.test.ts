@@ -5,29 +5,14 @@ import { join } from 'node:path';
 import type { Package } from '@palisade/api';
 import { describe, expect, it } from 'vitest';
 import { analyzerFile, sharedData, testContext } from '../../../testing/shared-data.js';
+import { textFile as fileOf } from '../../../testing/lang-conformance.js';
+import { asTrivy, osFixtureSuite, txtarFiles } from '../../../testing/os-conformance.js';
 import { parseTxtar } from '../lib/txtar.js';
 import type { AnalysisResult, AnalyzerFile } from '../types.js';
 import { analyzer, isInstalled, parseDepends } from './dpkg.js';
 
-type TrivyPackage = Record<string, string | number>;
-interface TrivyCase {
-  case: string;
-  packages: TrivyPackage[];
-}
-
 const trivyDir = sharedData('scan/trivy-fixtures/pkg/fanal/analyzer/pkg/dpkg/testdata');
-const trivyExpected = JSON.parse(
-  readFileSync(sharedData('scan/trivy-fixtures/expected-packages.json'), 'utf8'),
-) as Record<string, TrivyCase[]>;
 const osvDir = sharedData('scan/osv-scanner-lockfile/fixtures/dpkg');
-const osvExpected = JSON.parse(
-  readFileSync(sharedData('scan/osv-scanner-lockfile/expected.json'), 'utf8'),
-) as Record<string, { packages: { name: string; version: string }[] }[]>;
-
-function fileOf(path: string, data: string | Buffer): AnalyzerFile {
-  const content = typeof data === 'string' ? Buffer.from(data) : data;
-  return { path, content, size: content.length, mode: 0o644 };
-}
 
 async function run(files: AnalyzerFile[]): Promise<{ result: AnalysisResult; codes: string[] }> {
   const ctx = testContext();
@@ -40,91 +25,18 @@ function packagesOf(result: AnalysisResult): Package[] {
   return (result.packageSets ?? []).flatMap((s) => s.packages);
 }
 
-/** Our package in the shape of Trivy's JSON (PascalCase, zero values left out). */
-function asTrivy(p: Package): TrivyPackage {
-  const out: TrivyPackage = {};
-  const put = (k: string, v: string | number | undefined): void => {
-    if (v !== undefined && v !== '' && v !== 0) out[k] = v;
-  };
-  put('ID', p.id);
-  put('Name', p.name);
-  put('Version', p.version);
-  put('Release', p.release);
-  put('Epoch', p.epoch);
-  put('Arch', p.arch);
-  put('SrcName', p.srcName);
-  put('SrcVersion', p.srcVersion);
-  put('SrcRelease', p.srcRelease);
-  put('SrcEpoch', p.srcEpoch);
-  return out;
-}
-
-// The fields expected-packages.json was extracted with. SrcEpoch, Maintainer,
-// DependsOn and Digest were not extracted, so they are checked by hand below.
-const extractedKeys = [
-  'ID',
-  'Name',
-  'Version',
-  'Release',
-  'Epoch',
-  'Arch',
-  'SrcName',
-  'SrcVersion',
-  'SrcRelease',
-];
-
-/** Differences between Trivy's expected packages and ours, keyed by ID. */
-function compareWithTrivy(expected: TrivyPackage[], got: Package[]): string[] {
-  const problems: string[] = [];
-  const ours = new Map(got.map((p) => [p.id ?? '', asTrivy(p)]));
-  const wantIds = new Set(expected.map((e) => String(e['ID'])));
-  for (const id of ours.keys()) if (!wantIds.has(id)) problems.push(`unexpected package ${id}`);
-  for (const want of expected) {
-    const id = String(want['ID']);
-    const have = ours.get(id);
-    if (!have) {
-      problems.push(`missing package ${id}`);
-      continue;
-    }
-    // An entry with a Name was extracted whole (absent keys mean zero values);
-    // one without was extracted partially, so only its keys are compared.
-    const keys = 'Name' in want ? extractedKeys : Object.keys(want);
-    for (const k of keys) {
-      if (want[k] !== have[k]) problems.push(`${id}: ${k} = ${String(have[k])}, Trivy ${String(want[k])}`);
-    }
-  }
-  return problems;
-}
-
 describe('os/dpkg against Trivy fixtures', () => {
-  const fixtures = readdirSync(trivyDir).filter((f) => f.endsWith('.txtar'));
-
+  // The fields expected-packages.json was extracted with are compared (compareDpkgWithTrivy in
+  // testing/os-conformance.ts); SrcEpoch, Maintainer, DependsOn and Digest were not extracted, so
+  // they are checked by hand below, as is md5sums.txtar, which has no extracted expectation.
   it('reproduces the packages Trivy expects for every txtar fixture', async () => {
-    const failures: string[] = [];
-    let cases = 0;
-    let passed = 0;
-    for (const name of fixtures) {
-      const archive = parseTxtar(readFileSync(`${trivyDir}/${name}`, 'utf8'));
-      const { result } = await run(archive.files.map((f) => fileOf(f.name, f.data)));
-      const expected = trivyExpected[`pkg/fanal/analyzer/pkg/dpkg/testdata/${name}`];
-      if (!expected) continue; // md5sums.txtar has no extracted expectation: checked by hand below.
-      for (const c of expected) {
-        cases++;
-        const problems = compareWithTrivy(c.packages, packagesOf(result));
-        if (problems.length === 0) passed++;
-        else failures.push(`${name} (${c.case}):\n    ${problems.join('\n    ')}`);
-      }
-    }
-    console.log(
-      `dpkg vs Trivy: ${passed}/${cases} fixtures match${failures.length ? `\n  ${failures.join('\n  ')}` : ''}`,
-    );
-    expect(cases).toBeGreaterThanOrEqual(5);
-    expect(failures).toEqual([]);
+    const report = await osFixtureSuite(analyzer, 'trivy');
+    expect(report.total).toBe(5);
+    expect(report.failures).toEqual([]);
   });
 
   it('fills the fields the extraction left out as Trivy does (valid.txtar)', async () => {
-    const archive = parseTxtar(readFileSync(`${trivyDir}/valid.txtar`, 'utf8'));
-    const { result, codes } = await run(archive.files.map((f) => fileOf(f.name, f.data)));
+    const { result, codes } = await run(txtarFiles(`${trivyDir}/valid.txtar`));
     expect(codes).toEqual([]);
     expect(result.packageSets?.map((s) => [s.type, s.class, s.filePath])).toEqual([
       ['dpkg', 'os-pkgs', 'var/lib/dpkg/status'],
@@ -167,8 +79,7 @@ describe('os/dpkg against Trivy fixtures', () => {
   });
 
   it('takes digests from the available file of the same layer (digest.txtar)', async () => {
-    const archive = parseTxtar(readFileSync(`${trivyDir}/digest.txtar`, 'utf8'));
-    const { result } = await run(archive.files.map((f) => fileOf(f.name, f.data)));
+    const { result } = await run(txtarFiles(`${trivyDir}/digest.txtar`));
     const byName = new Map(packagesOf(result).map((p) => [p.name, p]));
     expect(byName.get('tar')?.digest).toBe(
       'sha256:bd8e963c6edcf1c806df97cd73560794c347aa94b9aaaf3b88eea585bb2d2f3c',
@@ -200,8 +111,7 @@ describe('os/dpkg against Trivy fixtures', () => {
   });
 
   it('warns about the broken paragraphs of corrupsed.txtar and keeps the rest', async () => {
-    const archive = parseTxtar(readFileSync(`${trivyDir}/corrupsed.txtar`, 'utf8'));
-    const { result, codes } = await run(archive.files.map((f) => fileOf(f.name, f.data)));
+    const { result, codes } = await run(txtarFiles(`${trivyDir}/corrupsed.txtar`));
     expect(packagesOf(result).map((p) => p.name)).toEqual([
       'libgcc1',
       'libpam-modules-bin',
@@ -214,47 +124,15 @@ describe('os/dpkg against Trivy fixtures', () => {
 });
 
 describe('os/dpkg against osv-scanner fixtures', () => {
-  // osv-scanner reports one entry per paragraph, named by the SOURCE package
-  // and versioned by the source version (`Source: util-linux (2.36.1-8+deb11u1)`
-  // → util-linux 2.36.1-8+deb11u1; no version in Source → the binary's full
-  // Version). Ours maps to that as srcName and [srcEpoch:]srcVersion[-srcRelease],
-  // and is compared as a set (osv-scanner keeps duplicates, Trivy's id does not).
-  //
-  // Expected divergences (Trivy's rules, which Palisade follows):
-  const divergent: Record<string, string> = {
-    malformed_status:
-      'osv-scanner keeps `bash` with an empty version (no Version field) and `util-linux` from a paragraph ' +
-      'with no Package field, and drops libc6 whose Status is `bad-status`. Trivy and Palisade need both ' +
-      'Package and Version, and drop a package only when Status wants it removed (deinstall/purge) or says ' +
-      'not-installed/config-files, so they report glibc (libc6) and nothing else.',
-  };
-
-  function osvView(p: Package): string {
-    const epoch = p.srcEpoch ? `${p.srcEpoch}:` : '';
-    const release = p.srcRelease ? `-${p.srcRelease}` : '';
-    return `${p.srcName ?? p.name} ${epoch}${p.srcVersion ?? p.version}${release}`;
-  }
-
+  // osv-scanner names each entry by its source package and source version (dpkgOsvView in
+  // testing/os-conformance.ts). The expected divergence (malformed_status, Trivy's rules, which
+  // Palisade follows) is in testing/fixture-divergences.ts.
   it('reports the source packages osv-scanner expects', async () => {
-    const names = readdirSync(osvDir).sort();
-    const failures: string[] = [];
-    let passed = 0;
-    for (const name of names) {
-      const want = osvExpected[`fixtures/dpkg/${name}`]?.[0]?.packages;
-      if (!want) throw new Error(`no expectation for ${name}`);
-      const { result } = await run([analyzerFile(`${osvDir}/${name}`, 'var/lib/dpkg/status')]);
-      const got = [...new Set(packagesOf(result).map(osvView))].sort();
-      const expected = [...new Set(want.map((p) => `${p.name} ${p.version}`))].sort();
-      const same = JSON.stringify(got) === JSON.stringify(expected);
-      if (same) passed++;
-      else failures.push(`${name}: got ${JSON.stringify(got)}, osv-scanner ${JSON.stringify(expected)}`);
-    }
-    console.log(
-      `dpkg vs osv-scanner: ${passed}/${names.length} fixtures match${failures.length ? `\n  ${failures.join('\n  ')}` : ''}`,
-    );
-    // Every fixture matches except the listed divergences, which must still diverge.
-    expect(failures.map((f) => f.slice(0, f.indexOf(':')))).toEqual(Object.keys(divergent));
-    expect(passed).toBe(names.length - Object.keys(divergent).length);
+    const report = await osFixtureSuite(analyzer, 'osv-scanner');
+    expect([report.total, report.divergent.length]).toEqual([6, 1]);
+    expect(report.failures).toEqual([]);
+    // One case per fixture file.
+    expect(report.total + report.divergent.length).toBe(readdirSync(osvDir).length);
   });
 
   it('reads malformed_status the way Trivy does', async () => {

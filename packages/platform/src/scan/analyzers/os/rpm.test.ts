@@ -6,6 +6,7 @@ import type { Package, PackageSet } from '@palisade/api';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nullLogger } from '../../../core/logger.js';
+import { osFixtureSuite } from '../../../testing/os-conformance.js';
 import { analyzerFile, sharedData, testContext } from '../../../testing/shared-data.js';
 import { inventoryDirectory } from '../../inventory.js';
 import { RPMTAG } from '../lib/rpmdb/header.js';
@@ -160,12 +161,14 @@ describe('side by side with Trivy on the go-rpmdb fixtures (threshold: 100% of p
     expect(set.packages).toHaveLength(peer.length);
   });
 
-  it('records the md5 digest go-rpmdb expects (SIGMD5)', async () => {
-    const set = onlySet(await run([analyzerFile(fixture('libuuid', 'Packages'), 'var/lib/rpm/Packages')]));
-    const want = JSON.parse(readFileSync(fixture('libuuid', 'expected-package.json'), 'utf8')) as {
-      expected: { SigMD5: string };
-    };
-    expect(set.packages[0]?.digest).toBe(`md5:${want.expected.SigMD5}`);
+  // go-rpmdb's own expectations through the analyzer (compareWithGoRpmdb in
+  // testing/os-conformance.ts): identity, source package, license, vendor and SIGMD5 digest of
+  // every package of sle15-bci, and of the package rpmdb_test.go looks up in libuuid and
+  // cbl-mariner-2.0.
+  it("agrees with go-rpmdb's expectations, the md5 digest (SIGMD5) included", async () => {
+    const report = await osFixtureSuite(analyzer, 'go-rpmdb');
+    expect(report.total).toBe(3);
+    expect(report.failures).toEqual([]);
   });
 });
 
@@ -353,6 +356,7 @@ describe('package fields', () => {
   // `gpg-pubkey@<keyid>-<date>.`, arch None — checked with the Trivy build in
   // testdata/trivy-peer/README.md) and skips them only when matching vulnerabilities
   // (aquasecurity/trivy#4720). Palisade leaves them out of the inventory: they are keys, not software.
+  // Listed in BEHAVIOUR_DIVERGENCES (testing/fixture-divergences.ts) for the conformance report.
   it('leaves out gpg-pubkey entries', async () => {
     const { db } = sqliteDb([
       pkgHeader({ name: 'gpg-pubkey', version: '18b8e74c', release: '62f2920f', license: 'pubkey' }),
