@@ -128,6 +128,14 @@ function summary(): string[] {
     `Inventory fixture conformance: ${passed}/${total} supported cases agree (${percent(passed, total)}), ` +
       `${divergent} known divergences, ${unsupportedCount} unsupported cases in ${unsupported.size} formats, ` +
       `${unmapped.length} unmapped (of ${all.length} upstream cases)`,
+    `By source: ${(['osv-scanner', 'trivy', 'go-rpmdb'] as const)
+      .map((source) => {
+        const reps = results.flatMap((r) => r.bySource.get(source) ?? []);
+        const t = reps.reduce((n, rep) => n + rep.total, 0);
+        const p = reps.reduce((n, rep) => n + rep.passed, 0);
+        return `${source} ${p}/${t} (${percent(p, t)})`;
+      })
+      .join(', ')}`,
     'Per format (agreeing/counted; known divergences are not counted):',
   ];
   for (const r of results) {
