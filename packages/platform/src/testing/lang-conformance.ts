@@ -235,7 +235,8 @@ function keyOf(source: FixtureSource, fixture: string, variant?: string): string
   return `${SOURCE_DIRS[source]}/${fixture}${variant === undefined ? '' : `#${variant}`}`;
 }
 
-interface GoRpmdbPackage {
+/** go-rpmdb's PackageInfo as its tests write it (rpmdb_test.go: libuuid, curl). */
+export interface GoRpmdbPackage {
   Epoch?: number;
   Name: string;
   Version: string;
@@ -245,6 +246,8 @@ interface GoRpmdbPackage {
   License: string;
   Vendor: string;
   SigMD5: string;
+  Provides: string[];
+  Requires: string[];
 }
 
 function goRpmdbCases(): UpstreamCase[] {

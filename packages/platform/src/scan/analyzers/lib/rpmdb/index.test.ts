@@ -12,27 +12,13 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { GoRpmdbPackage as GoPackage } from '../../../../testing/lang-conformance.js';
 import { sharedData } from '../../../../testing/shared-data.js';
 import type { RpmPackageInfo } from './index.js';
 import { detectFormat, listPackages } from './index.js';
 
 const scratchDir = mkdtempSync(join(tmpdir(), 'palisade-rpmdb-'));
 const fixture = (...p: string[]): string => sharedData('scan', 'go-rpmdb', ...p);
-
-/** go-rpmdb's PackageInfo as written in rpmdb_test.go (libuuid, curl). */
-interface GoPackage {
-  Epoch?: number;
-  Name: string;
-  Version: string;
-  Release: string;
-  Arch: string;
-  SourceRpm: string;
-  License: string;
-  Vendor: string;
-  SigMD5: string;
-  Provides: string[];
-  Requires: string[];
-}
 
 /** One tuple of SLE15WithNDB in rpmdb_testcase_test.go, as the fixture names the fields. */
 interface SleTuple {
