@@ -1,13 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { sharedData } from '../../../testing/shared-data.js';
-import {
-  comparePep440,
-  isPep440,
-  parsePep440,
-  parsePep440Specifier,
-  satisfiesPep440,
-} from './python-pep440.js';
+import { sharedData } from '../../testing/shared-data.js';
+import { comparePep440, isPep440, parsePep440, parsePep440Specifier, satisfiesPep440 } from './pep440.js';
 
 function rows(file: string): string[][] {
   return readFileSync(sharedData('scan', file), 'utf8')

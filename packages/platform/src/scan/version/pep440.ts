@@ -1,10 +1,13 @@
 /**
- * PEP 440 versions and version specifiers, as the lockfile analyzers need them
- * (validating requirements.txt pins, resolving poetry.lock dependency ranges).
- * Ordering follows the PEP (and Python's `packaging`); specifier syntax also
- * accepts what Trivy's go-pep440-version accepts: a bare version (`2.0` means
- * `==2.0`), `=`, `*`, space- or comma-separated clauses, and `||` for "or".
+ * PEP 440 versions and version specifiers: the PyPI ordering for advisory
+ * matching, and what the lockfile analyzers need (validating requirements.txt
+ * pins, resolving poetry.lock dependency ranges). Ordering follows the PEP (and
+ * Python's `packaging`), with numbers of any length compared exactly (bigint);
+ * specifier syntax also accepts what Trivy's go-pep440-version accepts: a bare
+ * version (`2.0` means `==2.0`), `=`, `*`, space- or comma-separated clauses,
+ * and `||` for "or".
  */
+import { MAX_VERSION_LENGTH, type VersionScheme } from './scheme.js';
 
 // The version pattern from PEP 440, Appendix B.
 const VERSION_RE = new RegExp(
@@ -17,23 +20,24 @@ const VERSION_RE = new RegExp(
 );
 
 export interface Pep440Version {
-  epoch: number;
-  release: number[];
-  pre?: [string, number];
-  post?: number;
-  dev?: number;
-  local?: (string | number)[];
+  epoch: bigint;
+  release: bigint[];
+  pre?: [string, bigint];
+  post?: bigint;
+  dev?: bigint;
+  local?: (string | bigint)[];
 }
 
-function num(s: string | undefined): number {
-  return s === undefined || s === '' ? 0 : Number(s);
+function num(s: string | undefined): bigint {
+  return s === undefined || s === '' ? 0n : BigInt(s);
 }
 
 /** Parses a PEP 440 version; undefined when it is not one. */
 export function parsePep440(text: string): Pep440Version | undefined {
+  if (text.length > MAX_VERSION_LENGTH) return undefined;
   const m = VERSION_RE.exec(text);
   if (!m) return undefined;
-  const v: Pep440Version = { epoch: num(m[1]), release: (m[2] ?? '0').split('.').map(Number) };
+  const v: Pep440Version = { epoch: num(m[1]), release: (m[2] ?? '0').split('.').map(BigInt) };
   if (m[4] !== undefined) {
     const l = m[4].toLowerCase();
     const letter =
@@ -46,30 +50,31 @@ export function parsePep440(text: string): Pep440Version | undefined {
     v.local = m[13]
       .toLowerCase()
       .split(/[-_.]/)
-      .map((p) => (/^[0-9]+$/.test(p) ? Number(p) : p));
+      .map((p) => (/^[0-9]+$/.test(p) ? BigInt(p) : p));
   return v;
 }
 
 export function isPep440(text: string): boolean {
-  return VERSION_RE.test(text);
+  return text.length <= MAX_VERSION_LENGTH && VERSION_RE.test(text);
 }
 
 const PRE_ORDER: Record<string, number> = { a: 0, b: 1, rc: 2 };
 
-function cmpNum(a: number, b: number): number {
+/** Orders numbers, where ±Infinity stand for packaging's Infinity and NegativeInfinity. */
+function cmpNum(a: bigint | number, b: bigint | number): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function cmpRelease(a: number[], b: number[]): number {
+function cmpRelease(a: bigint[], b: bigint[]): number {
   const n = Math.max(a.length, b.length);
   for (let i = 0; i < n; i++) {
-    const c = cmpNum(a[i] ?? 0, b[i] ?? 0);
+    const c = cmpNum(a[i] ?? 0n, b[i] ?? 0n);
     if (c !== 0) return c;
   }
   return 0;
 }
 
-function cmpLocal(a: (string | number)[] | undefined, b: (string | number)[] | undefined): number {
+function cmpLocal(a: (string | bigint)[] | undefined, b: (string | bigint)[] | undefined): number {
   if (!a && !b) return 0;
   if (!a) return -1;
   if (!b) return 1;
@@ -79,20 +84,20 @@ function cmpLocal(a: (string | number)[] | undefined, b: (string | number)[] | u
     const y = b[i];
     if (x === undefined) return -1;
     if (y === undefined) return 1;
-    if (typeof x === 'number' && typeof y === 'number') {
+    if (typeof x === 'bigint' && typeof y === 'bigint') {
       if (x !== y) return cmpNum(x, y);
-    } else if (typeof x === 'number') return 1;
-    else if (typeof y === 'number') return -1;
+    } else if (typeof x === 'bigint') return 1;
+    else if (typeof y === 'bigint') return -1;
     else if (x !== y) return x < y ? -1 : 1;
   }
   return 0;
 }
 
 /** The pre-release key: dev-only releases sort before any pre-release, finals after. */
-function preKey(v: Pep440Version): [number, number] {
+function preKey(v: Pep440Version): [number, bigint] {
   if (v.pre) return [PRE_ORDER[v.pre[0]] ?? 0, v.pre[1]];
-  if (v.post === undefined && v.dev !== undefined) return [-Infinity, 0];
-  return [Infinity, 0];
+  if (v.post === undefined && v.dev !== undefined) return [-Infinity, 0n];
+  return [Infinity, 0n];
 }
 
 /** Compares two versions: negative, zero or positive. */
@@ -236,3 +241,9 @@ export function parsePep440Specifier(text: string): Pep440Specifier | undefined 
 export function satisfiesPep440(version: Pep440Version, spec: Pep440Specifier): boolean {
   return spec.some((clauses) => clauses.every((c) => checkClause(version, c)));
 }
+
+export const pep440: VersionScheme<Pep440Version> = {
+  name: 'pep440',
+  parse: parsePep440,
+  compare: comparePep440,
+};
