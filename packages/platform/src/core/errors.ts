@@ -24,6 +24,10 @@ export type ErrorCode =
   | 'E_LIMIT'
   | 'E_REGISTRY'
   | 'E_AUTH'
+  | 'E_DB_LOCKED'
+  | 'E_DB_CORRUPT'
+  | 'E_DB_SCHEMA'
+  | 'E_DOWNLOAD'
   | 'E_ABORTED'
   | 'E_INTERNAL';
 
