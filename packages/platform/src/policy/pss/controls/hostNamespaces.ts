@@ -1,0 +1,26 @@
+/**
+ * Host Namespaces (baseline, v1.0+): sharing the host's network, PID or IPC namespace is forbidden.
+ * Restricted fields: spec.hostNetwork, spec.hostPID, spec.hostIPC. Allowed: undefined, false.
+ * Upstream check `hostNamespaces` (check_hostNamespaces.go).
+ */
+import { boolAt } from '../helpers.js';
+import { ALLOWED, deny, type PodSecurityControl, type PodView } from '../types.js';
+
+function hostNamespaces_1_0(pod: PodView) {
+  const network = boolAt(pod.spec, 'hostNetwork') === true;
+  const pid = boolAt(pod.spec, 'hostPID') === true;
+  const ipc = boolAt(pod.spec, 'hostIPC') === true;
+  if (!network && !pid && !ipc) return ALLOWED;
+  const set: string[] = [];
+  if (network) set.push('hostNetwork=true');
+  if (pid) set.push('hostPID=true');
+  if (ipc) set.push('hostIPC=true');
+  return deny('host namespaces', set.join(', '));
+}
+
+export const control: PodSecurityControl = {
+  id: 'hostNamespaces',
+  title: 'Host Namespaces',
+  level: 'baseline',
+  revisions: [{ minVersion: 0, check: hostNamespaces_1_0 }],
+};
