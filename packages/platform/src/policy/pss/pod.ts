@@ -237,6 +237,39 @@ const podSpec: Shape = {
 
 const podMetadata: Shape = { fields: { annotations: { map: 'string' } } };
 
+// The table compiled once into nodes with numeric kinds and field maps: the check of a pod then walks the
+// pod's own keys (a handful per object) instead of every field the table knows.
+const BOOL = 0;
+const INT = 1;
+const STRING = 2;
+const OBJECT = 3;
+const FIELDS = 4;
+const LIST = 5;
+const MAP = 6;
+
+interface Node {
+  readonly kind: number;
+  readonly fields: ReadonlyMap<string, Node>;
+  readonly elem: Node | undefined;
+}
+
+const NO_FIELDS: ReadonlyMap<string, Node> = new Map();
+
+function compileShape(shape: Shape): Node {
+  if (typeof shape === 'string') {
+    const kind = shape === 'bool' ? BOOL : shape === 'int' ? INT : shape === 'string' ? STRING : OBJECT;
+    return { kind, fields: NO_FIELDS, elem: undefined };
+  }
+  if ('list' in shape) return { kind: LIST, fields: NO_FIELDS, elem: compileShape(shape.list) };
+  if ('map' in shape) return { kind: MAP, fields: NO_FIELDS, elem: compileShape(shape.map) };
+  const fields = new Map<string, Node>();
+  for (const [k, v] of Object.entries(shape.fields)) fields.set(k, compileShape(v));
+  return { kind: FIELDS, fields, elem: undefined };
+}
+
+const specNode = compileShape(podSpec);
+const metadataNode = compileShape(podMetadata);
+
 /** At most this many problems are listed (the first ones found). */
 export const MAX_SHAPE_PROBLEMS = 20;
 
@@ -245,61 +278,100 @@ export const MAX_SHAPE_PROBLEMS = 20;
  * JSON decoding). `base` prefixes the paths (e.g. "spec.template").
  */
 export function readPodShape(metadata: unknown, spec: unknown, base: string): PodShapeProblem[] {
+  // Fast path: a well-formed pod is checked without building any path string.
+  if (
+    spec !== undefined &&
+    spec !== null &&
+    wellFormed(spec, specNode) &&
+    wellFormed(metadata, metadataNode)
+  ) {
+    return [];
+  }
   const problems: PodShapeProblem[] = [];
   const prefix = base === '' ? '' : `${base}.`;
-  if (metadata !== undefined && metadata !== null) walk(metadata, podMetadata, `${prefix}metadata`, problems);
+  if (metadata !== undefined && metadata !== null)
+    walk(metadata, metadataNode, `${prefix}metadata`, problems);
   if (spec === undefined || spec === null) {
     problems.push({ path: `${prefix}spec`, message: 'missing pod spec' });
   } else {
-    walk(spec, podSpec, `${prefix}spec`, problems);
+    walk(spec, specNode, `${prefix}spec`, problems);
   }
   return problems;
 }
 
-function walk(value: unknown, shape: Shape, path: string, problems: PodShapeProblem[]): void {
-  if (value === null || value === undefined || problems.length >= MAX_SHAPE_PROBLEMS) return;
-  if (typeof shape === 'string') {
-    const ok =
-      shape === 'bool'
-        ? typeof value === 'boolean'
-        : shape === 'string'
-          ? typeof value === 'string'
-          : shape === 'int'
-            ? Number.isSafeInteger(value)
-            : isObj(value);
-    if (!ok) problems.push({ path, message: `expected ${article(shape)}, got ${describe(value)}` });
-    return;
-  }
-  if ('list' in shape) {
-    if (!Array.isArray(value)) {
-      problems.push({ path, message: `expected a list, got ${describe(value)}` });
-      return;
-    }
-    for (let i = 0; i < value.length; i++) walk(value[i], shape.list, `${path}[${i}]`, problems);
-    return;
-  }
-  if (!isObj(value)) {
-    problems.push({ path, message: `expected an object, got ${describe(value)}` });
-    return;
-  }
-  if ('map' in shape) {
-    for (const [k, v] of Object.entries(value)) walk(v, shape.map, `${path}[${JSON.stringify(k)}]`, problems);
-    return;
-  }
-  for (const key in shape.fields) {
-    const v = value[key];
-    if (v !== undefined && v !== null) walk(v, shape.fields[key] as Shape, `${path}.${key}`, problems);
+/** True for a scalar or object of the node's kind (list, map and fields nodes: the container type only). */
+function scalarOk(value: unknown, kind: number): boolean {
+  switch (kind) {
+    case BOOL:
+      return typeof value === 'boolean';
+    case INT:
+      return Number.isSafeInteger(value);
+    case STRING:
+      return typeof value === 'string';
+    case LIST:
+      return Array.isArray(value);
+    default:
+      return isObj(value);
   }
 }
 
-function article(shape: 'bool' | 'int' | 'string' | 'object'): string {
-  return shape === 'bool'
-    ? 'a boolean'
-    : shape === 'int'
-      ? 'an integer'
-      : shape === 'string'
-        ? 'a string'
-        : 'an object';
+/** True when every field the table knows has the right type (no allocation). null reads as unset. */
+function wellFormed(value: unknown, node: Node): boolean {
+  if (value === null || value === undefined) return true;
+  if (!scalarOk(value, node.kind)) return false;
+  if (node.kind === LIST) {
+    const list = value as readonly unknown[];
+    const elem = node.elem as Node;
+    for (let i = 0; i < list.length; i++) if (!wellFormed(list[i], elem)) return false;
+  } else if (node.kind === MAP) {
+    const o = value as Obj;
+    const elem = node.elem as Node;
+    for (const k in o) if (!wellFormed(o[k], elem)) return false;
+  } else if (node.kind === FIELDS) {
+    const o = value as Obj;
+    for (const k in o) {
+      const f = node.fields.get(k);
+      if (f !== undefined && !wellFormed(o[k], f)) return false;
+    }
+  }
+  return true;
+}
+
+/** The slow path, run only when wellFormed failed: lists each wrong field with its path. */
+function walk(value: unknown, node: Node, path: string, problems: PodShapeProblem[]): void {
+  if (value === null || value === undefined || problems.length >= MAX_SHAPE_PROBLEMS) return;
+  if (!scalarOk(value, node.kind)) {
+    problems.push({ path, message: `expected ${article(node.kind)}, got ${describe(value)}` });
+    return;
+  }
+  if (node.kind === LIST) {
+    const list = value as readonly unknown[];
+    for (let i = 0; i < list.length; i++) walk(list[i], node.elem as Node, `${path}[${i}]`, problems);
+  } else if (node.kind === MAP) {
+    const o = value as Obj;
+    for (const k in o) walk(o[k], node.elem as Node, `${path}[${JSON.stringify(k)}]`, problems);
+  } else if (node.kind === FIELDS) {
+    const o = value as Obj;
+    for (const k in o) {
+      const f = node.fields.get(k);
+      if (f !== undefined) walk(o[k], f, `${path}.${k}`, problems);
+    }
+  }
+}
+
+function article(kind: number): string {
+  switch (kind) {
+    case BOOL:
+      return 'a boolean';
+    case INT:
+      return 'an integer';
+    case STRING:
+      return 'a string';
+    case LIST:
+      return 'a list';
+    default:
+      return 'an object';
+  }
 }
 
 function describe(v: unknown): string {
