@@ -15,6 +15,19 @@
  * The message of a denial is the one the admission controller prints:
  * `violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false (container "x" must set
  * securityContext.allowPrivilegeEscalation=false), ...`.
+ *
+ * Where this differs from the admission controller, which sees the pod after the API server decoded,
+ * defaulted and prepared it:
+ * - A volume with no source is taken as the emptyDir the API server defaults it to (needed to agree with
+ *   upstream's fixtures); no other defaulting is applied (e.g. hostNetwork pods' container ports are not
+ *   copied to hostPort, so a message may list fewer host ports than the API server's would).
+ * - The API server's syncing of the deprecated AppArmor and seccomp annotations into the fields is not
+ *   replayed; the controls read what was submitted.
+ * - A field of the wrong type is rejected by the API server's decoding; here it denies the pod with one
+ *   more reason, `invalid pod (...)`, instead of being read as unset.
+ * - Go's %q is reproduced for ASCII; non-printable non-ASCII characters in annotation values are printed
+ *   as they are rather than escaped.
+ * - The API server's emulated version (which can lower what "latest" means) is not modelled.
  */
 import { PalisadeError } from '../../core/errors.js';
 import { compareStrings } from './helpers.js';

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -73,5 +73,31 @@ describe('Pod Security control list', () => {
         }
       }
     }
+  });
+});
+
+describe('Pod Security engine boundaries', () => {
+  it('imports only its own modules and core/ (an engine takes plain objects and returns data)', () => {
+    const files: string[] = [];
+    for (const dir of ['.', 'controls']) {
+      for (const f of readdirSync(join(here, dir))) {
+        if (f.endsWith('.ts') && !f.endsWith('.test.ts')) files.push(join(here, dir, f));
+      }
+    }
+    const offending: string[] = [];
+    let imports = 0;
+    for (const file of files) {
+      for (const m of readFileSync(file, 'utf8').matchAll(/^\s*(?:import|export)[^'"]*from\s+'([^']+)'/gm)) {
+        imports++;
+        const spec = m[1] ?? '';
+        const target = join(dirname(file), spec);
+        const ok =
+          spec.startsWith('.') && (target.startsWith(here) || target.startsWith(join(here, '../../core/')));
+        if (!ok) offending.push(`${file.slice(here.length + 1)} imports ${spec}`);
+      }
+    }
+    expect(imports).toBeGreaterThan(60);
+    expect(files.length).toBeGreaterThan(20);
+    expect(offending).toEqual([]);
   });
 });
