@@ -8,6 +8,7 @@ import { errorMessage, isPalisadeError } from '../core/errors.js';
 import type { CliIO } from './io.js';
 import { EXIT } from './io.js';
 import { sbomCommand } from './sbom.js';
+import { dbCommand } from './db.js';
 
 export const VERSION = '0.1.0';
 
@@ -27,6 +28,9 @@ export function buildProgram(io: CliIO): Command {
   const output = { writeOut: (s: string) => io.stdout.write(s), writeErr: (s: string) => io.stderr.write(s) };
   program.addCommand(
     sbomCommand(io).exitOverride().configureOutput(output).showHelpAfterError('(run with --help for usage)'),
+  );
+  program.addCommand(
+    dbCommand(io).exitOverride().configureOutput(output).showHelpAfterError('(run with --help for usage)'),
   );
   program.addHelpText(
     'after',

@@ -405,7 +405,7 @@ export async function buildDatabase(opts: BuildOptions): Promise<BuildResult> {
       const prev = previousSources(opts.dbPath, opts.busyTimeoutMs ?? 5000);
       if ('unusable' in prev) {
         previousUnusable = prev.unusable;
-        log.warn(
+        log.info(
           { path: opts.dbPath, reason: prev.unusable },
           'previous advisory database cannot be kept; building from the given sources only',
         );
@@ -494,7 +494,7 @@ export async function buildDatabase(opts: BuildOptions): Promise<BuildResult> {
               insSkipped.run(input.name, e.name, reason);
             }
             if (st.skipped <= 20)
-              log.warn({ source: input.name, entry: e.name, reason }, 'skipped a malformed OSV record');
+              log.debug({ source: input.name, entry: e.name, reason }, 'skipped a malformed OSV record');
             continue;
           }
           const rec = parsed.record;
@@ -509,7 +509,7 @@ export async function buildDatabase(opts: BuildOptions): Promise<BuildResult> {
       st.records = writer.recordCount();
       st.withdrawn = writer.withdrawnCount();
       if (st.skipped > 20)
-        log.warn({ source: input.name, skipped: st.skipped }, 'malformed OSV records skipped in all');
+        log.debug({ source: input.name, skipped: st.skipped }, 'malformed OSV records skipped in all');
       db.prepare(
         `INSERT INTO sources (name, kind, origin, entries, records, withdrawn, skipped, duplicates, newest_modified,
            imported_at, checked_at, etag, last_modified, sha256, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -107,7 +107,7 @@ function previousValidators(dbPath: string, busyTimeoutMs: number, log: Logger):
   } catch (err) {
     const mapped = databaseError(err, dbPath, 'reading');
     if (mapped.code === 'E_DB_LOCKED') throw mapped;
-    log.warn(
+    log.info(
       { path: dbPath, err: errorMessage(err) },
       'previous advisory database unreadable; downloading everything',
     );
