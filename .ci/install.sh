@@ -10,6 +10,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # layers; sqlite3: inspecting report stores and rpm sqlite DBs; binutils: objcopy for test binaries;
 # openssl: the registry token server's certificate; time: peak RSS in bench/;
 PACKAGES=(debootstrap umoci skopeo docker-registry apache2-utils openssl zstd sqlite3 binutils time)
+# The version comparators' differential tests (scan/version) run the real tools: rpm (rpm.vercmp),
+# python3-packaging (for /usr/bin/python3) and libmaven3-core-java (maven-artifact's ComparableVersion).
+PACKAGES+=(rpm python3-packaging libmaven3-core-java)
 
 log() { printf '[install] %s\n' "$*"; }
 

@@ -130,12 +130,17 @@ function publicOf(v: Pep440Version): Pep440Version {
 
 /** Canonical string of the public part, as packaging's `str(Version(...).public)`. */
 function publicString(v: Pep440Version): string {
-  let s = v.epoch ? `${v.epoch}!` : '';
+  let s = v.epoch ? `${String(v.epoch)}!` : '';
   s += v.release.join('.');
-  if (v.pre) s += `${v.pre[0]}${v.pre[1]}`;
-  if (v.post !== undefined) s += `.post${v.post}`;
-  if (v.dev !== undefined) s += `.dev${v.dev}`;
+  if (v.pre) s += `${v.pre[0]}${String(v.pre[1])}`;
+  if (v.post !== undefined) s += `.post${String(v.post)}`;
+  if (v.dev !== undefined) s += `.dev${String(v.dev)}`;
   return s;
+}
+
+/** Canonical string of the whole version, as packaging's `str(Version(...))`. */
+export function pep440String(v: Pep440Version): string {
+  return v.local ? `${publicString(v)}+${v.local.join('.')}` : publicString(v);
 }
 
 /** packaging's _version_split: epoch, release numbers, then the rest split on dots. */
@@ -169,7 +174,8 @@ function prefixMatch(candidate: Pep440Version, specPrefix: string): boolean {
 type Clause = { op: string; version: string };
 
 function checkClause(v: Pep440Version, { op, version }: Clause): boolean {
-  if (op === '===') return publicString(v) === version.trim().toLowerCase();
+  // Arbitrary equality: the version's canonical spelling against the specifier's, as written.
+  if (op === '===') return pep440String(v) === version.trim().toLowerCase();
   if (version === '*') return op === '==' || op === '=';
   const wildcard = version.endsWith('.*');
   if (wildcard) {
@@ -200,7 +206,7 @@ function checkClause(v: Pep440Version, { op, version }: Clause): boolean {
     case '~=': {
       if (spec.release.length < 2) return false;
       const prefix = spec.release.slice(0, -1).join('.');
-      const epoch = spec.epoch ? `${spec.epoch}!` : '';
+      const epoch = spec.epoch ? `${String(spec.epoch)}!` : '';
       return comparePep440(publicOf(v), spec) >= 0 && prefixMatch(v, epoch + prefix);
     }
     default:
@@ -208,7 +214,7 @@ function checkClause(v: Pep440Version, { op, version }: Clause): boolean {
   }
 }
 
-const CLAUSE_RE = /(~=|===|==|!=|<=|>=|<|>|=)?\s*((?:[0-9]+!)?[^\s,<>=!~|]+)/g;
+const CLAUSE_RE = /(~=|===|==|!=|<=|>=|<|>|=)?\s*((?:v?[0-9]+!)?[^\s,<>=!~|]+)/g;
 
 /** A parsed specifier: alternatives (`||`) of clause lists (all must hold). */
 export type Pep440Specifier = Clause[][];

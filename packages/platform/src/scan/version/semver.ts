@@ -12,8 +12,9 @@
  *   surrounding whitespace, both of which node-semver also accepts);
  * - `npm`: node-semver's loose syntax (leading `=`, `v` and spaces, leading
  *   zeros, a pre-release without its hyphen: `1.2.3beta`), as npm reads
- *   package.json and lockfile versions. Identifiers with leading zeros compare
- *   by value, as node-semver compares them.
+ *   package.json and lockfile versions, with node-semver's limit of
+ *   Number.MAX_SAFE_INTEGER on major, minor and patch. Identifiers with leading
+ *   zeros compare by value, as node-semver compares them.
  *
  * Go's module versions (`+incompatible`, pseudo-versions, `v1.2` shorthands)
  * are in go.ts; npm range expressions in npm-range.ts.
@@ -39,6 +40,7 @@ const DOTTED_RE = new RegExp(`^${DOTTED}$`);
 const LOOSE_HEAD_RE = /^[v=\s]*([0-9]+)\.([0-9]+)\.([0-9]+)/;
 
 const NUMERIC = /^[0-9]+$/;
+const MAX_SAFE = String(Number.MAX_SAFE_INTEGER);
 
 function strip(d: string): string {
   let i = 0;
@@ -103,7 +105,12 @@ export function parseNpmVersion(text: string): SemVer | undefined {
     tail = looseTail(digits.slice(-1) + rest);
   }
   if (!tail) return undefined;
-  return { major: strip(m[1] ?? '0'), minor: strip(m[2] ?? '0'), patch: strip(patch), ...tail };
+  const major = strip(m[1] ?? '0');
+  const minor = strip(m[2] ?? '0');
+  patch = strip(patch);
+  // node-semver refuses numbers past Number.MAX_SAFE_INTEGER, so npm cannot have published them.
+  if (![major, minor, patch].every((d) => compareDigits(d, MAX_SAFE) <= 0)) return undefined;
+  return { major, minor, patch, ...tail };
 }
 
 function compareIdentifier(a: string, b: string): number {

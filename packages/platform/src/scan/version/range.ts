@@ -1,0 +1,230 @@
+/**
+ * Is a package version affected by one OSV `affected[]` entry? The OSV schema's
+ * evaluation algorithm (https://ossf.github.io/osv-schema/#evaluation):
+ *
+ * - the version is affected when it is in the entry's `versions` list, or in
+ *   one of its `ranges`;
+ * - a range applies only below one of its `limit` events (none means no limit;
+ *   a limit containing `*` is infinity);
+ * - walking the range's events sorted by version, an `introduced` at or below
+ *   the version makes it vulnerable, a `fixed` at or below it or a
+ *   `last_affected` below it makes it not vulnerable; `introduced: "0"` sorts
+ *   before every version.
+ *
+ * ECOSYSTEM ranges use the ecosystem's ordering (index.ts), SEMVER ranges SemVer
+ * 2.0 precedence. GIT ranges (commit hashes) cannot be evaluated without the
+ * repository: they are skipped and counted. The answer is 'unknown', not a
+ * guess, when nothing decided it and something could not be evaluated (an
+ * ecosystem without a known ordering, a version or an event that is not a
+ * version of the ordering, a range type this code does not know, only GIT
+ * ranges and no `versions` list).
+ *
+ * `compileAffected` parses and sorts an entry once for many evaluations.
+ */
+import { schemeForEcosystem, semverSchemeForEcosystem } from './index.js';
+import type { VersionScheme } from './scheme.js';
+
+/** One event of an OSV range (exactly one field is set in a valid record). */
+export interface OsvRangeEvent {
+  introduced?: string;
+  fixed?: string;
+  last_affected?: string;
+  limit?: string;
+}
+
+/** What range evaluation reads of an OSV `affected[]` entry (the store's own record type fits it). */
+export interface AffectedRanges {
+  ranges?: readonly { type: string; events: readonly OsvRangeEvent[] }[];
+  versions?: readonly string[];
+}
+
+export type Affectedness = boolean | 'unknown';
+
+/** Counts of what evaluation had to pass over; add up across calls. */
+export interface RangeNotes {
+  /** GIT ranges skipped (commit ranges need the repository). */
+  gitRangesSkipped: number;
+  /** Ranges of a type other than ECOSYSTEM, SEMVER and GIT. */
+  unknownRangeTypes: number;
+  /** Ranges not evaluated because an event's version is not a version of the ordering. */
+  unparsableEvents: number;
+  /** Evaluations of a version that is not a version of the ordering. */
+  unparsableVersions: number;
+  /** Evaluations in an ecosystem without a known ordering. */
+  unknownEcosystems: number;
+}
+
+export function newRangeNotes(): RangeNotes {
+  return {
+    gitRangesSkipped: 0,
+    unknownRangeTypes: 0,
+    unparsableEvents: 0,
+    unparsableVersions: 0,
+    unknownEcosystems: 0,
+  };
+}
+
+export interface AffectedMatch {
+  affected: Affectedness;
+  /** The `fixed` events that end the intervals the version is in (empty when not affected or unfixed). */
+  fixed: string[];
+}
+
+type Kind = 'introduced' | 'fixed' | 'last_affected' | 'limit';
+
+/** A parsed event; `at` is undefined for introduced "0" (before everything) and limits with `*` (infinity). */
+interface Event<V> {
+  kind: Kind;
+  raw: string;
+  at: V | undefined;
+}
+
+type CompiledRange =
+  | { kind: 'git' }
+  | { kind: 'unknown-type' }
+  | { kind: 'no-scheme' }
+  | { kind: 'unparsable' }
+  | { kind: 'ok'; scheme: VersionScheme; events: Event<unknown>[]; limits: Event<unknown>[] };
+
+const KINDS: readonly Kind[] = ['introduced', 'fixed', 'last_affected', 'limit'];
+
+function compileRange(
+  range: { type: string; events: readonly OsvRangeEvent[] },
+  ecosystemScheme: VersionScheme | undefined,
+  semverScheme: VersionScheme,
+): CompiledRange {
+  const type = range.type.toUpperCase();
+  if (type === 'GIT') return { kind: 'git' };
+  if (type !== 'ECOSYSTEM' && type !== 'SEMVER') return { kind: 'unknown-type' };
+  const scheme = type === 'SEMVER' ? semverScheme : ecosystemScheme;
+  if (!scheme) return { kind: 'no-scheme' };
+  const events: Event<unknown>[] = [];
+  const limits: Event<unknown>[] = [];
+  for (const e of range.events) {
+    for (const kind of KINDS) {
+      const raw = e[kind];
+      if (typeof raw !== 'string') continue;
+      let at: unknown;
+      if (!((kind === 'introduced' && raw === '0') || (kind === 'limit' && raw.includes('*')))) {
+        at = scheme.parse(raw);
+        if (at === undefined) return { kind: 'unparsable' };
+      }
+      (kind === 'limit' ? limits : events).push({ kind, raw, at });
+    }
+  }
+  // Sorted by version; "0" first; stable, so equal versions keep the record's order.
+  events.sort((a, b) => {
+    if (a.at === undefined || b.at === undefined) return a.at === b.at ? 0 : a.at === undefined ? -1 : 1;
+    return scheme.compare(a.at, b.at);
+  });
+  return { kind: 'ok', scheme, events, limits };
+}
+
+/** One range, evaluated for a parsed version: vulnerable, and the fixed event that ends its interval. */
+function evaluateRange(
+  r: Extract<CompiledRange, { kind: 'ok' }>,
+  v: unknown,
+): { vulnerable: boolean; fixed?: string } {
+  const { scheme } = r;
+  if (r.limits.length > 0 && !r.limits.some((l) => l.at === undefined || scheme.compare(v, l.at) < 0)) {
+    return { vulnerable: false };
+  }
+  let vulnerable = false;
+  let i = 0;
+  for (; i < r.events.length; i++) {
+    const e = r.events[i] as Event<unknown>;
+    const c = e.at === undefined ? 1 : scheme.compare(v, e.at);
+    if (e.kind === 'introduced' && c >= 0) vulnerable = true;
+    else if (e.kind === 'fixed' && c >= 0) vulnerable = false;
+    else if (e.kind === 'last_affected' && c > 0) vulnerable = false;
+  }
+  if (!vulnerable) return { vulnerable };
+  // The first fixed event above the version ends its interval.
+  const fixed = r.events.find((e) => e.kind === 'fixed' && e.at !== undefined && scheme.compare(v, e.at) < 0);
+  return fixed ? { vulnerable, fixed: fixed.raw } : { vulnerable };
+}
+
+export interface CompiledAffected {
+  evaluate(version: string, notes?: RangeNotes): AffectedMatch;
+}
+
+/** Parses and sorts an `affected[]` entry's ranges once, for many versions. */
+export function compileAffected(affected: AffectedRanges, ecosystem: string): CompiledAffected {
+  const scheme = schemeForEcosystem(ecosystem);
+  const semverScheme = semverSchemeForEcosystem(ecosystem);
+  const listed = affected.versions ?? [];
+  const listedSet = new Set(listed);
+  const listedParsed = scheme ? listed.map((s) => scheme.parse(s)).filter((p) => p !== undefined) : [];
+  const ranges = (affected.ranges ?? []).map((r) => compileRange(r, scheme, semverScheme));
+  const nothingToGoOn = listed.length === 0 && ranges.length === 0;
+
+  return {
+    evaluate(version: string, notes?: RangeNotes): AffectedMatch {
+      if (listedSet.has(version)) return { affected: true, fixed: [] };
+      if (!scheme && notes) notes.unknownEcosystems++;
+      const parsed = new Map<VersionScheme, unknown>();
+      const parse = (s: VersionScheme): unknown => {
+        if (!parsed.has(s)) {
+          const p = s.parse(version);
+          if (p === undefined && notes) notes.unparsableVersions++;
+          parsed.set(s, p);
+        }
+        return parsed.get(s);
+      };
+      let unknown = nothingToGoOn;
+      if (scheme && listedParsed.length > 0) {
+        const v = parse(scheme);
+        if (v === undefined) unknown = true;
+        else if (listedParsed.some((p) => scheme.compare(v, p) === 0)) return { affected: true, fixed: [] };
+      }
+      let affectedBy = false;
+      const fixed = new Set<string>();
+      let gitOnly = ranges.length > 0;
+      for (const r of ranges) {
+        if (r.kind !== 'git') gitOnly = false;
+        switch (r.kind) {
+          case 'git':
+            if (notes) notes.gitRangesSkipped++;
+            continue;
+          case 'unknown-type':
+            if (notes) notes.unknownRangeTypes++;
+            unknown = true;
+            continue;
+          case 'no-scheme':
+            unknown = true;
+            continue;
+          case 'unparsable':
+            if (notes) notes.unparsableEvents++;
+            unknown = true;
+            continue;
+          case 'ok': {
+            const v = parse(r.scheme);
+            if (v === undefined) {
+              unknown = true;
+              continue;
+            }
+            const result = evaluateRange(r, v);
+            if (result.vulnerable) {
+              affectedBy = true;
+              if (result.fixed !== undefined) fixed.add(result.fixed);
+            }
+          }
+        }
+      }
+      if (affectedBy) return { affected: true, fixed: [...fixed] };
+      // GIT ranges alone decide nothing; the versions list stands in for them when there is one.
+      if (gitOnly && listed.length === 0) unknown = true;
+      return { affected: unknown ? 'unknown' : false, fixed: [] };
+    },
+  };
+}
+
+/** Is the version affected by the entry (in the given OSV ecosystem)? See compileAffected for many versions. */
+export function isAffected(
+  version: string,
+  affected: AffectedRanges,
+  ecosystem: string,
+  notes?: RangeNotes,
+): Affectedness {
+  return compileAffected(affected, ecosystem).evaluate(version, notes).affected;
+}
