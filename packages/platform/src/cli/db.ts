@@ -39,7 +39,7 @@ function settingsOf(io: CliIO, opts: Record<string, unknown>, names: readonly Se
 
 /** The database file: --db-path, else `<cache-dir>/db/osv.sqlite`. */
 export function databasePath(settings: Settings, cwd: string): string {
-  return settings.dbPath ? resolve(cwd, settings.dbPath) : join(settings.cacheDir, 'db', 'osv.sqlite');
+  return resolve(cwd, settings.dbPath || join(settings.cacheDir, 'db', 'osv.sqlite'));
 }
 
 function pad(rows: string[][]): string {

@@ -78,8 +78,10 @@ CREATE TABLE affected (
 ) WITHOUT ROWID;
 CREATE INDEX affected_advisory ON affected(advisory);
 CREATE TABLE alias_edges (source TEXT NOT NULL, id TEXT NOT NULL, alias TEXT NOT NULL);
+CREATE INDEX alias_edges_source_id ON alias_edges(source, id);
 CREATE TABLE alias_groups (id TEXT PRIMARY KEY, group_id TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE links (source TEXT NOT NULL, id TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL);
+CREATE INDEX links_source_id ON links(source, id);
 `;
 
 /** Indexes, created after the bulk load (faster than maintaining them row by row). */

@@ -149,7 +149,15 @@ interface PackageRow {
 
 /** SQLite result codes that mean another connection holds a lock. */
 const LOCKED = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_BUSY_RECOVERY', 'SQLITE_BUSY_SNAPSHOT']);
-const CORRUPT = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT', 'SQLITE_CANTOPEN', 'SQLITE_IOERR_SHORT_READ']);
+const CORRUPT = new Set([
+  'SQLITE_NOTADB',
+  'SQLITE_CORRUPT',
+  'SQLITE_CANTOPEN',
+  'SQLITE_IOERR_SHORT_READ',
+  // A journal left by an interrupted write that a read-only connection cannot roll back.
+  'SQLITE_READONLY_ROLLBACK',
+  'SQLITE_READONLY_RECOVERY',
+]);
 
 /** Maps a better-sqlite3 error on the database file to a coded error with a hint. */
 export function databaseError(err: unknown, path: string, doing: string): PalisadeError {
