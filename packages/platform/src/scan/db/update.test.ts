@@ -5,8 +5,9 @@
  * (truncated, corrupt, missing, failing once, wrong digest). Nothing here
  * reaches the internet.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PalisadeError } from '../../core/errors.js';
 import { sharedData } from '../../testing/shared-data.js';
+import { buildDatabase } from './import.js';
 import { AdvisoryStore } from './store.js';
 import type { UpdateOptions } from './update.js';
 import { ecosystemUrl, updateDatabase } from './update.js';
@@ -280,6 +282,46 @@ describe('db update that goes wrong keeps the previous database', () => {
     expect(err.message).toMatch(/^cannot reach 127\.0\.0\.1:9/);
     expect(err.hint).toMatch(/palisade db import/);
     expectPreviousKept(hash);
+  });
+});
+
+describe('db update on a full disk', () => {
+  it('fails with E_IO while downloading and keeps the previous database (1 MiB tmpfs)', async (ctx) => {
+    const mnt = join(dir, 'small');
+    mkdirSync(mnt);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], { stdio: 'pipe' });
+    } catch (err) {
+      console.log(
+        `tmpfs not available (${(err as Error).message.split('\n')[0]}); import-bad.test.ts covers the build path`,
+      );
+      ctx.skip();
+      return;
+    }
+    try {
+      const small = join(mnt, 'osv.sqlite');
+      // A first database that fits: the small crates.io zip is 1.1 MB, so build it from a directory instead.
+      const src = join(dir, 'seed');
+      mkdirSync(src, { recursive: true });
+      const rec = {
+        id: 'SEED-1',
+        modified: '2024-01-01T00:00:00Z',
+        affected: [{ package: { ecosystem: 'Go', name: 'example.com/m' }, versions: ['v1.0.0'] }],
+      };
+      writeFileSync(join(src, 'SEED-1.json'), JSON.stringify(rec));
+      await buildDatabase({ dbPath: small, inputs: [{ name: 'seed', kind: 'dir', path: src }] });
+      const hash = sha(small);
+      route('Go', realZip('Go'), 8);
+      const err = await failure(updateDatabase(opts({ dbPath: small, ecosystems: ['Go'] })));
+      expect(err.code).toBe('E_IO');
+      expect(err.message).toMatch(
+        /^no space left while downloading .*\/Go\/all\.zip to .*; the previous database is unchanged$/,
+      );
+      expect(sha(small)).toBe(hash);
+      expect(readdirSync(mnt)).toEqual(['osv.sqlite']);
+    } finally {
+      execFileSync('umount', [mnt]);
+    }
   });
 });
 
