@@ -1,143 +1,161 @@
 /**
- * Alpine package versions, ordered as apk-tools orders them: Gentoo-style
- * `{digit}{.digit}…{letter}{_suffix{#}}…{-r#}` read as a stream of typed tokens
- * (digits, a letter, suffixes, the revision), compared token by token while
- * the token kinds agree. Pre-release suffixes (`_alpha`, `_beta`, `_pre`,
- * `_rc`) sort before the release, post-release ones (`_cvs`, `_svn`, `_git`,
- * `_hg`, `_p`) after it; a component with leading zeros (`1.02`) is read as a
- * fraction and sorts before any without (`1.2`). When one version runs out or
- * turns into a different kind of token, the kind decides (a revision is newer
- * than the end, a further `.digit` newer than a revision…).
+ * Alpine package versions, ordered as apk-tools (2.14 / 3.x, the apk of
+ * current Alpine releases) orders them: `digit{.digit}…{letter}{_suffix{#}}…
+ * {~hash}{-r#}` read as a stream of typed tokens, compared token by token while
+ * the token kinds agree:
  *
- * apk compares any string; `parseApk` accepts every string apk-tools' own
- * validator accepts and also the malformed ones it still orders (a version
- * with an unknown suffix orders up to the bad token). Digit runs are compared
- * by exact value, where apk-tools' C `int` would overflow past 2^31.
+ * - numbers by value, except that a component after the first with a leading
+ *   zero compares as a string (`1.02` < `1.2`, `8.2.0015` < `8.2.002`);
+ * - a letter by its code; suffixes in the order `_alpha` < `_beta` < `_pre` <
+ *   `_rc` < (none) < `_cvs` < `_svn` < `_git` < `_hg` < `_p`; `~hash` as a string;
+ *   the revision `-rN` by value;
+ * - when the kinds differ, a pre-release suffix sorts first, then the version
+ *   whose next token comes earlier in the grammar is the newer (a further
+ *   `.digit` beats a letter, which beats a suffix, … which beats the end, and an
+ *   invalid token sorts before everything).
+ *
+ * apk compares any string; `parseApk` takes every non-empty string, and
+ * `isValidApk` says whether apk-tools' own validator accepts it. Numbers are
+ * compared exactly, where apk-tools' uint64 would wrap past 2^64.
  */
-import { MAX_VERSION_LENGTH, compareDigits, isDigitCode, type VersionScheme } from './scheme.js';
+import {
+  MAX_VERSION_LENGTH,
+  compareDigits,
+  compareStrings,
+  isDigitCode,
+  type VersionScheme,
+} from './scheme.js';
 
-const INVALID = -1;
-const DIGIT_OR_ZERO = 0;
+const INITIAL_DIGIT = 0;
 const DIGIT = 1;
 const LETTER = 2;
 const SUFFIX = 3;
 const SUFFIX_NO = 4;
-const REVISION_NO = 5;
-const END = 6;
+const COMMIT_HASH = 5;
+const REVISION_NO = 6;
+const END = 7;
+const INVALID = 8;
 
-const PRE_SUFFIXES = ['alpha', 'beta', 'pre', 'rc'];
-const POST_SUFFIXES = ['cvs', 'svn', 'git', 'hg', 'p'];
-
-/** A token value: a digit run (exact, as a string) or a small number (letter code, suffix rank, -zeros). */
-type Value = number | string;
-
-function compareValue(a: Value, b: Value): number {
-  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
-  if (typeof a === 'string' && typeof b === 'string') return compareDigits(a, b);
-  // A number only meets a digit run as a leading-zero count (negative) or 0.
-  const n = typeof a === 'number' ? a : (b as number);
-  const d = typeof a === 'string' ? a : (b as string);
-  const c = n < 0 ? -1 : compareDigits(String(n), d);
-  return typeof a === 'number' ? c : -c;
-}
+/** Suffix ranks; NONE (5) is the release itself. */
+const SUFFIXES: Readonly<Record<string, number>> = {
+  alpha: 1,
+  beta: 2,
+  pre: 3,
+  rc: 4,
+  cvs: 6,
+  svn: 7,
+  git: 8,
+  hg: 9,
+  p: 10,
+};
+const SUFFIX_NONE = 5;
 
 function isLower(c: number): boolean {
   return c >= 97 && c <= 122;
 }
 
-class Reader {
-  pos = 0;
-  type = DIGIT;
-  constructor(readonly s: string) {}
+function isHex(c: number): boolean {
+  return isDigitCode(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
 
-  /** apk-tools' next_token: the kind of token that starts at pos (consuming its separator). */
-  private next(): void {
-    const s = this.s;
-    let n = INVALID;
-    const c = this.pos < s.length ? s.charCodeAt(this.pos) : 0;
-    if (c === 0) {
-      n = END;
-    } else if ((this.type === DIGIT || this.type === DIGIT_OR_ZERO) && isLower(c)) {
-      n = LETTER;
-    } else if (this.type === LETTER && isDigitCode(c)) {
-      n = DIGIT;
-    } else if (this.type === SUFFIX && isDigitCode(c)) {
-      n = SUFFIX_NO;
-    } else {
-      if (c === 46 /* . */) n = DIGIT_OR_ZERO;
-      else if (c === 95 /* _ */) n = SUFFIX;
-      else if (c === 45 /* - */) {
-        if (this.pos + 1 < s.length && s.charCodeAt(this.pos + 1) === 114 /* r */) {
-          n = REVISION_NO;
-          this.pos++;
-        }
-      }
-      this.pos++;
-    }
-    if (n < this.type) {
-      const allowed =
-        (n === DIGIT_OR_ZERO && this.type === DIGIT) ||
-        (n === SUFFIX && this.type === SUFFIX_NO) ||
-        (n === DIGIT && this.type === LETTER);
-      if (!allowed) n = INVALID;
-    }
-    this.type = n;
+/** The token under the cursor: its kind, its text and (for suffixes) its rank. */
+class Tokens {
+  token = INITIAL_DIGIT;
+  value = '';
+  suffix = 0;
+  private pos = 0;
+
+  constructor(private readonly s: string) {
+    this.digits();
   }
 
-  /** apk-tools' get_token: the value of the current token; advances to the next. */
-  token(): Value {
+  private run(pred: (c: number) => boolean): string {
+    const start = this.pos;
+    while (this.pos < this.s.length && pred(this.s.charCodeAt(this.pos))) this.pos++;
+    return this.s.slice(start, this.pos);
+  }
+
+  private digits(): void {
+    this.value = this.run(isDigitCode);
+    if (this.value === '') this.token = INVALID;
+  }
+
+  /** apk-tools' token_next. */
+  next(): void {
     const s = this.s;
     if (this.pos >= s.length) {
-      this.type = END;
-      return 0;
+      this.token = END;
+      return;
     }
-    let v: Value = 0;
-    let i = this.pos;
-    let nt = INVALID;
-    const t = this.type;
-    if (t === DIGIT_OR_ZERO && s.charCodeAt(i) === 48) {
-      // Leading zeros: a fraction, ranked by the number of zeros.
-      while (i < s.length && s.charCodeAt(i) === 48) i++;
-      v = -(i - this.pos);
-      nt = DIGIT;
-    } else if (t === DIGIT_OR_ZERO || t === DIGIT || t === SUFFIX_NO || t === REVISION_NO) {
-      while (i < s.length && isDigitCode(s.charCodeAt(i))) i++;
-      v = i > this.pos ? s.slice(this.pos, i) : 0;
-    } else if (t === LETTER) {
-      v = s.charCodeAt(i);
-      i++;
-    } else if (t === SUFFIX) {
-      const rest = s.slice(i, i + 5);
-      const pre = PRE_SUFFIXES.findIndex((p) => rest.startsWith(p));
-      const post = pre >= 0 ? -1 : POST_SUFFIXES.findIndex((p) => rest.startsWith(p));
-      if (pre >= 0) {
-        v = pre - PRE_SUFFIXES.length;
-        i += (PRE_SUFFIXES[pre] ?? '').length;
-      } else if (post >= 0) {
-        v = post;
-        i += (POST_SUFFIXES[post] ?? '').length;
-      } else {
-        this.type = INVALID;
-        return -1;
+    const c = s.charCodeAt(this.pos);
+    const t = this.token;
+    if (isLower(c)) {
+      if (t > DIGIT) return this.invalid();
+      this.value = s[this.pos] ?? '';
+      this.token = LETTER;
+      this.pos++;
+    } else if (c === 46 /* . */ || isDigitCode(c)) {
+      if (c === 46) {
+        if (t > DIGIT) return this.invalid();
+        this.pos++;
       }
-    } else {
-      this.type = INVALID;
-      return -1;
-    }
-    this.pos = i;
-    if (this.pos >= s.length) this.type = END;
-    else if (nt !== INVALID) this.type = nt;
-    else this.next();
-    return v;
+      if (t === INITIAL_DIGIT || t === DIGIT) this.token = DIGIT;
+      else if (t === SUFFIX) this.token = SUFFIX_NO;
+      else return this.invalid();
+      this.digits();
+    } else if (c === 95 /* _ */) {
+      if (t > SUFFIX_NO) return this.invalid();
+      this.pos++;
+      this.value = this.run(isLower);
+      const rank = SUFFIXES[this.value];
+      if (rank === undefined) return this.invalid();
+      this.suffix = rank;
+      this.token = SUFFIX;
+    } else if (c === 126 /* ~ */) {
+      if (t >= COMMIT_HASH) return this.invalid();
+      this.pos++;
+      this.value = this.run(isHex);
+      if (this.value === '') return this.invalid();
+      this.token = COMMIT_HASH;
+    } else if (c === 45 /* - */) {
+      if (t >= REVISION_NO || s.charCodeAt(this.pos + 1) !== 114 /* r */) return this.invalid();
+      this.pos += 2;
+      this.token = REVISION_NO;
+      this.digits();
+    } else this.invalid();
+  }
+
+  private invalid(): void {
+    this.token = INVALID;
+  }
+}
+
+/** apk-tools' token_cmp, for two tokens of the same kind. */
+function tokenCmp(a: Tokens, b: Tokens): number {
+  switch (a.token) {
+    case DIGIT:
+      if (a.value.charCodeAt(0) === 48 || b.value.charCodeAt(0) === 48)
+        return compareStrings(a.value, b.value);
+      return compareDigits(a.value, b.value);
+    case INITIAL_DIGIT:
+    case SUFFIX_NO:
+    case REVISION_NO:
+      return compareDigits(a.value, b.value);
+    case LETTER:
+      return compareStrings(a.value, b.value);
+    case SUFFIX:
+      return a.suffix < b.suffix ? -1 : a.suffix > b.suffix ? 1 : 0;
+    default:
+      return compareStrings(a.value, b.value);
   }
 }
 
 /** Is the text a well-formed apk version (apk-tools' apk_version_validate)? */
 export function isValidApk(text: string): boolean {
   if (text.length > MAX_VERSION_LENGTH) return false;
-  const r = new Reader(text);
-  while (r.type !== END && r.type !== INVALID) r.token();
-  return r.type === END;
+  const t = new Tokens(text);
+  while (t.token < END) t.next();
+  return t.token === END;
 }
 
 /** apk orders any string; undefined only for the empty or overlong string. */
@@ -147,23 +165,17 @@ export function parseApk(text: string): string | undefined {
 
 /** apk-tools' apk_version_compare. */
 export function compareApk(a: string, b: string): number {
-  const ra = new Reader(a);
-  const rb = new Reader(b);
-  let av: Value = 0;
-  let bv: Value = 0;
-  while (ra.type === rb.type && ra.type !== END && ra.type !== INVALID && compareValue(av, bv) === 0) {
-    av = ra.token();
-    bv = rb.token();
+  const ta = new Tokens(a);
+  const tb = new Tokens(b);
+  for (; ta.token === tb.token && ta.token < END; ta.next(), tb.next()) {
+    const r = tokenCmp(ta, tb);
+    if (r !== 0) return r;
   }
-  const c = compareValue(av, bv);
-  if (c !== 0) return c;
-  const at = ra.type;
-  const bt = rb.type;
-  if (at === bt) return 0;
-  // Equal so far: the one that goes on is newer, unless it goes on with a pre-release suffix.
-  if (at === SUFFIX && compareValue(ra.token(), 0) < 0) return -1;
-  if (bt === SUFFIX && compareValue(rb.token(), 0) < 0) return 1;
-  return at > bt ? -1 : bt > at ? 1 : 0;
+  if (ta.token === tb.token) return 0;
+  // Equal so far: a pre-release suffix sorts first, then the one that goes on is newer.
+  if (ta.token === SUFFIX && ta.suffix < SUFFIX_NONE) return -1;
+  if (tb.token === SUFFIX && tb.suffix < SUFFIX_NONE) return 1;
+  return ta.token > tb.token ? -1 : 1;
 }
 
 export const apk: VersionScheme<string> = { name: 'apk', parse: parseApk, compare: compareApk };
