@@ -74,6 +74,21 @@ describe('Pod Security fixtures from pod-security-admission', () => {
           why = `denied by ${denied.join(', ')} instead of ${accepted.join(' or ')}`;
         }
       }
+      if (why === '') {
+        // The same verdict with field errors, and errors on exactly the denying controls.
+        const detailed = evaluatePodSecurity(pod, {
+          level: row.level,
+          version: row.version,
+          fieldErrors: true,
+        });
+        if (detailed.message !== result.message)
+          why = `different message with field errors: ${detailed.message}`;
+        else if (
+          detailed.results.some((r) => r.allowed === (r.errors !== undefined && r.errors.length > 0))
+        ) {
+          why = 'field errors missing on a denial or present on an allowed control';
+        }
+      }
       const key = `${row.level} ${row.version}`;
       const t = tally.get(key) ?? { ok: 0, total: 0 };
       t.total++;

@@ -107,6 +107,40 @@ describe('admission messages', () => {
   });
 });
 
+describe('field errors', () => {
+  it('lists the offending fields of each denying control when asked, and only then', () => {
+    const options = { level: 'restricted', version: 'latest' };
+    const plain = evaluatePodSecurity(debugPod, options);
+    expect(plain.results.some((r) => 'errors' in r)).toBe(false);
+    const withErrors = evaluatePodSecurity(debugPod, { ...options, fieldErrors: true });
+    expect(withErrors.message).toBe(plain.message);
+    for (const r of withErrors.results) {
+      if (r.allowed) expect(r.errors, r.control).toBeUndefined();
+      else expect(r.errors?.length, r.control).toBeGreaterThan(0);
+    }
+    expect(withErrors.results.find((r) => r.control === 'restrictedVolumes')?.errors).toEqual([
+      { type: 'forbidden', field: 'spec.volumes[0].hostPath' },
+    ]);
+    expect(withErrors.results.find((r) => r.control === 'hostNamespaces')?.errors).toEqual([
+      { type: 'forbidden', field: 'spec.hostNetwork', badValue: true },
+      { type: 'forbidden', field: 'spec.hostPID', badValue: true },
+    ]);
+  });
+
+  it('gives field paths relative to the pod spec, also for a pod template', () => {
+    const r = compilePodSecurity({ level: 'baseline', version: 'latest' }).evaluate(
+      {
+        kind: 'Deployment',
+        spec: { template: { spec: { containers: [{ name: 'a', securityContext: { privileged: true } }] } } },
+      },
+      { fieldErrors: true },
+    );
+    expect(r.results.find((x) => x.control === 'privileged')?.errors).toEqual([
+      { type: 'forbidden', field: 'spec.containers[0].securityContext.privileged', badValue: true },
+    ]);
+  });
+});
+
 describe('levels and versions', () => {
   it('resolves latest to the newest policy version any control defines (v1.37)', () => {
     expect(latestPodSecurityVersion()).toBe('v1.37');

@@ -33,7 +33,7 @@ import { PalisadeError } from '../../core/errors.js';
 import { compareStrings } from './helpers.js';
 import { podSecurityControls } from './index.js';
 import { extractPod, podView, readPodShape, type PodHolderKind, type PodShapeProblem } from './pod.js';
-import type { CheckFn, PodSecurityControl, PodSecurityLevel } from './types.js';
+import type { CheckFn, ControlRevision, FieldError, PodSecurityControl, PodSecurityLevel } from './types.js';
 
 /** What to evaluate against, as written in a namespace label or a Kyverno podSecurity rule. */
 export interface PodSecurityOptions {
@@ -41,6 +41,14 @@ export interface PodSecurityOptions {
   readonly level: string;
   /** "latest" or "v1.N". */
   readonly version: string;
+  /** Also report each offending field (see FieldError); off by default, it costs allocations. */
+  readonly fieldErrors?: boolean;
+}
+
+/** Per-evaluation options. */
+export interface EvaluateOptions {
+  /** Also report each offending field of a denying control (PodSecurityControlResult.errors). */
+  readonly fieldErrors?: boolean;
 }
 
 /** A parsed level and version. */
@@ -59,6 +67,8 @@ export interface PodSecurityControlResult {
   readonly allowed: boolean;
   readonly reason: string;
   readonly detail: string;
+  /** The offending fields, when field errors were asked for and the control denies. */
+  readonly errors?: readonly FieldError[];
 }
 
 export interface PodSecurityResult {
@@ -90,9 +100,9 @@ export interface CompiledPodSecurity {
   /** IDs of the controls that run, in order. */
   readonly controls: readonly string[];
   /** Evaluates a Pod, a pod controller (its pod template) or a PodTemplate. */
-  evaluate(holder: unknown): PodSecurityResult;
+  evaluate(holder: unknown, options?: EvaluateOptions): PodSecurityResult;
   /** Evaluates a pod given as its metadata and spec. */
-  evaluatePod(metadata: unknown, spec: unknown): PodSecurityResult;
+  evaluatePod(metadata: unknown, spec: unknown, options?: EvaluateOptions): PodSecurityResult;
 }
 
 const LEVELS: ReadonlySet<string> = new Set(['privileged', 'baseline', 'restricted']);
@@ -199,8 +209,9 @@ export class PodSecurityRegistry {
   }
 }
 
-function revisionAt(c: PodSecurityControl, minor: number) {
-  let found: PodSecurityControl['revisions'][number] | undefined;
+/** The revision of a control in force at policy v1.<minor>, or undefined before its first revision. */
+export function revisionAt(c: PodSecurityControl, minor: number): ControlRevision | undefined {
+  let found: ControlRevision | undefined;
   for (const r of c.revisions) if (r.minVersion <= minor) found = r;
   return found;
 }
@@ -254,17 +265,23 @@ class Compiled implements CompiledPodSecurity {
     this.label = `${level}:${version}`;
   }
 
-  evaluate(holder: unknown): PodSecurityResult {
+  evaluate(holder: unknown, options?: EvaluateOptions): PodSecurityResult {
     const extracted = extractPod(holder);
     if (!extracted) return this.result(undefined, EMPTY_RESULTS, NO_PROBLEMS, true);
-    return this.run(extracted.kind, extracted.metadata, extracted.spec, extracted.path);
+    return this.run(extracted.kind, extracted.metadata, extracted.spec, extracted.path, options?.fieldErrors);
   }
 
-  evaluatePod(metadata: unknown, spec: unknown): PodSecurityResult {
-    return this.run('Pod', metadata, spec, '');
+  evaluatePod(metadata: unknown, spec: unknown, options?: EvaluateOptions): PodSecurityResult {
+    return this.run('Pod', metadata, spec, '', options?.fieldErrors);
   }
 
-  private run(kind: PodHolderKind, metadata: unknown, spec: unknown, path: string): PodSecurityResult {
+  private run(
+    kind: PodHolderKind,
+    metadata: unknown,
+    spec: unknown,
+    path: string,
+    fieldErrors = false,
+  ): PodSecurityResult {
     if (this.plan.length === 0) return this.result(kind, EMPTY_RESULTS, NO_PROBLEMS, true);
     const problems = readPodShape(metadata, spec, path);
     const pod = podView(metadata, spec);
@@ -272,18 +289,20 @@ class Compiled implements CompiledPodSecurity {
     let allowed = problems.length === 0;
     for (let i = 0; i < this.plan.length; i++) {
       const step = this.plan[i]!;
-      const outcome = step.check(pod);
+      const errors: FieldError[] | undefined = fieldErrors ? [] : undefined;
+      const outcome = step.check(pod, errors);
       if (outcome.allowed) {
         results[i] = step.allowedResult;
       } else {
         allowed = false;
-        results[i] = {
+        const r: PodSecurityControlResult = {
           control: step.id,
           title: step.title,
           allowed: false,
           reason: outcome.reason || UNKNOWN_REASON,
           detail: outcome.detail,
         };
+        results[i] = errors ? { ...r, errors } : r;
       }
     }
     return this.result(kind, results, problems, allowed);
@@ -368,5 +387,5 @@ export function compilePodSecurity(options: PodSecurityOptions): CompiledPodSecu
  * version (validate user input with parsePodSecurityPolicy first).
  */
 export function evaluatePodSecurity(holder: unknown, options: PodSecurityOptions): PodSecurityResult {
-  return compilePodSecurity(options).evaluate(holder);
+  return compilePodSecurity(options).evaluate(holder, options);
 }

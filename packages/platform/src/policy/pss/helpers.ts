@@ -44,6 +44,11 @@ export function stringsAt(o: Obj | undefined, key: string): readonly string[] {
 
 const EMPTY: readonly string[] = Object.freeze([]);
 
+/** A container's field path: spec.<group>[<index>] (for field errors). */
+export function containerPath(c: ContainerView): string {
+  return `spec.${c.group}[${c.index}]`;
+}
+
 /** `securityContext.<key>` of a container as an object. */
 export function containerScObj(c: ContainerView, key: string): Obj | undefined {
   return objAt(c.securityContext, key);

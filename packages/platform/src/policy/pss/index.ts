@@ -53,8 +53,12 @@ export const podSecurityControls: readonly PodSecurityControl[] = [
 // --- end of controls ---
 
 export type {
+  CheckFn,
   CheckOutcome,
+  ContainerGroup,
   ContainerView,
+  ControlRevision,
+  FieldError,
   Obj,
   PodSecurityControl,
   PodSecurityLevel,
@@ -64,6 +68,7 @@ export type { ExtractedPod, PodHolderKind, PodShapeProblem } from './pod.js';
 export { extractPod, podView, readPodShape } from './pod.js';
 export type {
   CompiledPodSecurity,
+  EvaluateOptions,
   PodSecurityControlResult,
   PodSecurityOptions,
   PodSecurityResult,
@@ -75,4 +80,6 @@ export {
   formatPodSecurityMessage,
   latestPodSecurityVersion,
   parsePodSecurityPolicy,
+  PodSecurityRegistry,
+  revisionAt,
 } from './evaluate.js';

@@ -9,7 +9,7 @@
  * fixed table of the fields the controls read, so its depth is bounded whatever the input.
  */
 import { isObj, objAt, strAt, boolAt, arrAt } from './helpers.js';
-import type { ContainerView, Obj, PodView } from './types.js';
+import type { ContainerGroup, ContainerView, Obj, PodView } from './types.js';
 
 /** Where the pod came from. */
 export type PodHolderKind =
@@ -86,29 +86,34 @@ export function podView(metadata: unknown, spec: unknown): PodView {
   const meta = isObj(metadata) ? metadata : EMPTY_OBJ;
   const s = isObj(spec) ? spec : EMPTY_OBJ;
   const containers: ContainerView[] = [];
-  addContainers(containers, arrAt(s, 'initContainers'));
-  addContainers(containers, arrAt(s, 'containers'));
-  addContainers(containers, arrAt(s, 'ephemeralContainers'));
-  const rawVolumes = arrAt(s, 'volumes');
-  const volumes = rawVolumes ? (rawVolumes.every(isObj) ? rawVolumes : rawVolumes.filter(isObj)) : [];
+  addContainers(containers, 'initContainers', arrAt(s, 'initContainers'));
+  addContainers(containers, 'containers', arrAt(s, 'containers'));
+  addContainers(containers, 'ephemeralContainers', arrAt(s, 'ephemeralContainers'));
   return {
     annotations: objAt(meta, 'annotations') ?? EMPTY_OBJ,
     spec: s,
     podSecurityContext: objAt(s, 'securityContext'),
     containers,
-    volumes,
+    volumes: arrAt(s, 'volumes') ?? [],
     osName: strAt(objAt(s, 'os'), 'name'),
     userNamespace: boolAt(s, 'hostUsers') === false,
   };
 }
 
-function addContainers(out: ContainerView[], list: readonly unknown[] | undefined): void {
+function addContainers(
+  out: ContainerView[],
+  group: ContainerGroup,
+  list: readonly unknown[] | undefined,
+): void {
   if (!list) return;
-  for (const c of list) {
+  for (let index = 0; index < list.length; index++) {
+    const c = list[index];
     if (!isObj(c)) continue;
     const name = c['name'];
     out.push({
       name: typeof name === 'string' ? name : '',
+      group,
+      index,
       securityContext: objAt(c, 'securityContext'),
       raw: c,
     });

@@ -13,10 +13,16 @@ export type Obj = Readonly<Record<string, unknown>>;
 /** The levels of the Pod Security Standards. */
 export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
 
+/** The pod spec list a container comes from. */
+export type ContainerGroup = 'initContainers' | 'containers' | 'ephemeralContainers';
+
 /** One container as the controls see it: init containers, then containers, then ephemeral containers. */
 export interface ContainerView {
   /** The container's name ('' when missing or not a string). */
   readonly name: string;
+  /** Where it is: spec.<group>[<index>]. */
+  readonly group: ContainerGroup;
+  readonly index: number;
   /** The container's securityContext when it is an object. */
   readonly securityContext: Obj | undefined;
   /** The whole container object (ports, probes, lifecycle). */
@@ -36,8 +42,8 @@ export interface PodView {
   readonly podSecurityContext: Obj | undefined;
   /** Every container, in upstream's visit order: initContainers, containers, ephemeralContainers. */
   readonly containers: readonly ContainerView[];
-  /** spec.volumes entries that are objects. */
-  readonly volumes: readonly Obj[];
+  /** spec.volumes as given (entries that are not objects are skipped by the controls). */
+  readonly volumes: readonly unknown[];
   /** spec.os.name when set. */
   readonly osName: string | undefined;
   /** True when spec.hostUsers is false (the pod runs in a user namespace). */
@@ -53,8 +59,24 @@ export interface CheckOutcome {
   readonly detail: string;
 }
 
-/** A control's check function: pure, reads the pod, allocates only when it denies. */
-export type CheckFn = (pod: PodView) => CheckOutcome;
+/**
+ * One offending field, as the field-error variant of pod-security-admission's checks reports it (the
+ * variant Kyverno's podSecurity exclusions are matched against): `forbidden` with the bad value when a
+ * field is set to a value the control forbids, `required` when a field the control needs is unset.
+ */
+export interface FieldError {
+  readonly type: 'forbidden' | 'required';
+  /** Field path in Kubernetes' notation, e.g. "spec.containers[0].securityContext.privileged". */
+  readonly field: string;
+  /** The offending value, when there is one. */
+  readonly badValue?: string | number | boolean | readonly string[];
+}
+
+/**
+ * A control's check function: pure, reads the pod, allocates only when it denies. When `errors` is
+ * given, a denying check appends one FieldError per offending field (nothing when it allows).
+ */
+export type CheckFn = (pod: PodView, errors?: FieldError[]) => CheckOutcome;
 
 /** One revision of a control. */
 export interface ControlRevision {
@@ -83,4 +105,17 @@ export const ALLOWED: CheckOutcome = Object.freeze({ allowed: true, reason: '', 
 /** A denied outcome. */
 export function deny(reason: string, detail: string): CheckOutcome {
   return { allowed: false, reason, detail };
+}
+
+/** A forbidden-field error. */
+export function forbidden(
+  field: string,
+  badValue?: string | number | boolean | readonly string[],
+): FieldError {
+  return badValue === undefined ? { type: 'forbidden', field } : { type: 'forbidden', field, badValue };
+}
+
+/** A required-field error. */
+export function required(field: string): FieldError {
+  return { type: 'required', field };
 }

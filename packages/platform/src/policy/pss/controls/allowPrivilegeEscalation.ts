@@ -6,13 +6,29 @@
  * Upstream check `allowPrivilegeEscalation` (check_allowPrivilegeEscalation.go); the field was added in
  * Kubernetes 1.8, so the check does not apply to policy versions before v1.8.
  */
-import { boolAt, containersPhrase } from '../helpers.js';
-import { ALLOWED, deny, type PodSecurityControl, type PodView } from '../types.js';
+import { boolAt, containerPath, containersPhrase } from '../helpers.js';
+import {
+  ALLOWED,
+  deny,
+  forbidden,
+  required,
+  type FieldError,
+  type PodSecurityControl,
+  type PodView,
+} from '../types.js';
 
-function allowPrivilegeEscalation_1_8(pod: PodView) {
+function allowPrivilegeEscalation_1_8(pod: PodView, errors?: FieldError[]) {
   let badContainers: string[] | undefined;
   for (const c of pod.containers) {
-    if (boolAt(c.securityContext, 'allowPrivilegeEscalation') !== false) (badContainers ??= []).push(c.name);
+    const v = boolAt(c.securityContext, 'allowPrivilegeEscalation');
+    if (v === false) continue;
+    (badContainers ??= []).push(c.name);
+    if (errors) {
+      const field = `${containerPath(c)}.securityContext.allowPrivilegeEscalation`;
+      // As upstream's field-error variant: no securityContext is "required", an unset field is
+      // "forbidden" with the bad value "nil".
+      errors.push(!c.securityContext ? required(field) : forbidden(field, v === undefined ? 'nil' : v));
+    }
   }
   if (!badContainers) return ALLOWED;
   return deny(
@@ -21,8 +37,8 @@ function allowPrivilegeEscalation_1_8(pod: PodView) {
   );
 }
 
-function allowPrivilegeEscalation_1_25(pod: PodView) {
-  return pod.osName === 'windows' ? ALLOWED : allowPrivilegeEscalation_1_8(pod);
+function allowPrivilegeEscalation_1_25(pod: PodView, errors?: FieldError[]) {
+  return pod.osName === 'windows' ? ALLOWED : allowPrivilegeEscalation_1_8(pod, errors);
 }
 
 export const control: PodSecurityControl = {

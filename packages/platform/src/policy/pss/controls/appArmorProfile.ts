@@ -7,8 +7,26 @@
  * Upstream check `appArmorProfile` (check_appArmorProfile.go). Upstream amended its single v1.0 revision
  * in place when the fields arrived (Kubernetes 1.30), so the fields are checked at every policy version.
  */
-import { containersPhrase, goQuote, joinQuote, objAt, pluralize, sortedSet, strAt } from '../helpers.js';
-import { ALLOWED, deny, type Obj, type PodSecurityControl, type PodView } from '../types.js';
+import {
+  compareStrings,
+  containerPath,
+  containersPhrase,
+  goQuote,
+  joinQuote,
+  objAt,
+  pluralize,
+  sortedSet,
+  strAt,
+} from '../helpers.js';
+import {
+  ALLOWED,
+  deny,
+  forbidden,
+  type FieldError,
+  type Obj,
+  type PodSecurityControl,
+  type PodView,
+} from '../types.js';
 
 const ANNOTATION_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
 
@@ -23,13 +41,14 @@ function badType(profile: Obj | undefined): string | undefined {
   return t === 'RuntimeDefault' || t === 'Localhost' ? undefined : t;
 }
 
-function appArmorProfile_1_0(pod: PodView) {
+function appArmorProfile_1_0(pod: PodView, errors?: FieldError[]) {
   let setters: string[] | undefined;
   let values: string[] | undefined;
   const podBad = badType(objAt(pod.podSecurityContext, 'appArmorProfile'));
   if (podBad !== undefined) {
     (setters ??= []).push('pod');
     (values ??= []).push(podBad);
+    errors?.push(forbidden('spec.securityContext.appArmorProfile.type', podBad));
   }
   let badContainers: string[] | undefined;
   for (const c of pod.containers) {
@@ -37,16 +56,23 @@ function appArmorProfile_1_0(pod: PodView) {
     if (t !== undefined) {
       (badContainers ??= []).push(c.name);
       (values ??= []).push(t);
+      errors?.push(forbidden(`${containerPath(c)}.securityContext.appArmorProfile.type`, t));
     }
   }
   if (badContainers) (setters ??= []).push(containersPhrase(badContainers));
 
   let annotations: string[] | undefined;
+  let annotationErrors: FieldError[] | undefined;
   for (const k in pod.annotations) {
     if (!k.startsWith(ANNOTATION_PREFIX)) continue;
     const v = pod.annotations[k];
-    if (typeof v === 'string' && !allowedAnnotationValue(v)) (annotations ??= []).push(`${k}=${goQuote(v)}`);
+    if (typeof v === 'string' && !allowedAnnotationValue(v)) {
+      (annotations ??= []).push(`${k}=${goQuote(v)}`);
+      if (errors) (annotationErrors ??= []).push(forbidden(`metadata.annotations[${k}]`, v));
+    }
   }
+  // Upstream walks a Go map (random order); sorted here so that the errors are stable.
+  if (annotationErrors) errors?.push(...annotationErrors.sort((a, b) => compareStrings(a.field, b.field)));
   if (!setters && !annotations) return ALLOWED;
 
   const list = sortedSet(values ?? []);

@@ -5,8 +5,22 @@
  * Upstream check `capabilities_baseline` (check_capabilities_baseline.go); overridden at the restricted
  * level by capabilities_restricted from v1.22.
  */
-import { containerScObj, containersPhrase, joinQuote, sortedSet, stringsAt } from '../helpers.js';
-import { ALLOWED, deny, type PodSecurityControl, type PodView } from '../types.js';
+import {
+  containerPath,
+  containerScObj,
+  containersPhrase,
+  joinQuote,
+  sortedSet,
+  stringsAt,
+} from '../helpers.js';
+import {
+  ALLOWED,
+  deny,
+  forbidden,
+  type FieldError,
+  type PodSecurityControl,
+  type PodView,
+} from '../types.js';
 
 const allowed_1_0: ReadonlySet<string> = new Set([
   'AUDIT_WRITE',
@@ -24,18 +38,18 @@ const allowed_1_0: ReadonlySet<string> = new Set([
   'SYS_CHROOT',
 ]);
 
-function capabilitiesBaseline_1_0(pod: PodView) {
+function capabilitiesBaseline_1_0(pod: PodView, errors?: FieldError[]) {
   let badContainers: string[] | undefined;
   let badCaps: string[] | undefined;
   for (const c of pod.containers) {
-    let valid = true;
+    let bad: string[] | undefined;
     for (const cap of stringsAt(containerScObj(c, 'capabilities'), 'add')) {
-      if (!allowed_1_0.has(cap)) {
-        valid = false;
-        (badCaps ??= []).push(cap);
-      }
+      if (!allowed_1_0.has(cap)) (bad ??= []).push(cap);
     }
-    if (!valid) (badContainers ??= []).push(c.name);
+    if (!bad) continue;
+    (badContainers ??= []).push(c.name);
+    (badCaps ??= []).push(...bad);
+    errors?.push(forbidden(`${containerPath(c)}.securityContext.capabilities.add`, sortedSet(bad)));
   }
   if (!badContainers) return ALLOWED;
   return deny(

@@ -6,30 +6,54 @@
  * Upstream check `capabilities_restricted` (check_capabilities_restricted.go); it replaces
  * capabilities_baseline at the restricted level.
  */
-import { containersPhrase, joinQuote, objAt, sortedSet, stringsAt } from '../helpers.js';
-import { ALLOWED, deny, type PodSecurityControl, type PodView } from '../types.js';
+import { containerPath, containersPhrase, joinQuote, objAt, sortedSet, stringsAt } from '../helpers.js';
+import {
+  ALLOWED,
+  deny,
+  forbidden,
+  required,
+  type FieldError,
+  type PodSecurityControl,
+  type PodView,
+} from '../types.js';
 
-function capabilitiesRestricted_1_22(pod: PodView) {
+function capabilitiesRestricted_1_22(pod: PodView, errors?: FieldError[]) {
   let missingDropAll: string[] | undefined;
   let addingForbidden: string[] | undefined;
   let forbiddenCaps: string[] | undefined;
+  // Upstream lists every drop error before every add error.
+  let dropErrors: FieldError[] | undefined;
+  let addErrors: FieldError[] | undefined;
   for (const c of pod.containers) {
     const caps = objAt(c.securityContext, 'capabilities');
     if (!caps) {
       (missingDropAll ??= []).push(c.name);
+      if (errors) (dropErrors ??= []).push(required(`${containerPath(c)}.securityContext.capabilities.drop`));
       continue;
     }
-    if (!stringsAt(caps, 'drop').includes('ALL')) (missingDropAll ??= []).push(c.name);
-    let added = false;
-    for (const cap of stringsAt(caps, 'add')) {
-      if (cap !== 'NET_BIND_SERVICE') {
-        added = true;
-        (forbiddenCaps ??= []).push(cap);
+    const drop = stringsAt(caps, 'drop');
+    if (!drop.includes('ALL')) {
+      (missingDropAll ??= []).push(c.name);
+      if (errors) {
+        const field = `${containerPath(c)}.securityContext.capabilities.drop`;
+        (dropErrors ??= []).push(drop.length > 0 ? forbidden(field, sortedSet(drop)) : required(field));
       }
     }
-    if (added) (addingForbidden ??= []).push(c.name);
+    let added: string[] | undefined;
+    for (const cap of stringsAt(caps, 'add')) if (cap !== 'NET_BIND_SERVICE') (added ??= []).push(cap);
+    if (added) {
+      (addingForbidden ??= []).push(c.name);
+      (forbiddenCaps ??= []).push(...added);
+      if (errors) {
+        (addErrors ??= []).push(
+          forbidden(`${containerPath(c)}.securityContext.capabilities.add`, sortedSet(added)),
+        );
+      }
+    }
   }
   if (!missingDropAll && !addingForbidden) return ALLOWED;
+  if (dropErrors) errors?.push(...dropErrors);
+  if (addErrors) errors?.push(...addErrors);
   const details: string[] = [];
   if (missingDropAll) {
     details.push(`${containersPhrase(missingDropAll)} must set securityContext.capabilities.drop=["ALL"]`);
@@ -42,8 +66,8 @@ function capabilitiesRestricted_1_22(pod: PodView) {
   return deny('unrestricted capabilities', details.join('; '));
 }
 
-function capabilitiesRestricted_1_25(pod: PodView) {
-  return pod.osName === 'windows' ? ALLOWED : capabilitiesRestricted_1_22(pod);
+function capabilitiesRestricted_1_25(pod: PodView, errors?: FieldError[]) {
+  return pod.osName === 'windows' ? ALLOWED : capabilitiesRestricted_1_22(pod, errors);
 }
 
 const overrides = ['capabilities_baseline'];

@@ -23,7 +23,7 @@ import { control as seccompProfile_restricted } from './seccompProfile_restricte
 import { control as sysctls } from './sysctls.js';
 import { control as windowsHostProcess } from './windowsHostProcess.js';
 import { podView } from '../pod.js';
-import type { CheckOutcome, PodSecurityControl } from '../types.js';
+import type { CheckOutcome, FieldError, PodSecurityControl } from '../types.js';
 
 type Spec = Record<string, unknown>;
 
@@ -33,8 +33,9 @@ interface Case {
   version: number;
   spec: Spec;
   annotations?: Record<string, string>;
-  /** undefined: the control does not apply at this version. */
   expect: { reason: string; detail: string } | 'allowed' | 'not applicable';
+  /** The field errors of the denial (checked when given). */
+  errors?: FieldError[];
 }
 
 /** Runs the revision of a control in force at policy v1.<version>. */
@@ -43,10 +44,11 @@ function runAt(
   version: number,
   spec: Spec,
   annotations: Record<string, string> = {},
+  errors?: FieldError[],
 ) {
   let rev: PodSecurityControl['revisions'][number] | undefined;
   for (const r of control.revisions) if (r.minVersion <= version) rev = r;
-  return rev?.check(podView({ annotations }, spec));
+  return rev?.check(podView({ annotations }, spec), errors);
 }
 
 function table(control: PodSecurityControl, cases: readonly Case[]): void {
@@ -57,6 +59,11 @@ function table(control: PodSecurityControl, cases: readonly Case[]): void {
         if (c.expect === 'not applicable') expect(out).toBeUndefined();
         else if (c.expect === 'allowed') expect(out).toEqual({ allowed: true, reason: '', detail: '' });
         else expect(out).toEqual({ allowed: false, ...c.expect });
+        // With field errors asked for: the same verdict, and errors exactly when it denies.
+        const errors: FieldError[] = [];
+        expect(runAt(control, c.version, c.spec, c.annotations, errors)).toEqual(out);
+        expect(errors.length > 0, 'field errors when denied, none when allowed').toBe(out?.allowed === false);
+        if (c.errors) expect(errors).toEqual(c.errors);
       });
     }
   });
@@ -82,6 +89,10 @@ table(hostNamespaces, [
     version: 37,
     spec: { hostPID: true, hostNetwork: true, containers: [ctr('a')] },
     expect: { reason: 'host namespaces', detail: 'hostNetwork=true, hostPID=true' },
+    errors: [
+      { type: 'forbidden', field: 'spec.hostNetwork', badValue: true },
+      { type: 'forbidden', field: 'spec.hostPID', badValue: true },
+    ],
   },
   {
     name: 'denies the host IPC namespace',
@@ -110,6 +121,11 @@ table(privileged, [
       reason: 'privileged',
       detail: 'containers "i", "c", "e" must not set securityContext.privileged=true',
     },
+    errors: [
+      { type: 'forbidden', field: 'spec.initContainers[0].securityContext.privileged', badValue: true },
+      { type: 'forbidden', field: 'spec.containers[0].securityContext.privileged', badValue: true },
+      { type: 'forbidden', field: 'spec.ephemeralContainers[0].securityContext.privileged', badValue: true },
+    ],
   },
 ]);
 
@@ -134,6 +150,18 @@ table(capabilities_baseline, [
       detail:
         'containers "a", "b" must not include "NET_RAW", "SYS_ADMIN" in securityContext.capabilities.add',
     },
+    errors: [
+      {
+        type: 'forbidden',
+        field: 'spec.containers[0].securityContext.capabilities.add',
+        badValue: ['NET_RAW', 'SYS_ADMIN'],
+      },
+      {
+        type: 'forbidden',
+        field: 'spec.containers[1].securityContext.capabilities.add',
+        badValue: ['NET_RAW'],
+      },
+    ],
   },
 ]);
 
@@ -156,6 +184,10 @@ table(hostPathVolumes, [
       containers: [ctr('a')],
     },
     expect: { reason: 'hostPath volumes', detail: 'volumes "z", "a"' },
+    errors: [
+      { type: 'forbidden', field: 'spec.volumes[0].hostPath' },
+      { type: 'forbidden', field: 'spec.volumes[2].hostPath' },
+    ],
   },
 ]);
 
@@ -184,6 +216,11 @@ table(hostPorts, [
       containers: [ctr('a', undefined, { ports: [{ hostPort: 10 }] })],
     },
     expect: { reason: 'hostPort', detail: 'containers "i", "a" use hostPorts 10, 8080, 9' },
+    errors: [
+      { type: 'forbidden', field: 'spec.initContainers[0].ports[0].hostPort', badValue: 9 },
+      { type: 'forbidden', field: 'spec.initContainers[0].ports[1].hostPort', badValue: 8080 },
+      { type: 'forbidden', field: 'spec.containers[0].ports[0].hostPort', badValue: 10 },
+    ],
   },
 ]);
 
@@ -225,6 +262,15 @@ table(hostProbesAndHostLifecycle, [
       reason: 'probe or lifecycle host',
       detail: 'containers "a", "b" use probe or lifecycle hosts "10.0.0.1", "localhost"',
     },
+    errors: [
+      { type: 'forbidden', field: 'spec.containers[0].livenessProbe.httpGet.host', badValue: 'localhost' },
+      {
+        type: 'forbidden',
+        field: 'spec.containers[0].lifecycle.preStop.tcpSocket.host',
+        badValue: '10.0.0.1',
+      },
+      { type: 'forbidden', field: 'spec.containers[1].readinessProbe.tcpSocket.host', badValue: 'localhost' },
+    ],
   },
 ]);
 
@@ -268,6 +314,19 @@ table(appArmorProfile, [
       detail:
         'pod and container "a" and annotation must not set AppArmor profile type to "Unconfined", "container.apparmor.security.beta.kubernetes.io/b="unconfined""',
     },
+    errors: [
+      { type: 'forbidden', field: 'spec.securityContext.appArmorProfile.type', badValue: 'Unconfined' },
+      {
+        type: 'forbidden',
+        field: 'spec.containers[0].securityContext.appArmorProfile.type',
+        badValue: 'Unconfined',
+      },
+      {
+        type: 'forbidden',
+        field: 'metadata.annotations[container.apparmor.security.beta.kubernetes.io/b]',
+        badValue: 'unconfined',
+      },
+    ],
   },
 ]);
 
@@ -317,6 +376,14 @@ table(seLinuxOptions, [
       detail:
         'pod and containers "e", "f", "g" set forbidden securityContext.seLinuxOptions: types "bar", "foo"; user may not be set; role may not be set',
     },
+    errors: [
+      { type: 'forbidden', field: 'spec.securityContext.seLinuxOptions.type', badValue: 'foo' },
+      { type: 'forbidden', field: 'spec.securityContext.seLinuxOptions.user', badValue: 'bar' },
+      { type: 'forbidden', field: 'spec.securityContext.seLinuxOptions.role', badValue: 'baz' },
+      { type: 'forbidden', field: 'spec.containers[1].securityContext.seLinuxOptions.type', badValue: 'bar' },
+      { type: 'forbidden', field: 'spec.containers[2].securityContext.seLinuxOptions.user', badValue: 'bar' },
+      { type: 'forbidden', field: 'spec.containers[3].securityContext.seLinuxOptions.role', badValue: 'baz' },
+    ],
   },
   {
     name: 'denies a user alone without mentioning types',
@@ -350,6 +417,9 @@ table(procMount, [
     version: 34,
     spec: unmasked(false),
     expect: procMountDenied,
+    errors: [
+      { type: 'forbidden', field: 'spec.containers[0].securityContext.procMount', badValue: 'Unmasked' },
+    ],
   },
   {
     name: 'allows an unmasked proc mount in a user namespace from policy v1.35',
@@ -406,6 +476,18 @@ table(seccompProfile_baseline, [
       detail:
         'forbidden annotations container.seccomp.security.alpha.kubernetes.io/a="unconfined", seccomp.security.alpha.kubernetes.io/pod="unconfined"',
     },
+    errors: [
+      {
+        type: 'forbidden',
+        field: 'metadata.annotations[container.seccomp.security.alpha.kubernetes.io/a]',
+        badValue: 'unconfined',
+      },
+      {
+        type: 'forbidden',
+        field: 'metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]',
+        badValue: 'unconfined',
+      },
+    ],
   },
   {
     name: 'ignores the annotations from policy v1.19',
@@ -440,6 +522,14 @@ table(seccompProfile_baseline, [
       reason: 'seccompProfile',
       detail: 'pod and container "a" must not set securityContext.seccompProfile.type to "Unconfined"',
     },
+    errors: [
+      { type: 'forbidden', field: 'spec.securityContext.seccompProfile.type', badValue: 'Unconfined' },
+      {
+        type: 'forbidden',
+        field: 'spec.containers[0].securityContext.seccompProfile.type',
+        badValue: 'Unconfined',
+      },
+    ],
   },
 ]);
 
@@ -459,6 +549,10 @@ const sysctlCases: Case[] = [
     version: 37,
     spec: withSysctls('kernel.msgmax', 'net.ipv4.tcp_syncookies', 'vm.swappiness'),
     expect: { reason: 'forbidden sysctls', detail: 'kernel.msgmax, vm.swappiness' },
+    errors: [
+      { type: 'forbidden', field: 'spec.securityContext.sysctls[0].name', badValue: 'kernel.msgmax' },
+      { type: 'forbidden', field: 'spec.securityContext.sysctls[2].name', badValue: 'vm.swappiness' },
+    ],
   },
 ];
 for (const [name, from] of [
@@ -510,6 +604,14 @@ table(windowsHostProcess, [
       reason: 'hostProcess',
       detail: 'pod and container "a" must not set securityContext.windowsOptions.hostProcess=true',
     },
+    errors: [
+      { type: 'forbidden', field: 'spec.securityContext.windowsOptions.hostProcess', badValue: true },
+      {
+        type: 'forbidden',
+        field: 'spec.containers[0].securityContext.windowsOptions.hostProcess',
+        badValue: true,
+      },
+    ],
   },
 ]);
 
@@ -535,6 +637,14 @@ table(allowPrivilegeEscalation, [
       reason: 'allowPrivilegeEscalation != false',
       detail: 'containers "i", "a" must set securityContext.allowPrivilegeEscalation=false',
     },
+    errors: [
+      {
+        type: 'forbidden',
+        field: 'spec.initContainers[0].securityContext.allowPrivilegeEscalation',
+        badValue: true,
+      },
+      { type: 'required', field: 'spec.containers[0].securityContext.allowPrivilegeEscalation' },
+    ],
   },
   {
     name: 'denies a Windows pod before policy v1.25',
@@ -590,6 +700,19 @@ table(capabilities_restricted, [
       detail:
         'containers "a", "b" must set securityContext.capabilities.drop=["ALL"]; container "c" must not include "CHOWN", "SYS_ADMIN" in securityContext.capabilities.add',
     },
+    errors: [
+      { type: 'required', field: 'spec.containers[0].securityContext.capabilities.drop' },
+      {
+        type: 'forbidden',
+        field: 'spec.containers[1].securityContext.capabilities.drop',
+        badValue: ['NET_RAW'],
+      },
+      {
+        type: 'forbidden',
+        field: 'spec.containers[2].securityContext.capabilities.add',
+        badValue: ['CHOWN', 'SYS_ADMIN'],
+      },
+    ],
   },
   {
     name: 'denies a Windows pod before policy v1.25',
@@ -654,6 +777,11 @@ table(restrictedVolumes, [
       reason: 'restricted volume types',
       detail: 'volumes "n", "h", "c" use restricted volume types "cephfs", "hostPath", "nfs"',
     },
+    errors: [
+      { type: 'forbidden', field: 'spec.volumes[0].nfs' },
+      { type: 'forbidden', field: 'spec.volumes[2].hostPath' },
+      { type: 'forbidden', field: 'spec.volumes[3].cephfs' },
+    ],
   },
 ]);
 
@@ -681,6 +809,10 @@ table(runAsNonRoot, [
       reason: 'runAsNonRoot != true',
       detail: 'pod or containers "a", "b" must set securityContext.runAsNonRoot=true',
     },
+    errors: [
+      { type: 'required', field: 'spec.containers[0].securityContext.runAsNonRoot' },
+      { type: 'required', field: 'spec.containers[1].securityContext.runAsNonRoot' },
+    ],
   },
   {
     name: 'denies an explicit false on the pod and a container before unset containers',
@@ -693,6 +825,10 @@ table(runAsNonRoot, [
       reason: 'runAsNonRoot != true',
       detail: 'pod and container "a" must not set securityContext.runAsNonRoot=false',
     },
+    errors: [
+      { type: 'forbidden', field: 'spec.securityContext.runAsNonRoot', badValue: false },
+      { type: 'forbidden', field: 'spec.containers[0].securityContext.runAsNonRoot', badValue: false },
+    ],
   },
   {
     name: 'does not exempt a pod in a user namespace before policy v1.35',
@@ -729,6 +865,10 @@ table(runAsUser, [
     version: 23,
     spec: { securityContext: { runAsUser: 0 }, containers: [ctr('a', { runAsUser: 0 }), ctr('b')] },
     expect: { reason: 'runAsUser=0', detail: 'pod and container "a" must not set runAsUser=0' },
+    errors: [
+      { type: 'forbidden', field: 'spec.securityContext.runAsUser', badValue: 0 },
+      { type: 'forbidden', field: 'spec.containers[0].securityContext.runAsUser', badValue: 0 },
+    ],
   },
   {
     name: 'does not exempt a pod in a user namespace before policy v1.35',
@@ -768,6 +908,7 @@ table(seccompProfile_restricted, [
       detail:
         'pod or container "b" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"',
     },
+    errors: [{ type: 'required', field: 'spec.containers[1].securityContext.seccompProfile.type' }],
   },
   {
     name: 'denies an explicit Unconfined before reporting unset containers',
@@ -777,6 +918,13 @@ table(seccompProfile_restricted, [
       reason: 'seccompProfile',
       detail: 'container "a" must not set securityContext.seccompProfile.type to "Unconfined"',
     },
+    errors: [
+      {
+        type: 'forbidden',
+        field: 'spec.containers[0].securityContext.seccompProfile.type',
+        badValue: 'Unconfined',
+      },
+    ],
   },
   {
     name: 'denies a Windows pod before policy v1.25',

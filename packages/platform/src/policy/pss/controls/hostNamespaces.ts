@@ -4,9 +4,16 @@
  * Upstream check `hostNamespaces` (check_hostNamespaces.go).
  */
 import { boolAt } from '../helpers.js';
-import { ALLOWED, deny, type PodSecurityControl, type PodView } from '../types.js';
+import {
+  ALLOWED,
+  deny,
+  forbidden,
+  type FieldError,
+  type PodSecurityControl,
+  type PodView,
+} from '../types.js';
 
-function hostNamespaces_1_0(pod: PodView) {
+function hostNamespaces_1_0(pod: PodView, errors?: FieldError[]) {
   const network = boolAt(pod.spec, 'hostNetwork') === true;
   const pid = boolAt(pod.spec, 'hostPID') === true;
   const ipc = boolAt(pod.spec, 'hostIPC') === true;
@@ -15,6 +22,11 @@ function hostNamespaces_1_0(pod: PodView) {
   if (network) set.push('hostNetwork=true');
   if (pid) set.push('hostPID=true');
   if (ipc) set.push('hostIPC=true');
+  if (errors) {
+    if (network) errors.push(forbidden('spec.hostNetwork', true));
+    if (pid) errors.push(forbidden('spec.hostPID', true));
+    if (ipc) errors.push(forbidden('spec.hostIPC', true));
+  }
   return deny('host namespaces', set.join(', '));
 }
 

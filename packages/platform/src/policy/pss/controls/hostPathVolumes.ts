@@ -4,14 +4,26 @@
  * Upstream check `hostPathVolumes` (check_hostPathVolumes.go); overridden at the restricted level by
  * restrictedVolumes, which forbids hostPath too.
  */
-import { joinQuote, pluralize, strAt } from '../helpers.js';
-import { ALLOWED, deny, type PodSecurityControl, type PodView } from '../types.js';
+import { isObj, joinQuote, pluralize, strAt } from '../helpers.js';
+import {
+  ALLOWED,
+  deny,
+  forbidden,
+  type FieldError,
+  type PodSecurityControl,
+  type PodView,
+} from '../types.js';
 
-function hostPathVolumes_1_0(pod: PodView) {
+function hostPathVolumes_1_0(pod: PodView, errors?: FieldError[]) {
   let bad: string[] | undefined;
-  for (const v of pod.volumes) {
+  const volumes = pod.volumes;
+  for (let i = 0; i < volumes.length; i++) {
+    const v = volumes[i];
+    if (!isObj(v)) continue;
     const hostPath = v['hostPath'];
-    if (hostPath !== undefined && hostPath !== null) (bad ??= []).push(strAt(v, 'name') ?? '');
+    if (hostPath === undefined || hostPath === null) continue;
+    (bad ??= []).push(strAt(v, 'name') ?? '');
+    errors?.push(forbidden(`spec.volumes[${i}].hostPath`));
   }
   if (!bad) return ALLOWED;
   return deny('hostPath volumes', `${pluralize('volume', 'volumes', bad.length)} ${joinQuote(bad)}`);

@@ -3,21 +3,30 @@
  * Restricted field: ports[*].hostPort of every container. Allowed: undefined, 0.
  * Upstream check `hostPorts` (check_hostPorts.go).
  */
-import { arrAt, containersPhrase, isObj, pluralize, sortedSet } from '../helpers.js';
-import { ALLOWED, deny, type PodSecurityControl, type PodView } from '../types.js';
+import { arrAt, containerPath, containersPhrase, isObj, pluralize, sortedSet } from '../helpers.js';
+import {
+  ALLOWED,
+  deny,
+  forbidden,
+  type FieldError,
+  type PodSecurityControl,
+  type PodView,
+} from '../types.js';
 
-function hostPorts_1_0(pod: PodView) {
+function hostPorts_1_0(pod: PodView, errors?: FieldError[]) {
   let badContainers: string[] | undefined;
   let badPorts: string[] | undefined;
   for (const c of pod.containers) {
     const ports = arrAt(c.raw, 'ports');
     if (!ports) continue;
     let valid = true;
-    for (const p of ports) {
+    for (let i = 0; i < ports.length; i++) {
+      const p = ports[i];
       const hostPort = isObj(p) ? p['hostPort'] : undefined;
       if (typeof hostPort === 'number' && hostPort !== 0) {
         valid = false;
         (badPorts ??= []).push(String(hostPort));
+        errors?.push(forbidden(`${containerPath(c)}.ports[${i}].hostPort`, hostPort));
       }
     }
     if (!valid) (badContainers ??= []).push(c.name);

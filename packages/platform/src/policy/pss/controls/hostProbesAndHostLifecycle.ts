@@ -4,30 +4,62 @@
  * lifecycle.{postStart,preStop}.{httpGet,tcpSocket}.host of every container. Allowed: undefined, "".
  * Upstream check `hostProbesAndHostLifecycle` (check_hostProbesAndhostLifecycle.go).
  */
-import { containersPhrase, joinQuote, objAt, pluralize, sortedSet, strAt } from '../helpers.js';
-import { ALLOWED, deny, type Obj, type PodSecurityControl, type PodView } from '../types.js';
+import {
+  containerPath,
+  containersPhrase,
+  joinQuote,
+  objAt,
+  pluralize,
+  sortedSet,
+  strAt,
+} from '../helpers.js';
+import {
+  ALLOWED,
+  deny,
+  forbidden,
+  type ContainerView,
+  type FieldError,
+  type Obj,
+  type PodSecurityControl,
+  type PodView,
+} from '../types.js';
 
-/** Appends the non-empty httpGet/tcpSocket hosts of a probe or lifecycle handler. */
-function addHosts(handler: Obj | undefined, hosts: string[] | undefined): string[] | undefined {
+/**
+ * Appends the non-empty httpGet/tcpSocket hosts of a probe or lifecycle handler (`where` is the handler's
+ * path under the container, for field errors).
+ */
+function addHosts(
+  c: ContainerView,
+  where: string,
+  handler: Obj | undefined,
+  hosts: string[] | undefined,
+  errors: FieldError[] | undefined,
+): string[] | undefined {
   if (!handler) return hosts;
   const httpHost = strAt(objAt(handler, 'httpGet'), 'host');
-  if (httpHost) (hosts ??= []).push(httpHost);
+  if (httpHost) {
+    (hosts ??= []).push(httpHost);
+    errors?.push(forbidden(`${containerPath(c)}.${where}.httpGet.host`, httpHost));
+  }
   const tcpHost = strAt(objAt(handler, 'tcpSocket'), 'host');
-  if (tcpHost) (hosts ??= []).push(tcpHost);
+  if (tcpHost) {
+    (hosts ??= []).push(tcpHost);
+    errors?.push(forbidden(`${containerPath(c)}.${where}.tcpSocket.host`, tcpHost));
+  }
   return hosts;
 }
 
-function hostProbesAndHostLifecycle_1_34(pod: PodView) {
+function hostProbesAndHostLifecycle_1_34(pod: PodView, errors?: FieldError[]) {
   let badContainers: string[] | undefined;
   let hosts: string[] | undefined;
   for (const c of pod.containers) {
     const before = hosts?.length ?? 0;
     const lifecycle = objAt(c.raw, 'lifecycle');
-    hosts = addHosts(objAt(c.raw, 'livenessProbe'), hosts);
-    hosts = addHosts(objAt(c.raw, 'readinessProbe'), hosts);
-    hosts = addHosts(objAt(c.raw, 'startupProbe'), hosts);
-    hosts = addHosts(objAt(lifecycle, 'postStart'), hosts);
-    hosts = addHosts(objAt(lifecycle, 'preStop'), hosts);
+    hosts = addHosts(c, 'livenessProbe', objAt(c.raw, 'livenessProbe'), hosts, errors);
+    hosts = addHosts(c, 'readinessProbe', objAt(c.raw, 'readinessProbe'), hosts, errors);
+    hosts = addHosts(c, 'startupProbe', objAt(c.raw, 'startupProbe'), hosts, errors);
+    hosts = addHosts(c, 'lifecycle.postStart', objAt(lifecycle, 'postStart'), hosts, errors);
+    hosts = addHosts(c, 'lifecycle.preStop', objAt(lifecycle, 'preStop'), hosts, errors);
     if ((hosts?.length ?? 0) > before) (badContainers ??= []).push(c.name);
   }
   if (!badContainers) return ALLOWED;

@@ -5,11 +5,18 @@
  * Upstream check `procMount` (check_procMount_baseline.go since Kubernetes 1.35); overridden at the
  * restricted level by procMount_restricted from v1.35, which keeps the strict rule.
  */
-import { containersPhrase, joinQuote, sortedSet, strAt } from '../helpers.js';
-import { ALLOWED, deny, type PodSecurityControl, type PodView } from '../types.js';
+import { containerPath, containersPhrase, joinQuote, sortedSet, strAt } from '../helpers.js';
+import {
+  ALLOWED,
+  deny,
+  forbidden,
+  type FieldError,
+  type PodSecurityControl,
+  type PodView,
+} from '../types.js';
 
 /** Strict rule: every container's procMount must be undefined or Default (shared with procMount_restricted). */
-export function procMount_1_0(pod: PodView) {
+export function procMount_1_0(pod: PodView, errors?: FieldError[]) {
   let badContainers: string[] | undefined;
   let types: string[] | undefined;
   for (const c of pod.containers) {
@@ -17,6 +24,7 @@ export function procMount_1_0(pod: PodView) {
     if (t !== undefined && t !== 'Default') {
       (badContainers ??= []).push(c.name);
       (types ??= []).push(t);
+      errors?.push(forbidden(`${containerPath(c)}.securityContext.procMount`, t));
     }
   }
   if (!badContainers) return ALLOWED;
@@ -26,8 +34,8 @@ export function procMount_1_0(pod: PodView) {
   );
 }
 
-function procMount_1_35_baseline(pod: PodView) {
-  return pod.userNamespace ? ALLOWED : procMount_1_0(pod);
+function procMount_1_35_baseline(pod: PodView, errors?: FieldError[]) {
+  return pod.userNamespace ? ALLOWED : procMount_1_0(pod, errors);
 }
 
 export const control: PodSecurityControl = {

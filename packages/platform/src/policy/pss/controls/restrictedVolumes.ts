@@ -9,9 +9,17 @@
  * A volume with no source at all is the emptyDir the API server defaults it to (Pod Security admission
  * sees the defaulted pod), so it is allowed.
  */
-import { joinQuote, pluralize, sortedSet, strAt } from '../helpers.js';
+import { isObj, joinQuote, pluralize, sortedSet, strAt } from '../helpers.js';
 import { VOLUME_SOURCES } from '../pod.js';
-import { ALLOWED, deny, type Obj, type PodSecurityControl, type PodView } from '../types.js';
+import {
+  ALLOWED,
+  deny,
+  forbidden,
+  type FieldError,
+  type Obj,
+  type PodSecurityControl,
+  type PodView,
+} from '../types.js';
 
 const ALLOWED_SOURCES: ReadonlySet<string> = new Set([
   'configMap',
@@ -41,14 +49,18 @@ function restrictedType(v: Obj): string | undefined {
   return undefined; // no known source: defaulted to emptyDir
 }
 
-function restrictedVolumes_1_0(pod: PodView) {
+function restrictedVolumes_1_0(pod: PodView, errors?: FieldError[]) {
   let badVolumes: string[] | undefined;
   let badTypes: string[] | undefined;
-  for (const v of pod.volumes) {
+  const volumes = pod.volumes;
+  for (let i = 0; i < volumes.length; i++) {
+    const v = volumes[i];
+    if (!isObj(v)) continue;
     const t = restrictedType(v);
     if (t === undefined) continue;
     (badVolumes ??= []).push(strAt(v, 'name') ?? '');
     (badTypes ??= []).push(t);
+    errors?.push(forbidden(`spec.volumes[${i}].${t}`));
   }
   if (!badVolumes) return ALLOWED;
   const types = sortedSet(badTypes ?? []);

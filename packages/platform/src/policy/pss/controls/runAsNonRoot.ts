@@ -7,39 +7,57 @@
  * default, so it is not applied there.
  * Upstream check `runAsNonRoot` (check_runAsNonRoot.go).
  */
-import { boolAt, containersPhrase } from '../helpers.js';
-import { ALLOWED, deny, type PodSecurityControl, type PodView } from '../types.js';
+import { boolAt, containerPath, containersPhrase } from '../helpers.js';
+import {
+  ALLOWED,
+  deny,
+  forbidden,
+  required,
+  type ContainerView,
+  type FieldError,
+  type PodSecurityControl,
+  type PodView,
+} from '../types.js';
 
-function runAsNonRoot_1_0(pod: PodView) {
+function runAsNonRoot_1_0(pod: PodView, errors?: FieldError[]) {
   let setters: string[] | undefined;
   const podValue = boolAt(pod.podSecurityContext, 'runAsNonRoot');
   if (podValue === false) (setters ??= []).push('pod');
   const podTrue = podValue === true;
-  let explicitlyBad: string[] | undefined;
-  let implicitlyBad: string[] | undefined;
+  let explicitlyBad: ContainerView[] | undefined;
+  let implicitlyBad: ContainerView[] | undefined;
   for (const c of pod.containers) {
     const v = boolAt(c.securityContext, 'runAsNonRoot');
-    if (v === false) (explicitlyBad ??= []).push(c.name);
-    else if (v === undefined && !podTrue) (implicitlyBad ??= []).push(c.name);
+    if (v === false) (explicitlyBad ??= []).push(c);
+    else if (v === undefined && !podTrue) (implicitlyBad ??= []).push(c);
   }
-  if (explicitlyBad) (setters ??= []).push(containersPhrase(explicitlyBad));
+  if (explicitlyBad) (setters ??= []).push(containersPhrase(explicitlyBad.map((c) => c.name)));
   if (setters) {
+    if (errors) {
+      if (podValue === false) errors.push(forbidden('spec.securityContext.runAsNonRoot', false));
+      for (const c of explicitlyBad ?? []) {
+        errors.push(forbidden(`${containerPath(c)}.securityContext.runAsNonRoot`, false));
+      }
+    }
     return deny(
       'runAsNonRoot != true',
       `${setters.join(' and ')} must not set securityContext.runAsNonRoot=false`,
     );
   }
   if (implicitlyBad) {
+    if (errors)
+      for (const c of implicitlyBad)
+        errors.push(required(`${containerPath(c)}.securityContext.runAsNonRoot`));
     return deny(
       'runAsNonRoot != true',
-      `pod or ${containersPhrase(implicitlyBad)} must set securityContext.runAsNonRoot=true`,
+      `pod or ${containersPhrase(implicitlyBad.map((c) => c.name))} must set securityContext.runAsNonRoot=true`,
     );
   }
   return ALLOWED;
 }
 
-function runAsNonRoot_1_35(pod: PodView) {
-  return pod.userNamespace ? ALLOWED : runAsNonRoot_1_0(pod);
+function runAsNonRoot_1_35(pod: PodView, errors?: FieldError[]) {
+  return pod.userNamespace ? ALLOWED : runAsNonRoot_1_0(pod, errors);
 }
 
 export const control: PodSecurityControl = {

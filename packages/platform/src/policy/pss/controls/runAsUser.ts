@@ -6,23 +6,36 @@
  * that exemption was behind an alpha feature gate, off by default, so it is not applied there.
  * Upstream check `runAsUser` (check_runAsUser.go).
  */
-import { containersPhrase, numAt } from '../helpers.js';
-import { ALLOWED, deny, type PodSecurityControl, type PodView } from '../types.js';
+import { containerPath, containersPhrase, numAt } from '../helpers.js';
+import {
+  ALLOWED,
+  deny,
+  forbidden,
+  type FieldError,
+  type PodSecurityControl,
+  type PodView,
+} from '../types.js';
 
-function runAsUser_1_23(pod: PodView) {
+function runAsUser_1_23(pod: PodView, errors?: FieldError[]) {
   let setters: string[] | undefined;
-  if (numAt(pod.podSecurityContext, 'runAsUser') === 0) (setters ??= []).push('pod');
+  if (numAt(pod.podSecurityContext, 'runAsUser') === 0) {
+    (setters ??= []).push('pod');
+    errors?.push(forbidden('spec.securityContext.runAsUser', 0));
+  }
   let badContainers: string[] | undefined;
   for (const c of pod.containers) {
-    if (numAt(c.securityContext, 'runAsUser') === 0) (badContainers ??= []).push(c.name);
+    if (numAt(c.securityContext, 'runAsUser') === 0) {
+      (badContainers ??= []).push(c.name);
+      errors?.push(forbidden(`${containerPath(c)}.securityContext.runAsUser`, 0));
+    }
   }
   if (badContainers) (setters ??= []).push(containersPhrase(badContainers));
   if (!setters) return ALLOWED;
   return deny('runAsUser=0', `${setters.join(' and ')} must not set runAsUser=0`);
 }
 
-function runAsUser_1_35(pod: PodView) {
-  return pod.userNamespace ? ALLOWED : runAsUser_1_23(pod);
+function runAsUser_1_35(pod: PodView, errors?: FieldError[]) {
+  return pod.userNamespace ? ALLOWED : runAsUser_1_23(pod, errors);
 }
 
 export const control: PodSecurityControl = {

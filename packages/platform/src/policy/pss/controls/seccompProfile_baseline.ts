@@ -8,8 +8,25 @@
  * Upstream check `seccompProfile_baseline` (check_seccompProfile_baseline.go); overridden at the restricted
  * level by seccompProfile_restricted from v1.19.
  */
-import { containersPhrase, goQuote, joinQuote, objAt, pluralize, sortedSet, strAt } from '../helpers.js';
-import { ALLOWED, deny, type PodSecurityControl, type PodView } from '../types.js';
+import {
+  compareStrings,
+  containerPath,
+  containersPhrase,
+  goQuote,
+  joinQuote,
+  objAt,
+  pluralize,
+  sortedSet,
+  strAt,
+} from '../helpers.js';
+import {
+  ALLOWED,
+  deny,
+  forbidden,
+  type FieldError,
+  type PodSecurityControl,
+  type PodView,
+} from '../types.js';
 
 const POD_ANNOTATION = 'seccomp.security.alpha.kubernetes.io/pod';
 const CONTAINER_ANNOTATION_PREFIX = 'container.seccomp.security.alpha.kubernetes.io/';
@@ -23,26 +40,27 @@ export function validSeccompType(t: string): boolean {
   return t === 'RuntimeDefault' || t === 'Localhost';
 }
 
-function seccompProfileBaseline_1_0(pod: PodView) {
-  let forbidden: string[] | undefined;
-  const podValue = strAt(pod.annotations, POD_ANNOTATION);
-  if (podValue !== undefined && !validAnnotationValue(podValue)) {
-    (forbidden ??= []).push(`${POD_ANNOTATION}=${goQuote(podValue)}`);
-  }
-  for (const c of pod.containers) {
-    const key = CONTAINER_ANNOTATION_PREFIX + c.name;
+function seccompProfileBaseline_1_0(pod: PodView, errors?: FieldError[]) {
+  let bad: string[] | undefined;
+  let errs: FieldError[] | undefined;
+  const check = (key: string) => {
     const v = strAt(pod.annotations, key);
-    if (v !== undefined && !validAnnotationValue(v)) (forbidden ??= []).push(`${key}=${goQuote(v)}`);
-  }
-  if (!forbidden) return ALLOWED;
-  const list = sortedSet(forbidden);
+    if (v === undefined || validAnnotationValue(v)) return;
+    (bad ??= []).push(`${key}=${goQuote(v)}`);
+    if (errors) (errs ??= []).push(forbidden(`metadata.annotations[${key}]`, v));
+  };
+  check(POD_ANNOTATION);
+  for (const c of pod.containers) check(CONTAINER_ANNOTATION_PREFIX + c.name);
+  if (!bad) return ALLOWED;
+  if (errs) errors?.push(...errs.sort((a, b) => compareStrings(a.field, b.field)));
+  const list = sortedSet(bad);
   return deny(
     'seccompProfile',
     `forbidden ${pluralize('annotation', 'annotations', list.length)} ${list.join(', ')}`,
   );
 }
 
-function seccompProfileBaseline_1_19(pod: PodView) {
+function seccompProfileBaseline_1_19(pod: PodView, errors?: FieldError[]) {
   let setters: string[] | undefined;
   let values: string[] | undefined;
   const podProfile = objAt(pod.podSecurityContext, 'seccompProfile');
@@ -51,6 +69,7 @@ function seccompProfileBaseline_1_19(pod: PodView) {
     if (!validSeccompType(t)) {
       (setters ??= []).push('pod');
       (values ??= []).push(t);
+      errors?.push(forbidden('spec.securityContext.seccompProfile.type', t));
     }
   }
   let badContainers: string[] | undefined;
@@ -61,6 +80,7 @@ function seccompProfileBaseline_1_19(pod: PodView) {
     if (!validSeccompType(t)) {
       (badContainers ??= []).push(c.name);
       (values ??= []).push(t);
+      errors?.push(forbidden(`${containerPath(c)}.securityContext.seccompProfile.type`, t));
     }
   }
   if (badContainers) (setters ??= []).push(containersPhrase(badContainers));

@@ -6,11 +6,20 @@
  * Upstream check `seccompProfile_restricted` (check_seccompProfile_restricted.go); it replaces
  * seccompProfile_baseline at the restricted level.
  */
-import { containersPhrase, joinQuote, objAt, sortedSet, strAt } from '../helpers.js';
-import { ALLOWED, deny, type PodSecurityControl, type PodView } from '../types.js';
+import { containerPath, containersPhrase, joinQuote, objAt, sortedSet, strAt } from '../helpers.js';
+import {
+  ALLOWED,
+  deny,
+  forbidden,
+  required,
+  type ContainerView,
+  type FieldError,
+  type PodSecurityControl,
+  type PodView,
+} from '../types.js';
 import { validSeccompType } from './seccompProfile_baseline.js';
 
-function seccompProfileRestricted_1_19(pod: PodView) {
+function seccompProfileRestricted_1_19(pod: PodView, errors?: FieldError[]) {
   let setters: string[] | undefined;
   let values: string[] | undefined;
   let podSet = false;
@@ -23,38 +32,50 @@ function seccompProfileRestricted_1_19(pod: PodView) {
       (values ??= []).push(t);
     }
   }
-  let explicitlyBad: string[] | undefined;
-  let implicitlyBad: string[] | undefined;
+  let explicitlyBad: [ContainerView, string][] | undefined;
+  let implicitlyBad: ContainerView[] | undefined;
   for (const c of pod.containers) {
     const profile = objAt(c.securityContext, 'seccompProfile');
     if (profile) {
       const t = strAt(profile, 'type') ?? '';
       if (!validSeccompType(t)) {
-        (explicitlyBad ??= []).push(c.name);
+        (explicitlyBad ??= []).push([c, t]);
         (values ??= []).push(t);
       }
     } else if (!podSet) {
-      (implicitlyBad ??= []).push(c.name);
+      (implicitlyBad ??= []).push(c);
     }
   }
-  if (explicitlyBad) (setters ??= []).push(containersPhrase(explicitlyBad));
+  if (explicitlyBad) (setters ??= []).push(containersPhrase(explicitlyBad.map(([c]) => c.name)));
   if (setters) {
+    if (errors) {
+      if (podProfile && !podSet) {
+        errors.push(forbidden('spec.securityContext.seccompProfile.type', strAt(podProfile, 'type') ?? ''));
+      }
+      for (const [c, t] of explicitlyBad ?? []) {
+        errors.push(forbidden(`${containerPath(c)}.securityContext.seccompProfile.type`, t));
+      }
+    }
     return deny(
       'seccompProfile',
       `${setters.join(' and ')} must not set securityContext.seccompProfile.type to ${joinQuote(sortedSet(values ?? []))}`,
     );
   }
   if (implicitlyBad) {
+    if (errors) {
+      for (const c of implicitlyBad)
+        errors.push(required(`${containerPath(c)}.securityContext.seccompProfile.type`));
+    }
     return deny(
       'seccompProfile',
-      `pod or ${containersPhrase(implicitlyBad)} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"`,
+      `pod or ${containersPhrase(implicitlyBad.map((c) => c.name))} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"`,
     );
   }
   return ALLOWED;
 }
 
-function seccompProfileRestricted_1_25(pod: PodView) {
-  return pod.osName === 'windows' ? ALLOWED : seccompProfileRestricted_1_19(pod);
+function seccompProfileRestricted_1_25(pod: PodView, errors?: FieldError[]) {
+  return pod.osName === 'windows' ? ALLOWED : seccompProfileRestricted_1_19(pod, errors);
 }
 
 const overrides = ['seccompProfile_baseline'];

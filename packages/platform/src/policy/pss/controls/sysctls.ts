@@ -7,7 +7,14 @@
  * Upstream check `sysctls` (check_sysctls.go).
  */
 import { arrAt, isObj } from '../helpers.js';
-import { ALLOWED, deny, type PodSecurityControl, type PodView } from '../types.js';
+import {
+  ALLOWED,
+  deny,
+  forbidden,
+  type FieldError,
+  type PodSecurityControl,
+  type PodView,
+} from '../types.js';
 
 const allowed_1_0: readonly string[] = [
   'kernel.shm_rmid_forced',
@@ -29,18 +36,21 @@ const allowed_1_37 = [...allowed_1_32, 'net.ipv4.tcp_slow_start_after_idle', 'ne
 
 function sysctls(allowedNames: readonly string[]) {
   const allowed: ReadonlySet<string> = new Set(allowedNames);
-  return (pod: PodView) => {
+  return (pod: PodView, errors?: FieldError[]) => {
     const list = arrAt(pod.podSecurityContext, 'sysctls');
     if (!list) return ALLOWED;
-    let forbidden: string[] | undefined;
-    for (const s of list) {
+    let bad: string[] | undefined;
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i];
       if (!isObj(s)) continue;
       const name = s['name'];
       const n = typeof name === 'string' ? name : '';
-      if (!allowed.has(n)) (forbidden ??= []).push(n);
+      if (allowed.has(n)) continue;
+      (bad ??= []).push(n);
+      errors?.push(forbidden(`spec.securityContext.sysctls[${i}].name`, n));
     }
-    if (!forbidden) return ALLOWED;
-    return deny('forbidden sysctls', forbidden.join(', '));
+    if (!bad) return ALLOWED;
+    return deny('forbidden sysctls', bad.join(', '));
   };
 }
 

@@ -4,10 +4,17 @@
  * securityContext.windowsOptions.hostProcess of every container. Allowed: undefined, false.
  * Upstream check `windowsHostProcess` (check_windowsHostProcess.go).
  */
-import { boolAt, containersPhrase, objAt } from '../helpers.js';
-import { ALLOWED, deny, type PodSecurityControl, type PodView } from '../types.js';
+import { boolAt, containerPath, containersPhrase, objAt } from '../helpers.js';
+import {
+  ALLOWED,
+  deny,
+  forbidden,
+  type FieldError,
+  type PodSecurityControl,
+  type PodView,
+} from '../types.js';
 
-function windowsHostProcess_1_0(pod: PodView) {
+function windowsHostProcess_1_0(pod: PodView, errors?: FieldError[]) {
   let badContainers: string[] | undefined;
   for (const c of pod.containers) {
     if (boolAt(objAt(c.securityContext, 'windowsOptions'), 'hostProcess') === true) {
@@ -16,6 +23,14 @@ function windowsHostProcess_1_0(pod: PodView) {
   }
   const podSet = boolAt(objAt(pod.podSecurityContext, 'windowsOptions'), 'hostProcess') === true;
   if (!podSet && !badContainers) return ALLOWED;
+  if (errors) {
+    if (podSet) errors.push(forbidden('spec.securityContext.windowsOptions.hostProcess', true));
+    for (const c of pod.containers) {
+      if (boolAt(objAt(c.securityContext, 'windowsOptions'), 'hostProcess') === true) {
+        errors.push(forbidden(`${containerPath(c)}.securityContext.windowsOptions.hostProcess`, true));
+      }
+    }
+  }
   const setters: string[] = [];
   if (podSet) setters.push('pod');
   if (badContainers) setters.push(containersPhrase(badContainers));
