@@ -11,8 +11,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # openssl: the registry token server's certificate; time: peak RSS in bench/;
 PACKAGES=(debootstrap umoci skopeo docker-registry apache2-utils openssl zstd sqlite3 binutils time)
 # The version comparators' differential tests (scan/version) run the real tools: rpm (rpm.vercmp),
-# python3-packaging (for /usr/bin/python3) and libmaven3-core-java (maven-artifact's ComparableVersion).
-PACKAGES+=(rpm python3-packaging libmaven3-core-java)
+# python3-packaging (for /usr/bin/python3), libmaven3-core-java (maven-artifact's ComparableVersion),
+# ruby (Gem::Version), php-cli and php-composer-semver (version_compare, composer/semver).
+PACKAGES+=(rpm python3-packaging libmaven3-core-java ruby php-cli php-composer-semver)
 
 log() { printf '[install] %s\n' "$*"; }
 

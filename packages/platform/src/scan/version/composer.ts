@@ -5,7 +5,7 @@
  * `2.9999999.9999999.9999999-dev`, date versions, `@stability` flags, `as`
  * aliases and build metadata dropped), then compared by PHP's version_compare:
  * parts split at `.`, `-`, `_`, `+` and at every change between digits and
- * non-digits, numbers by value, and words by their prefix: `dev` < `alpha`/`a`
+ * non-digits, numbers by value (saturating at 2^63-1, as PHP's strtol), and words by their prefix: `dev` < `alpha`/`a`
  * < `beta`/`b` < `RC`/`rc` < a number < `pl`/`p` (so `patch`), other words below
  * them all; a version that goes on with a number is newer, one that goes on
  * with a word compares that word against a number.
@@ -175,11 +175,14 @@ export function phpVersionCompare(v1: string, v2: string): number {
   }
 }
 
-/** strtol's reading of a part: its leading digits. */
+const LONG_MAX = '9223372036854775807';
+
+/** strtol's reading of a part: its leading digits, saturating at LONG_MAX as strtol does. */
 function leadingDigits(part: string): string {
   let i = 0;
   while (i < part.length && isDigitCode(part.charCodeAt(i))) i++;
-  return part.slice(0, i);
+  const digits = part.slice(0, i);
+  return compareDigits(digits, LONG_MAX) > 0 ? LONG_MAX : digits;
 }
 
 export const composer: VersionScheme<string> = {

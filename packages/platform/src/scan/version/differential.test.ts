@@ -2,8 +2,9 @@
  * Differential tests: our comparators against the real tools on this machine,
  * over thousands of generated versions (a seeded PRNG, so a failure repeats):
  * `dpkg --compare-versions`, rpm's Lua `rpm.vercmp`, Python's `packaging`
- * (Debian's python3-packaging, under /usr/bin/python3), node-semver, and
- * maven-artifact's ComparableVersion. Half of each batch pairs a version with a
+ * (Debian's python3-packaging, under /usr/bin/python3), node-semver,
+ * maven-artifact's ComparableVersion, Ruby's Gem::Version, PHP's
+ * version_compare and composer/semver (Debian's php-composer-semver). Half of each batch pairs a version with a
  * small mutation of itself (a tilde, a leading zero, a changed separator…),
  * where orderings differ most subtly. Each test prints its agreement and every
  * disagreement; a disagreement fails unless it is listed below with a reason
@@ -17,9 +18,11 @@ import { join } from 'node:path';
 import semverLib from 'semver';
 import { describe, expect, it } from 'vitest';
 import { deb } from './deb.js';
+import { composer, phpVersionCompare } from './composer.js';
 import { maven } from './maven.js';
 import { parsePep440, parsePep440Specifier, pep440, pep440String, satisfiesPep440 } from './pep440.js';
 import { rpm } from './rpm.js';
+import { rubygems } from './rubygems.js';
 import { compareVersions, type VersionScheme } from './scheme.js';
 import { npm, semver } from './semver.js';
 
@@ -636,5 +639,204 @@ describe('Maven against ComparableVersion', () => {
       return { a, b, ours: ours(maven, a, b), theirs: op === '<' ? -1 : op === '>' ? 1 : 0 };
     });
     expect(report('ComparableVersion', cases)).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// RubyGems against Ruby's Gem::Version
+
+function genGem(g: Gen): string {
+  let s = g.digits();
+  const n = g.int(5);
+  for (let i = 0; i < n; i++)
+    s += `.${g.chance(0.6) ? g.digits() : g.pick(['a', 'b', 'rc', 'pre', 'beta', 'RC', 'x', 'alpha1', '1a', 'Z9'])}`;
+  if (g.chance(0.25))
+    s += `-${Array.from({ length: 1 + g.int(3) }, () => g.pick(['rc1', 'beta', '1', 'x-y', 'A', '0', 'pre'])).join('.')}`;
+  if (g.chance(0.05)) s = ` ${s}\n`;
+  return g.chance(0.02) ? '' : s;
+}
+
+function mutateGem(g: Gen, v: string): string {
+  return mutateWith(g, v, ['.0', '.a', '-1', '.pre', '0', 'a', '.', '-', '..1'], '.-0aZ_+');
+}
+
+const RUBY_COMPARE = `
+require 'json'
+out = JSON.parse(File.read(ARGV[0])).map do |a, b|
+  Gem::Version.correct?(a) && Gem::Version.correct?(b) ? (Gem::Version.new(a) <=> Gem::Version.new(b)) : 'invalid'
+end
+puts JSON.generate(out)
+`;
+
+const hasRuby = toolAvailable('ruby', ['-e', 'Gem::Version']);
+
+describe('RubyGems against Gem::Version', () => {
+  if (!hasRuby) console.log('SKIP rubygems differential: ruby is not installed');
+  it.skipIf(!hasRuby)(
+    'orders 4,000 generated pairs (and tells valid from invalid) as Gem::Version does',
+    () => {
+      const g = new Gen(SEED + 7);
+      const ps = pairs(g, 4000, genGem, mutateGem);
+      const dir = scratch();
+      writeFileSync(join(dir, 'pairs.json'), JSON.stringify(ps));
+      const r = spawnSync('ruby', ['-e', RUBY_COMPARE, join(dir, 'pairs.json')], {
+        encoding: 'utf8',
+        maxBuffer: 64 << 20,
+      });
+      const out = JSON.parse(r.stdout) as Outcome[];
+      expect(out.length).toBe(ps.length);
+      const cases = ps.map(([a, b], i): Case => ({
+        a,
+        b,
+        ours: ours(rubygems, a, b),
+        theirs: out[i] ?? 'invalid',
+      }));
+      expect(report('Gem::Version', cases)).toEqual([]);
+      expect(cases.filter((c) => c.theirs !== 'invalid').length).toBeGreaterThan(2500);
+    },
+  );
+});
+
+// ---------------------------------------------------------------------------------------------
+// Composer against composer/semver and PHP's version_compare
+
+const COMPOSER_WORDS = [
+  'stable',
+  'beta',
+  'b',
+  'RC',
+  'rc',
+  'alpha',
+  'a',
+  'patch',
+  'pl',
+  'p',
+  'Beta',
+  'ALPHA',
+  'dev',
+];
+
+function genComposer(g: Gen): string {
+  const r = g.next();
+  if (r < 0.08)
+    return `${g.digits()}.${g.pick(['x', '*', String(g.int(9))])}${g.pick(['-dev', '.x-dev', '-dev'])}`;
+  if (r < 0.14)
+    return `${2000 + g.int(30)}${g.pick(['', '-', '.'])}${String(1 + g.int(12)).padStart(2, '0')}${g.pick(['', '-', '.'])}${String(1 + g.int(28)).padStart(2, '0')}`;
+  let s = g.chance(0.15) ? 'v' : '';
+  s += Array.from({ length: 1 + g.int(4) }, () => g.digits(8)).join('.');
+  if (g.chance(0.45)) {
+    s += g.pick(['', '-', '.', '_']) + g.pick(COMPOSER_WORDS);
+    for (let i = g.int(3); i > 0; i--) s += g.pick(['', '.', '-']) + String(g.int(20));
+  }
+  if (g.chance(0.1)) s += g.pick(['-dev', '.dev', 'dev']);
+  if (g.chance(0.08)) s += `+${g.pick(['build', 'foo.1', 'sha-123'])}`;
+  if (g.chance(0.03)) s += g.pick(['@dev', '@beta', '@stable', ' as 1.0.0']);
+  return s;
+}
+
+function mutateComposer(g: Gen, v: string): string {
+  return mutateWith(g, v, ['-dev', '.0', 'RC1', '-beta', '-patch1', '.1', 'p', '-alpha.2'], '.-_0aRpv');
+}
+
+/** Raw strings for version_compare: digit runs, its special words and others, any separators. */
+function genPhpRaw(g: Gen): string {
+  let s = '';
+  const n = 1 + g.int(6);
+  for (let i = 0; i < n; i++) {
+    s += g.pick(['', '.', '.', '-', '_', '+', '..', '#', ' ']);
+    s += g.chance(0.55)
+      ? g.digits(12)
+      : g.pick([
+          'dev',
+          'alpha',
+          'a',
+          'beta',
+          'b',
+          'RC',
+          'rc',
+          'pl',
+          'p',
+          'patch',
+          'pre',
+          'foo',
+          'Alpha',
+          '#N#',
+          'x',
+        ]);
+  }
+  return s === '' ? '1' : s;
+}
+
+const PHP_COMPOSER = `<?php
+require '/usr/share/php/Composer/Semver/autoload.php';
+use Composer\\Semver\\VersionParser;
+use Composer\\Semver\\Comparator;
+$parser = new VersionParser();
+$out = [];
+foreach (json_decode(file_get_contents($argv[1]), true) as [$a, $b]) {
+  try { $na = $parser->normalize($a); $nb = $parser->normalize($b); }
+  catch (\\Throwable $e) { $out[] = 'invalid'; continue; }
+  // Branches (dev-*) have no place in the order: not versions for us, by design.
+  if (strpos($na, 'dev-') === 0 || strpos($nb, 'dev-') === 0) { $out[] = 'invalid'; continue; }
+  $out[] = Comparator::lessThan($na, $nb) ? -1 : (Comparator::greaterThan($na, $nb) ? 1 : 0);
+}
+echo json_encode($out);
+`;
+
+const PHP_VERSION_COMPARE = `<?php
+$out = [];
+foreach (json_decode(file_get_contents($argv[1]), true) as [$a, $b]) $out[] = version_compare($a, $b);
+echo json_encode($out);
+`;
+
+function runPhp(script: string, input: unknown): unknown {
+  const dir = scratch();
+  writeFileSync(join(dir, 'script.php'), script);
+  writeFileSync(join(dir, 'input.json'), JSON.stringify(input));
+  const r = spawnSync('php', [join(dir, 'script.php'), join(dir, 'input.json')], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  if (r.status !== 0) throw new Error(`php failed: ${r.stderr}${r.stdout}`);
+  return JSON.parse(r.stdout) as unknown;
+}
+
+const hasPhp = toolAvailable('php', ['-r', 'exit(0);']);
+const hasComposerSemver =
+  hasPhp && toolAvailable('php', ['-r', "require '/usr/share/php/Composer/Semver/autoload.php';"]);
+
+describe('Composer against composer/semver and version_compare', () => {
+  if (!hasComposerSemver)
+    console.log('SKIP composer differential: php or php-composer-semver is not installed');
+  it.skipIf(!hasComposerSemver)(
+    'normalizes and orders 4,000 generated pairs as VersionParser and Comparator do',
+    () => {
+      const g = new Gen(SEED + 8);
+      const ps = pairs(g, 4000, genComposer, mutateComposer);
+      const out = runPhp(PHP_COMPOSER, ps) as Outcome[];
+      const cases = ps.map(([a, b], i): Case => ({
+        a,
+        b,
+        ours: ours(composer, a, b),
+        theirs: out[i] ?? 'invalid',
+      }));
+      expect(report('composer/semver', cases)).toEqual([]);
+      expect(cases.filter((c) => c.theirs !== 'invalid').length).toBeGreaterThan(2500);
+    },
+  );
+
+  it.skipIf(!hasPhp)('compares 4,000 generated raw strings as PHP version_compare does', () => {
+    const g = new Gen(SEED + 9);
+    const ps = pairs(g, 4000, genPhpRaw, (gg, v) =>
+      mutateWith(gg, v, ['.0', 'dev', 'pl1', '-1', '#', 'rc'], '.-_+0apR#'),
+    );
+    const out = runPhp(PHP_VERSION_COMPARE, ps) as number[];
+    const cases = ps.map(([a, b], i): Case => ({
+      a,
+      b,
+      ours: Math.sign(phpVersionCompare(a, b)),
+      theirs: out[i] ?? 'invalid',
+    }));
+    expect(report('version_compare', cases)).toEqual([]);
   });
 });
