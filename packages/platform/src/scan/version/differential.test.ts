@@ -210,6 +210,18 @@ async function runChunks(script: string, input: string[], workers: number): Prom
   return outs.flat();
 }
 
+/** Pairs around non-ASCII characters, for the byte-level orders of dpkg and rpm. */
+const NON_ASCII: [string, string][] = [
+  ['1.0\u00e9', '1.0z'],
+  ['1.0\u00e9', '1.0+'],
+  ['1.0\u00e9', '1.0~'],
+  ['1.0\u00e9', '1.0\u00fc'],
+  ['1.0\u00e9', '1.0'],
+  ['1.0-\u00e9', '1.0-a'],
+  ['1.\u4e2d0', '1.0'],
+  ['1.0\u{1f600}', '1.0.1'],
+];
+
 const DPKG_SCRIPT = `
 while IFS= read -r a && IFS= read -r b; do
   dpkg --compare-versions -- "$a" lt "$b" 2>/dev/null; rc=$?
@@ -226,6 +238,8 @@ describe('deb against dpkg --compare-versions', () => {
   it.skipIf(!hasDpkg)('orders 2,500 generated pairs as dpkg does', async () => {
     const g = new Gen(SEED);
     const ps = pairs(g, 2500, genDeb, mutateDeb);
+    // Non-ASCII bytes (dpkg warns, then compares them as signed chars: after letters, before '+').
+    for (const [a, b] of NON_ASCII) ps.push([a, b], [b, a]);
     const out = await runChunks(DPKG_SCRIPT, ps.flat(), 2);
     expect(out.length).toBe(ps.length);
     const cases = ps.map(([a, b], i): Case => {
@@ -288,6 +302,8 @@ describe('rpm against rpm.vercmp', () => {
   it.skipIf(!hasRpm)('orders 5,000 generated EVR pairs as rpm does', () => {
     const g = new Gen(SEED + 1);
     const ps = pairs(g, 5000, genRpm, mutateRpm);
+    // Non-ASCII bytes are separators for rpm.
+    for (const [a, b] of NON_ASCII) ps.push([a, b], [b, a]);
     const dir = scratch();
     writeFileSync(join(dir, 'pairs.txt'), ps.map(([a, b]) => `${a}\t${b}`).join('\n') + '\n');
     writeFileSync(
