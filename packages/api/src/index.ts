@@ -1,1 +1,2 @@
 export * from './inventory.js';
+export * from './vulnerability.js';
