@@ -77,7 +77,7 @@ function oracle(binary: string): Oracle {
     deps: [],
     settings: [],
   };
-  let last: { replace?: { path: string; version: string } } | undefined;
+  let last: { path: string; version: string; replace?: { path: string; version: string } } | undefined;
   for (const line of lines) {
     const f = line.replace(/^\t/, '').split('\t');
     switch (f[0]) {
