@@ -1,0 +1,50 @@
+/**
+ * Anchors in pattern keys (Kyverno's pkg/engine/anchor): `(key)` conditional, `=(key)` equality,
+ * `^(key)` existence, `X(key)` negation, `<(key)` global and `+(key)` add-if-not-present (mutate only).
+ */
+
+export type AnchorModifier =
+  'condition' | 'equality' | 'existence' | 'negation' | 'global' | 'addIfNotPresent';
+
+export interface Anchor {
+  readonly modifier: AnchorModifier;
+  readonly key: string;
+}
+
+const ANCHOR_RE = /^([+<=X^])?\((.+)\)$/s;
+const MODIFIERS: Record<string, AnchorModifier> = {
+  '': 'condition',
+  '=': 'equality',
+  '^': 'existence',
+  X: 'negation',
+  '<': 'global',
+  '+': 'addIfNotPresent',
+};
+
+const cache = new Map<string, Anchor | null>();
+
+/** The anchor of a pattern key, or null for a plain key. */
+export function parseAnchor(key: string): Anchor | null {
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const m = ANCHOR_RE.exec(key);
+  const a = m ? { modifier: MODIFIERS[m[1] ?? ''] as AnchorModifier, key: m[2] as string } : null;
+  if (cache.size < 10_000) cache.set(key, a);
+  return a;
+}
+
+/** The key without its anchor. */
+export function anchorKey(key: string): string {
+  return parseAnchor(key)?.key ?? key;
+}
+
+/** True when a pattern value holds an anchor anywhere below it. */
+export function containsAnchor(value: unknown, depth = 0): boolean {
+  if (depth > 64 || value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some((v) => containsAnchor(v, depth + 1));
+  for (const [k, v] of Object.entries(value)) {
+    if (parseAnchor(k)) return true;
+    if (containsAnchor(v, depth + 1)) return true;
+  }
+  return false;
+}
