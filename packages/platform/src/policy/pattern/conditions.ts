@@ -142,7 +142,7 @@ function valueList(value: unknown): string[] | 'range' | undefined {
     if (t.startsWith('[')) {
       try {
         const parsed: unknown = JSON.parse(t);
-        if (Array.isArray(parsed) && parsed.every((x) => typeof x === 'string')) return parsed as string[];
+        if (Array.isArray(parsed) && parsed.every((x) => typeof x === 'string')) return parsed;
         return undefined;
       } catch {
         // not JSON: one string
