@@ -49,6 +49,8 @@ export interface InventoryOptions {
   progress?: ProgressSink;
   /** For directory targets: directories not descended into. */
   skipDirs?: readonly string[];
+  /** Receives the per-layer analyzer outputs before they are folded (scan/secret reads its results here). */
+  onLayers?: (layers: readonly AppliedLayer[]) => void;
 }
 
 export function analyzersFor(kind: TargetKind, list: readonly Analyzer[] = allAnalyzers): Analyzer[] {
@@ -137,6 +139,7 @@ export async function inventoryImage(source: ImageSource, opts: InventoryOptions
     }
   });
 
+  opts.onLayers?.(applied);
   const inv = applyLayers(applied);
   return buildReport(source.info, inv.os, inv.packageSets, [...inv.diagnostics, ...extra.items]);
 }
@@ -169,7 +172,9 @@ export async function inventoryDirectory(
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     const result = await analysis.finish();
-    const inv = applyLayers([{ diffId: '', outputs: result.outputs, whiteouts: [], opaqueDirs: [] }]);
+    const layers: AppliedLayer[] = [{ diffId: '', outputs: result.outputs, whiteouts: [], opaqueDirs: [] }];
+    opts.onLayers?.(layers);
+    const inv = applyLayers(layers);
     const artifact: ArtifactInfo = { name, type: kind === 'fs' ? 'filesystem' : 'rootfs' };
     return buildReport(artifact, inv.os, stripLayers(inv.packageSets), inv.diagnostics);
   });

@@ -159,6 +159,7 @@ function mergeResults(results: AnalysisResult[]): AnalysisResult {
   for (const r of results) {
     if (r.os) out.os = mergeOS(out.os, r.os);
     if (r.packageSets && r.packageSets.length > 0) (out.packageSets ??= []).push(...r.packageSets);
+    if (r.secrets && r.secrets.length > 0) (out.secrets ??= []).push(...r.secrets);
   }
   return out;
 }

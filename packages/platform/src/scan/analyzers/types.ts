@@ -5,7 +5,7 @@
  * system, never throw for malformed input (they add a diagnostic and return
  * what they could read), and are listed explicitly in ./index.ts.
  */
-import type { OSInfo, PackageSet } from '@palisade/api';
+import type { OSInfo, PackageSet, SecretFinding } from '@palisade/api';
 import type { Diagnostics } from '../../core/diagnostics.js';
 import type { Logger } from '../../core/logger.js';
 
@@ -35,9 +35,16 @@ export interface AnalyzerContext {
   scratchDir: string;
 }
 
+/** Secrets found in one file (scan/secret's analyzer); path as the report shows it. */
+export interface SecretFile {
+  filePath: string;
+  findings: SecretFinding[];
+}
+
 export interface AnalysisResult {
   os?: OSInfo;
   packageSets?: PackageSet[];
+  secrets?: SecretFile[];
 }
 
 export interface Analyzer {
