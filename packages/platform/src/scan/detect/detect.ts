@@ -1,0 +1,406 @@
+/**
+ * The detector: matches an inventory against the advisory store and returns
+ * the scan report, one result per inventory result (same target, class and
+ * type), each package's findings in it.
+ *
+ * Per package: the ecosystem (ecosystem.ts) and name pick the store's affected
+ * entries; each entry's ranges are compiled once per (ecosystem, name) and
+ * evaluated for the package's version (version/range.ts); the entries that
+ * affect it are grouped by alias group, so one weakness published by several
+ * databases (GHSA, PYSEC, GO, RUSTSEC…) is one finding: shown under its CVE
+ * when the group has one, the other IDs as aliases, fixed versions and
+ * severity merged from every matching record (the preferred record first).
+ */
+import type {
+  DetectedVulnerability,
+  InventoryDiagnostic,
+  InventoryReport,
+  InventoryResult,
+  Package,
+  ScanReport,
+  ScanResult,
+} from '@palisade/api';
+import { throwIfAborted } from '../../core/abort.js';
+import type { AffectedEntry, StoredAdvisory } from '../db/store.js';
+import { compileAffected, newRangeNotes, type CompiledAffected, type RangeNotes } from '../version/range.js';
+import {
+  advisoryName,
+  advisoryVersion,
+  distroVersion,
+  osLookupKey,
+  osvEcosystemForLangType,
+  osvEcosystemsForOs,
+} from './ecosystem.js';
+import { allFixedEvents, renderFixedVersions, type FixedVersionMode } from './fixed.js';
+import { chooseSeverity, SEVERITY_LEVEL } from './severity.js';
+import { dataSourceOf, idRank, preferredId } from './sources.js';
+
+/** What the detector needs of an advisory store (AdvisoryStore fits it). */
+export interface AdvisoryLookup {
+  advisoriesFor(ecosystem: string, name: string): readonly AffectedEntry[];
+  /** The whole record, for details and references; without it findings carry what the lookup returns. */
+  advisory?(id: string): StoredAdvisory | undefined;
+}
+
+export interface DetectOptions {
+  /** Fixed versions shown: every patched version of the advisory (`all`, as Trivy) or those ending the matching ranges. */
+  fixedVersions?: FixedVersionMode;
+  /** Read each matched advisory in full for description, references and CWE IDs (default true when the store can). */
+  details?: boolean;
+  /** Copy each result's packages into the report (Trivy's --list-all-pkgs). */
+  includePackages?: boolean;
+  /** Report creation time (default now). */
+  now?: Date;
+  signal?: AbortSignal;
+  /** Database metadata to carry into the report. */
+  database?: ScanReport['database'];
+  /** Filled with counts as the detection runs. */
+  stats?: DetectStats;
+  /** A matcher to reuse across scans (its compiled ranges stay cached). */
+  matcher?: Matcher;
+}
+
+export interface DetectStats {
+  packages: number;
+  /** Packages whose ecosystem has an OSV mapping (looked up). */
+  lookedUp: number;
+  /** Packages without a version, skipped. */
+  withoutVersion: number;
+  /** Affected entries evaluated. */
+  evaluated: number;
+  /** Entries whose answer was neither yes nor no (unknown ordering, unparsable version, only GIT ranges). */
+  undecided: number;
+  findings: number;
+  notes: RangeNotes;
+}
+
+export function newDetectStats(): DetectStats {
+  return {
+    packages: 0,
+    lookedUp: 0,
+    withoutVersion: 0,
+    evaluated: 0,
+    undecided: 0,
+    findings: 0,
+    notes: newRangeNotes(),
+  };
+}
+
+interface CompiledEntry {
+  entry: AffectedEntry;
+  compiled: CompiledAffected;
+  allFixed: string[];
+}
+
+interface Hit {
+  c: CompiledEntry;
+  fixed: string[];
+}
+
+/** Longest name or version looked up; longer ones are not package names (bounds the cache keys). */
+const MAX_KEY = 1024;
+
+/**
+ * Matches (ecosystem, name, version) to findings. Entries are fetched and their
+ * ranges compiled once per (ecosystem, name) and kept, so a package that occurs
+ * in many lockfiles, and every later scan with the same matcher, costs only the
+ * evaluation.
+ */
+export class Matcher {
+  private readonly store: AdvisoryLookup;
+  private readonly byName = new Map<string, CompiledEntry[]>();
+  private readonly details = new Map<string, StoredAdvisory | null>();
+
+  constructor(store: AdvisoryLookup) {
+    this.store = store;
+  }
+
+  /** The compiled entries of a package (cached). */
+  entries(ecosystem: string, name: string): CompiledEntry[] {
+    const key = `${ecosystem}\u0000${name}`;
+    let list = this.byName.get(key);
+    if (!list) {
+      list = this.store.advisoriesFor(ecosystem, name).map((entry) => ({
+        entry,
+        compiled: compileAffected(entry, entry.ecosystem),
+        allFixed: allFixedEvents(entry.ranges),
+      }));
+      this.byName.set(key, list);
+    }
+    return list;
+  }
+
+  /** Affected entries that affect the version, grouped by alias group (in first-seen order). */
+  match(
+    ecosystems: readonly string[],
+    name: string,
+    version: string,
+    stats: DetectStats,
+  ): Map<string, Hit[]> {
+    const groups = new Map<string, Hit[]>();
+    if (name.length > MAX_KEY || version.length > MAX_KEY) return groups;
+    const seen = new Set<string>();
+    for (const eco of ecosystems) {
+      for (const c of this.entries(eco, name)) {
+        stats.evaluated++;
+        const m = c.compiled.evaluate(version, stats.notes);
+        if (m.affected === 'unknown') stats.undecided++;
+        if (m.affected !== true) continue;
+        // One record listed under two spellings of an ecosystem (`Ubuntu:22.04` and `…:LTS`) counts once.
+        const dedupeKey = `${c.entry.source}\u0000${c.entry.advisoryId}\u0000${c.allFixed.join(',')}`;
+        if (seen.has(dedupeKey)) continue;
+        seen.add(dedupeKey);
+        let g = groups.get(c.entry.groupId);
+        if (!g) groups.set(c.entry.groupId, (g = []));
+        g.push({ c, fixed: m.fixed });
+      }
+    }
+    return groups;
+  }
+
+  advisory(id: string): StoredAdvisory | undefined {
+    if (!this.store.advisory) return undefined;
+    let d = this.details.get(id);
+    if (d === undefined) {
+      d = this.store.advisory(id) ?? null;
+      this.details.set(id, d);
+    }
+    return d ?? undefined;
+  }
+
+  get canReadDetails(): boolean {
+    return typeof this.store.advisory === 'function';
+  }
+}
+
+interface PackageView {
+  pkg: Package;
+  /** Name and version to look up. */
+  name: string;
+  version: string;
+  /** Version shown as installed. */
+  installed: string;
+}
+
+/** Builds one finding from the hits of one alias group. */
+export function buildFinding(
+  view: PackageView,
+  hits: readonly Hit[],
+  opts: { fixedVersions: FixedVersionMode; details: boolean; matcher?: Matcher },
+): DetectedVulnerability {
+  // The preferred record first: GHSA, then the language databases, then others; by ID within a database.
+  const ordered = [...hits].sort(
+    (a, b) =>
+      idRank(a.c.entry.advisoryId) - idRank(b.c.entry.advisoryId) ||
+      (a.c.entry.advisoryId < b.c.entry.advisoryId
+        ? -1
+        : a.c.entry.advisoryId > b.c.entry.advisoryId
+          ? 1
+          : 0),
+  );
+  const first = (ordered[0] as Hit).c.entry;
+  const matchedIds = [...new Set(ordered.map((h) => h.c.entry.advisoryId))];
+  const groupIds = [...new Set([...matchedIds, ...ordered.flatMap((h) => h.c.entry.aliases)])];
+  const id = preferredId(matchedIds, groupIds);
+  const aliases = groupIds.filter((x) => x !== id).sort();
+  const fixed = renderFixedVersions(
+    ordered.map((h) => (opts.fixedVersions === 'all' ? h.c.allFixed : h.fixed)),
+  );
+  const sev = chooseSeverity(
+    ordered.map((h) => ({
+      sourceId: dataSourceOf(h.c.entry.advisoryId, h.c.entry.source).id,
+      summary: h.c.entry.summary,
+      severity: h.c.entry.severity,
+      affectedSeverity: h.c.entry.affectedSeverity,
+      recordDatabaseSpecific: h.c.entry.recordDatabaseSpecific,
+    })),
+  );
+  const v: DetectedVulnerability = {
+    vulnerabilityId: id,
+    pkgName: view.pkg.name,
+    installedVersion: view.installed,
+    status: fixed === undefined ? 'affected' : 'fixed',
+    severity: sev.severity,
+    dataSource: dataSourceOf(first.advisoryId, first.source),
+    primaryUrl: `https://osv.dev/vulnerability/${encodeURIComponent(first.advisoryId)}`,
+  };
+  if (aliases.length > 0) v.aliases = aliases;
+  if (view.pkg.id !== undefined) v.pkgId = view.pkg.id;
+  if (view.pkg.filePath !== undefined) v.pkgPath = view.pkg.filePath;
+  if (view.pkg.purl !== undefined) v.purl = view.pkg.purl;
+  if (fixed !== undefined) v.fixedVersion = fixed;
+  if (view.pkg.layer) v.layer = view.pkg.layer;
+  if (sev.severitySource !== undefined) v.severitySource = sev.severitySource;
+  if (Object.keys(sev.vendorSeverity).length > 0) v.vendorSeverity = sev.vendorSeverity;
+  if (Object.keys(sev.cvss).length > 0) v.cvss = sev.cvss;
+  const title = ordered.find((h) => h.c.entry.summary)?.c.entry.summary;
+  if (title !== undefined) v.title = title;
+  const published = ordered.map((h) => h.c.entry.published).find((p) => p !== undefined);
+  if (published !== undefined) v.publishedDate = published;
+  v.lastModifiedDate = ordered.map((h) => h.c.entry.modified).reduce((a, b) => (b > a ? b : a));
+  if (opts.details && opts.matcher) addDetails(v, ordered, opts.matcher);
+  return v;
+}
+
+function addDetails(v: DetectedVulnerability, ordered: readonly Hit[], matcher: Matcher): void {
+  const refs: string[] = [];
+  const cwes = new Set<string>();
+  for (const h of ordered) {
+    const rec = matcher.advisory(h.c.entry.advisoryId)?.record;
+    if (!rec) continue;
+    if (v.description === undefined && rec.details) v.description = rec.details;
+    for (const r of rec.references ?? []) if (!refs.includes(r.url)) refs.push(r.url);
+    const ds = rec.database_specific as { cwe_ids?: unknown } | undefined;
+    if (ds && Array.isArray(ds.cwe_ids)) for (const c of ds.cwe_ids) if (typeof c === 'string') cwes.add(c);
+    const advisoryRef = rec.references?.find((r) => r.type === 'ADVISORY')?.url;
+    if (advisoryRef && h === ordered[0]) v.primaryUrl = advisoryRef;
+  }
+  if (refs.length > 0) v.references = refs;
+  if (cwes.size > 0) v.cweIds = [...cwes].sort();
+}
+
+/** Trivy's order: package, path, installed version, severity (highest first), ID. */
+export function compareFindings(a: DetectedVulnerability, b: DetectedVulnerability): number {
+  const s = (x: string | undefined, y: string | undefined): number => {
+    const p = x ?? '';
+    const q = y ?? '';
+    return p < q ? -1 : p > q ? 1 : 0;
+  };
+  return (
+    s(a.pkgName, b.pkgName) ||
+    s(a.pkgPath, b.pkgPath) ||
+    s(a.installedVersion, b.installedVersion) ||
+    SEVERITY_LEVEL[b.severity] - SEVERITY_LEVEL[a.severity] ||
+    s(a.vulnerabilityId, b.vulnerabilityId)
+  );
+}
+
+/** Matches every package of an inventory; see the module comment. */
+export function detectVulnerabilities(
+  inventory: InventoryReport,
+  store: AdvisoryLookup,
+  options: DetectOptions = {},
+): ScanReport {
+  const matcher = options.matcher ?? new Matcher(store);
+  const stats = options.stats ?? newDetectStats();
+  const fixedVersions = options.fixedVersions ?? 'all';
+  const details = (options.details ?? true) && matcher.canReadDetails;
+  const diagnostics: InventoryDiagnostic[] = [...inventory.diagnostics];
+  const results: ScanResult[] = [];
+
+  for (const r of inventory.results) {
+    throwIfAborted(options.signal);
+    const lookup = lookupFor(inventory, r, diagnostics);
+    const vulns: DetectedVulnerability[] = [];
+    let withoutVersion = 0;
+    for (const pkg of r.packages) {
+      stats.packages++;
+      if (!lookup) continue;
+      const view = lookup.view(pkg);
+      if (!view) {
+        withoutVersion++;
+        continue;
+      }
+      stats.lookedUp++;
+      const groups = matcher.match(lookup.ecosystems, view.name, view.version, stats);
+      for (const hits of groups.values())
+        vulns.push(buildFinding(view, hits, { fixedVersions, details, matcher }));
+    }
+    if (withoutVersion > 0) {
+      stats.withoutVersion += withoutVersion;
+      diagnostics.push({
+        code: 'DETECT_NO_VERSION',
+        severity: 'info',
+        message: `${withoutVersion} package(s) without a version were not checked for vulnerabilities`,
+        file: r.target,
+      });
+    }
+    vulns.sort(compareFindings);
+    stats.findings += vulns.length;
+    const out: ScanResult = { target: r.target, class: r.class, type: r.type, vulnerabilities: vulns };
+    if (options.includePackages) out.packages = r.packages;
+    results.push(out);
+  }
+  if (stats.undecided > 0) {
+    const n = stats.notes;
+    diagnostics.push({
+      code: 'DETECT_UNDECIDED',
+      severity: 'info',
+      message:
+        `${stats.undecided} advisory range evaluation(s) could not decide (GIT ranges skipped: ${n.gitRangesSkipped}, ` +
+        `unparsable events: ${n.unparsableEvents}, unparsable versions: ${n.unparsableVersions}, ` +
+        `unknown range types: ${n.unknownRangeTypes}, ecosystems without an ordering: ${n.unknownEcosystems}); ` +
+        'they are not reported as vulnerable',
+    });
+  }
+  const report: ScanReport = {
+    schemaVersion: 1,
+    createdAt: (options.now ?? new Date()).toISOString(),
+    artifact: inventory.artifact,
+    results,
+    diagnostics,
+  };
+  if (inventory.os) report.os = inventory.os;
+  if (options.database) report.database = options.database;
+  return report;
+}
+
+interface ResultLookup {
+  ecosystems: string[];
+  view(pkg: Package): PackageView | undefined;
+}
+
+function lookupFor(
+  inventory: InventoryReport,
+  r: InventoryResult,
+  diagnostics: InventoryDiagnostic[],
+): ResultLookup | undefined {
+  if (r.class === 'os-pkgs') {
+    const os = inventory.os;
+    const osl = os ? osvEcosystemsForOs(os) : undefined;
+    if (!osl) {
+      if (r.packages.length > 0)
+        diagnostics.push({
+          code: 'DETECT_OS_UNSUPPORTED',
+          severity: 'warning',
+          message: os
+            ? `no OSV advisories cover ${os.family} ${os.name}: its ${r.packages.length} OS package(s) were not checked`
+            : `the operating system was not detected: ${r.packages.length} OS package(s) were not checked`,
+          file: r.target,
+        });
+      return undefined;
+    }
+    return {
+      ecosystems: osl.ecosystems,
+      view(pkg) {
+        if (!pkg.version) return undefined;
+        const key = osLookupKey(pkg, osl.by);
+        return {
+          pkg,
+          name: key.name,
+          version: key.version,
+          installed: distroVersion(pkg.version, pkg.release, pkg.epoch),
+        };
+      },
+    };
+  }
+  const eco = osvEcosystemForLangType(r.type);
+  if (!eco) {
+    if (r.packages.length > 0)
+      diagnostics.push({
+        code: 'DETECT_ECOSYSTEM_UNSUPPORTED',
+        severity: 'info',
+        message: `no OSV ecosystem for ${r.type} packages: ${r.packages.length} package(s) were not checked`,
+        file: r.target,
+      });
+    return undefined;
+  }
+  return {
+    ecosystems: [eco],
+    view(pkg) {
+      if (!pkg.version) return undefined;
+      const name = advisoryName(eco, pkg.name);
+      return { pkg, name, version: advisoryVersion(eco, name, pkg.version), installed: pkg.version };
+    },
+  };
+}
