@@ -253,7 +253,7 @@ function readRule(r: Reader, item: unknown): RuleSpec | undefined {
 /** Parses the text of a trivy-secret.yaml. */
 export function parseSecretConfig(text: string, file: string): ConfigLoad {
   const r = new Reader(file, text);
-  const doc = parseDocument(text, { lineCounter: r.lineCounter, uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter: r.lineCounter, uniqueKeys: true });
   for (const err of doc.errors) {
     const pos = err.linePos?.[0];
     r.diagnostics.push({

@@ -43,20 +43,29 @@ export class GoRegexp {
   }
 
   /**
-   * Every non-overlapping match, leftmost first (Go's FindAllSubmatchIndex).
-   * `limit` bounds the number of matches returned.
+   * Every match, leftmost first, as Go's FindAllSubmatchIndex, with one
+   * difference: when a group is asked for, the next search starts where that
+   * group ended rather than where the whole match ended, so context that one
+   * match consumed (a separator after a key) can still begin the next one, and
+   * back-to-back secrets are all found. `limit` bounds the number of matches.
    */
   findAll(input: Uint8Array, group: string | undefined, limit: number): MatchSpans[] {
     const out: MatchSpans[] = [];
     const m: Matcher = this.re.matcher(input);
     const withGroup = group !== undefined && this.hasGroup(group);
-    while (out.length < limit && m.find()) {
+    let pos = 0;
+    while (out.length < limit && pos <= input.length && m.find(pos)) {
       const spans: MatchSpans = { match: { start: m.start(), end: m.end() } };
+      let next = spans.match.end;
       if (withGroup) {
         const s = m.start(group);
-        if (s >= 0) spans.group = { start: s, end: m.end(group) };
+        if (s >= 0) {
+          spans.group = { start: s, end: m.end(group) };
+          next = spans.group.end;
+        }
       }
       out.push(spans);
+      pos = next > spans.match.start ? next : spans.match.start + 1;
     }
     return out;
   }

@@ -22,6 +22,8 @@ export const SCANNER_VERSION = 1;
 export const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
 /** Bound on findings reported for one file, whatever the rules. */
 export const DEFAULT_MAX_FINDINGS_PER_FILE = 1000;
+/** Bound on exclude-block spans looked at per file. */
+const MAX_BLOCKS = 10_000;
 /** Bytes at the start of a file looked at for a NUL byte (git's binary heuristic). */
 const BINARY_SNIFF_BYTES = 8000;
 /** Lines longer than this are cut in the output (Trivy's maxLineLength). */
@@ -200,38 +202,34 @@ export function scanFile(
 
   let lowered: Buffer | undefined;
   const lower = (): Buffer => (lowered ??= Buffer.from(content.toString('utf8').toLowerCase(), 'utf8'));
-  const globalBlocks = new Blocks(content, scanner.excludeBlocks, maxFindings);
+  const globalBlocks = new Blocks(content, scanner.excludeBlocks, MAX_BLOCKS);
+  // Every match is censored, even past the findings cap: an unreported secret must not
+  // show up in the context lines of a reported one.
   const hits: Hit[] = [];
-  let truncated = false;
 
   for (const rule of scanner.rules) {
     if (rule.path && !rule.path.test(path)) continue;
     if (allowedPath(rule.allowRules, path) !== undefined) continue;
     if (!matchesKeywords(rule, lower)) continue;
-    const ruleBlocks = new Blocks(content, rule.excludeBlocks, maxFindings);
-    // One more than the budget, to know whether we cut.
-    const budget = maxFindings - hits.length + 1;
-    const matches = rule.regex.findAll(content, rule.secretGroupName, budget);
+    const ruleBlocks = new Blocks(content, rule.excludeBlocks, MAX_BLOCKS);
+    // Matches cannot overlap within one rule, so there are at most content.length of them.
+    const matches = rule.regex.findAll(content, rule.secretGroupName, content.length + 1);
     for (const m of matches) {
       const text = content.toString('utf8', m.match.start, m.match.end);
       if (allowedMatch(scanner.allowRules, text) || allowedMatch(rule.allowRules, text)) continue;
       const loc = rule.secretGroupName !== undefined ? m.group : m.match;
       if (!loc || loc.end <= loc.start) continue;
       if (globalBlocks.contains(loc) || ruleBlocks.contains(loc)) continue;
-      if (hits.length >= maxFindings) {
-        truncated = true;
-        break;
-      }
       hits.push({ rule, loc });
     }
-    if (truncated) break;
   }
   if (hits.length === 0) return { findings: [] };
 
   const censored = Buffer.from(content);
   for (const h of hits) censor(censored, h.loc);
   const lines = new LineIndex(censored);
-  const findings = hits.map((h) => toFinding(h, censored, lines));
+  const truncated = hits.length > maxFindings;
+  const findings = hits.slice(0, maxFindings).map((h) => toFinding(h, censored, lines));
   findings.sort((a, b) => cmp(a.ruleId, b.ruleId) || cmp(a.match, b.match) || a.startLine - b.startLine);
   return truncated ? { findings, truncated } : { findings };
 }
