@@ -211,15 +211,12 @@ export function distroVersion(
 
 /** The (name, version) of an OS package that advisories of its distribution are keyed by. */
 export function osLookupKey(pkg: Package, by: 'source' | 'binary'): { name: string; version: string } {
+  const binary = distroVersion(pkg.version, pkg.release, pkg.epoch);
   if (by === 'source' && pkg.srcName) {
-    return {
-      name: pkg.srcName,
-      version: distroVersion(
-        pkg.srcVersion ?? pkg.version,
-        pkg.srcRelease ?? pkg.release,
-        pkg.srcEpoch ?? pkg.epoch,
-      ),
-    };
+    // The source version's own parts; a source package without a version of its own is at the binary's.
+    const version =
+      pkg.srcVersion !== undefined ? distroVersion(pkg.srcVersion, pkg.srcRelease, pkg.srcEpoch) : binary;
+    return { name: pkg.srcName, version };
   }
-  return { name: pkg.name, version: distroVersion(pkg.version, pkg.release, pkg.epoch) };
+  return { name: pkg.name, version: binary };
 }
