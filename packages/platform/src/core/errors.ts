@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'E_DB_CORRUPT'
   | 'E_DB_SCHEMA'
   | 'E_DOWNLOAD'
+  | 'E_K8S_API'
   | 'E_ABORTED'
   | 'E_INTERNAL';
 
