@@ -1,0 +1,233 @@
+/**
+ * Kyverno's JSON context: the document `{{ }}` variables and JMESPath queries
+ * read (request.*, serviceAccountName, serviceAccountNamespace, images,
+ * element/elementIndex in foreach, custom context entries).
+ *
+ * Updates are copy-on-write along the path, so checkpoint()/restore() are O(1)
+ * snapshots of the root (Kyverno checkpoints around foreach iterations).
+ */
+import {
+  cachedJmesPath,
+  JmesPathNotFoundError,
+  JmesPathRuntimeError,
+  parseImageReference,
+  PolicyExpressionError,
+} from '../jmespath/index.js';
+import type { ImageInfo, ImageOptions, SearchOptions } from '../jmespath/index.js';
+
+export interface AdmissionRequestInput {
+  object?: unknown;
+  oldObject?: unknown;
+  operation?: string;
+  userInfo?: unknown;
+  namespace?: string;
+  name?: string;
+  kind?: unknown;
+  resource?: unknown;
+  subResource?: string;
+  dryRun?: boolean;
+  options?: unknown;
+  uid?: string;
+  /** Kyverno's RequestInfo extras: roles and clusterRoles of the requester. */
+  admissionInfo?: { roles?: string[]; clusterRoles?: string[]; userInfo?: unknown };
+  /** Image defaults for request.images. */
+  image?: ImageOptions;
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function splitPath(path: string): string[] {
+  return path.split('.').filter((p) => p !== '');
+}
+
+/** Copy-on-write set of a dotted path; returns the new root. */
+function setIn(root: Json, parts: string[], value: unknown): Json {
+  const [head, ...rest] = parts;
+  if (head === undefined) return root;
+  const copy: Json = { ...root };
+  if (rest.length === 0) copy[head] = value;
+  else copy[head] = setIn(isObject(root[head]) ? root[head] : {}, rest, value);
+  return copy;
+}
+
+export class ContextQueryError extends Error {
+  /** True when the query failed because a key was missing (Kyverno's NotFoundError). */
+  readonly notFound: boolean;
+  constructor(message: string, notFound: boolean, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ContextQueryError';
+    this.notFound = notFound;
+  }
+}
+
+export class PolicyContext {
+  private data: Json;
+  private readonly stack: Json[] = [];
+  private searchOptions: SearchOptions;
+
+  constructor(initial: Json = {}, searchOptions: SearchOptions = {}) {
+    this.data = initial;
+    this.searchOptions = searchOptions;
+  }
+
+  static forRequest(req: AdmissionRequestInput, searchOptions: SearchOptions = {}): PolicyContext {
+    const userInfo = req.userInfo ?? req.admissionInfo?.userInfo ?? {};
+    const request: Json = {
+      operation: req.operation ?? 'CREATE',
+      object: req.object ?? null,
+      oldObject: req.oldObject ?? null,
+      userInfo,
+    };
+    if (req.namespace !== undefined) request.namespace = req.namespace;
+    else {
+      const ns = namespaceOf(req.object) ?? namespaceOf(req.oldObject);
+      if (ns !== undefined) request.namespace = ns;
+    }
+    if (req.name !== undefined) request.name = req.name;
+    if (req.kind !== undefined) request.kind = req.kind;
+    if (req.resource !== undefined) request.resource = req.resource;
+    if (req.subResource !== undefined) request.subResource = req.subResource;
+    if (req.dryRun !== undefined) request.dryRun = req.dryRun;
+    if (req.options !== undefined) request.options = req.options;
+    if (req.uid !== undefined) request.uid = req.uid;
+    if (req.admissionInfo?.roles) request.roles = req.admissionInfo.roles;
+    if (req.admissionInfo?.clusterRoles) request.clusterRoles = req.admissionInfo.clusterRoles;
+    const data: Json = { request };
+    const username = isObject(userInfo) && typeof userInfo.username === 'string' ? userInfo.username : '';
+    const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(username);
+    data.serviceAccountName = sa?.[2] ?? '';
+    data.serviceAccountNamespace = sa?.[1] ?? '';
+    const obj = req.operation === 'DELETE' ? req.oldObject : req.object;
+    const images = extractImages(obj, req.image ?? {});
+    if (images) data.images = images;
+    return new PolicyContext(data, searchOptions);
+  }
+
+  /** Sets a value at a dotted path ("request.object", "element", "myvar"). */
+  set(path: string, value: unknown): void {
+    this.data = setIn(this.data, splitPath(path), value);
+  }
+
+  /** Reads a dotted path; undefined when absent. */
+  get(path: string): unknown {
+    let cur: unknown = this.data;
+    for (const p of splitPath(path)) {
+      if (!isObject(cur) || !Object.prototype.hasOwnProperty.call(cur, p)) return undefined;
+      cur = cur[p];
+    }
+    return cur;
+  }
+
+  has(path: string): boolean {
+    return this.get(path) !== undefined;
+  }
+
+  checkpoint(): void {
+    if (this.stack.length >= 1024) throw new Error('PolicyContext: checkpoint stack too deep');
+    this.stack.push(this.data);
+  }
+
+  /** Returns to the last checkpoint and keeps it (Kyverno's Restore); see reset(). */
+  restore(): void {
+    const top = this.stack[this.stack.length - 1];
+    if (top !== undefined) this.data = top;
+  }
+
+  /** Returns to the last checkpoint and drops it. */
+  reset(): void {
+    const top = this.stack.pop();
+    if (top !== undefined) this.data = top;
+  }
+
+  /** The whole context document (read-only by convention). */
+  snapshot(): Json {
+    return this.data;
+  }
+
+  /**
+   * Evaluates a JMESPath query against the context, as Kyverno's Query:
+   * throws ContextQueryError with Kyverno's messages ("invalid query (nil)",
+   * "incorrect query X: …", `Unknown key "k" in path`).
+   */
+  query(jmespath: string): unknown {
+    const q = jmespath.trim();
+    if (q === '') throw new ContextQueryError('invalid query (nil)', false);
+    let compiled;
+    try {
+      compiled = cachedJmesPath(q);
+    } catch (err) {
+      const msg = err instanceof PolicyExpressionError ? err.message : String(err);
+      throw new ContextQueryError(`incorrect query ${q}: ${msg}`, false, { cause: err });
+    }
+    try {
+      return compiled.search(this.data, this.searchOptions);
+    } catch (err) {
+      if (err instanceof JmesPathNotFoundError)
+        throw new ContextQueryError(err.message, true, { cause: err });
+      if (err instanceof JmesPathRuntimeError || err instanceof PolicyExpressionError) {
+        throw new ContextQueryError(err.message, false, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** query() that returns the outcome instead of throwing. */
+  tryQuery(jmespath: string): { value: unknown } | { error: string; notFound: boolean } {
+    try {
+      return { value: this.query(jmespath) };
+    } catch (err) {
+      if (err instanceof ContextQueryError) return { error: err.message, notFound: err.notFound };
+      throw err;
+    }
+  }
+}
+
+function namespaceOf(obj: unknown): string | undefined {
+  if (!isObject(obj) || !isObject(obj.metadata)) return undefined;
+  const ns = obj.metadata.namespace;
+  return typeof ns === 'string' ? ns : undefined;
+}
+
+/** The pod spec of a Pod, a pod controller's template, or a CronJob's job template. */
+function podSpecOf(obj: Json): Json | undefined {
+  const spec = obj.spec;
+  if (!isObject(spec)) return undefined;
+  if (obj.kind === 'Pod') return spec;
+  if (obj.kind === 'CronJob') {
+    const jt = spec.jobTemplate;
+    const inner = isObject(jt) && isObject(jt.spec) ? jt.spec.template : undefined;
+    return isObject(inner) && isObject(inner.spec) ? inner.spec : undefined;
+  }
+  const tpl = spec.template;
+  return isObject(tpl) && isObject(tpl.spec) ? tpl.spec : undefined;
+}
+
+/**
+ * Kyverno's `images` variable: images.{containers,initContainers,ephemeralContainers}.<name>
+ * → {registry, name, path, tag, digest, reference, referenceWithTag}. Unparseable images are skipped.
+ */
+export function extractImages(obj: unknown, opts: ImageOptions = {}): Json | undefined {
+  if (!isObject(obj)) return undefined;
+  const spec = podSpecOf(obj);
+  if (!spec) return undefined;
+  const out: Json = {};
+  for (const field of ['initContainers', 'containers', 'ephemeralContainers']) {
+    const list = spec[field];
+    if (!Array.isArray(list)) continue;
+    const group: Record<string, ImageInfo> = {};
+    for (const c of list) {
+      if (!isObject(c) || typeof c.name !== 'string' || typeof c.image !== 'string') continue;
+      try {
+        group[c.name] = parseImageReference(c.image, opts);
+      } catch {
+        // Kyverno logs and skips images it cannot parse.
+      }
+    }
+    if (Object.keys(group).length > 0) out[field] = group;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}

@@ -1,0 +1,298 @@
+/**
+ * `{{ }}` variable and `$( )` reference substitution, following Kyverno's
+ * pkg/engine/variables/vars.go:
+ * - a string that is exactly one variable becomes the variable's typed value;
+ *   a variable embedded in text is replaced by its string form (JSON for
+ *   non-strings);
+ * - nested variables resolve inside out; `\{{ }}` is an escape and loses its
+ *   backslash; object keys are substituted too;
+ * - `{{@}}` is the value at the same path under request.object (or `target`);
+ * - on DELETE requests request.object reads as request.oldObject;
+ * - `$(./../path)` reads another value of the same document, relative to the
+ *   element's path, with an optional operator prefix (>=, <=, >, <, !).
+ */
+import type { PolicyContext } from './context.js';
+import { ContextQueryError } from './context.js';
+
+// Same expressions as Kyverno's regex package (Go RE2); both are linear in practice here
+// because the alternatives inside the repetition cannot overlap.
+const REGEX_VARIABLES = /(^|[^\\])(\{\{(?:\{[^{}]*\}|[^{}])*\}\})/g;
+const REGEX_VARIABLE_INIT = /^\{\{(\{[^{}]*\}|[^{}])*\}\}/;
+const REGEX_ESCAPED_VARIABLES = /\\\{\{(\{[^{}]*\}|[^{}])*\}\}/g;
+const REGEX_REFERENCES = /^\$\(.[^ ]*\)|[^\\]\$\(.[^ ]*\)/g;
+const REGEX_ESCAPED_REFERENCES = /\\\$\(.[^ ]*\)/g;
+
+/** Bounds: substitution rounds per string (nested and self-producing variables) and string size. */
+export const SUBSTITUTION_LIMITS = { maxRounds: 64, maxStringLength: 1 << 20, maxDepth: 256 } as const;
+
+export interface SubstituteOptions {
+  /** JSON-pointer-like path of `value` inside its rule, e.g. "/validate/pattern" (for `{{@}}` and `$()`). */
+  path?: string;
+  /** Prefixes errors with "variable substitution failed for rule <name>: ". */
+  ruleName?: string;
+  /** Substitute `$( )` references against the document (default true). */
+  references?: boolean;
+}
+
+export type SubstituteResult = { value: unknown } | { error: string };
+
+class SubstitutionError extends Error {}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+export function isVariable(s: string): boolean {
+  REGEX_VARIABLES.lastIndex = 0;
+  return REGEX_VARIABLES.test(s);
+}
+
+export function isReference(s: string): boolean {
+  REGEX_REFERENCES.lastIndex = 0;
+  return REGEX_REFERENCES.test(s);
+}
+
+/** The variables (without braces, trimmed) a string mentions at its outer level. */
+export function findVariables(s: string): string[] {
+  return [...s.matchAll(REGEX_VARIABLES)].map((m) => replaceBracesAndTrim(m[2] ?? ''));
+}
+
+function replaceBracesAndTrim(v: string): string {
+  return v.split('{{').join('').split('}}').join('').trim();
+}
+
+function escapePointer(s: string): string {
+  return s.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function pointerParts(path: string): string[] {
+  return path
+    .split('/')
+    .filter((p) => p !== '')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** jsonpointer.ParsePath(path).SkipPast("foreach").SkipN(2).Prepend(prefix...).JMESPath() */
+function atPathToJmesPath(path: string, prefix: string[]): string {
+  let parts = pointerParts(path);
+  const fe = parts.lastIndexOf('foreach');
+  if (fe >= 0) parts = parts.slice(fe + 1);
+  parts = [...prefix, ...parts.slice(2)];
+  let out = '';
+  for (const p of parts) {
+    if (/^[0-9]+$/.test(p)) out += `[${p}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(p)) out += out === '' ? p : `.${p}`;
+    else out += (out === '' ? '' : '.') + JSON.stringify(p);
+  }
+  return out;
+}
+
+function jsonString(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' && !Number.isFinite(v)) {
+    throw new SubstitutionError(`json: unsupported value: ${v > 0 ? '+Inf' : v < 0 ? '-Inf' : 'NaN'}`);
+  }
+  return JSON.stringify(v ?? null);
+}
+
+function substituteString(value: string, ctx: PolicyContext, path: string): unknown {
+  const isDelete = ctx.get('request.operation') === 'DELETE';
+  let current = value;
+  for (let round = 0; ; round++) {
+    const vars = [...current.matchAll(REGEX_VARIABLES)].map((m) => m[0]);
+    if (vars.length === 0) break;
+    if (round >= SUBSTITUTION_LIMITS.maxRounds) {
+      throw new SubstitutionError(
+        `variable substitution at path ${path} did not settle after ${round} rounds`,
+      );
+    }
+    const originalPattern = current;
+    for (const old of vars) {
+      const initial = REGEX_VARIABLE_INIT.test(old);
+      const v = initial ? old : old.slice(1);
+      let variable = replaceBracesAndTrim(v);
+      if (variable === '@') {
+        const prefix = ctx.tryQuery('target');
+        const base = 'error' in prefix ? ['request', 'object'] : ['target'];
+        variable = variable.replace(/@/g, atPathToJmesPath(path, base));
+      }
+      if (isDelete) variable = variable.split('request.object').join('request.oldObject');
+      let resolved: unknown;
+      try {
+        resolved = ctx.query(variable);
+      } catch (err) {
+        if (err instanceof ContextQueryError && err.notFound) throw new SubstitutionError(err.message);
+        const msg = err instanceof Error ? err.message : String(err);
+        throw new SubstitutionError(`failed to resolve ${variable} at path ${path}: ${msg}`);
+      }
+      if (originalPattern === v) return resolved;
+      const prefix = initial ? '' : old[0];
+      let replacement: string;
+      try {
+        replacement = jsonString(resolved);
+      } catch (err) {
+        throw new SubstitutionError(
+          `failed to resolve ${variable} at path ${path}: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+      // Kyverno replaces in the pattern as it was at the start of the round.
+      const at = originalPattern.indexOf(prefix + v);
+      current =
+        at < 0
+          ? originalPattern
+          : originalPattern.slice(0, at) +
+            prefix +
+            replacement +
+            originalPattern.slice(at + prefix.length + v.length);
+      if (current.length > SUBSTITUTION_LIMITS.maxStringLength) {
+        throw new SubstitutionError(
+          `substituted value at path ${path} is longer than ${SUBSTITUTION_LIMITS.maxStringLength} characters`,
+        );
+      }
+    }
+  }
+  return current.replace(REGEX_ESCAPED_VARIABLES, (m) => m.slice(1));
+}
+
+// ---------------------------------------------------------------- references
+
+const OPERATORS = ['>=', '<=', '>', '<', '!'];
+
+function operatorOf(pattern: string): string {
+  if (pattern.length < 2) return '';
+  return OPERATORS.find((op) => pattern.startsWith(op)) ?? '';
+}
+
+/** anchor.RemoveAnchorsFromPath: "(name)", "=(x)", "^(x)", "+(x)", "X(x)", "<(x)" → the key. */
+function removeAnchorsFromPath(path: string): string {
+  return path
+    .split('/')
+    .map((seg) => {
+      const m = /^(?:\(|=\(|\^\(|\+\(|X\(|<\()(.*)\)$/.exec(seg);
+      return m ? (m[1] ?? '') : seg;
+    })
+    .join('/');
+}
+
+function cleanPosix(p: string): string {
+  const rooted = p.startsWith('/');
+  const out: string[] = [];
+  for (const part of p.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (out.length > 0 && out[out.length - 1] !== '..') out.pop();
+      else if (!rooted) out.push('..');
+    } else out.push(part);
+  }
+  return (rooted ? '/' : '') + out.join('/');
+}
+
+function valueAtPath(doc: unknown, wanted: string, base: string): unknown {
+  let found: unknown = undefined;
+  const walk = (node: unknown, path: string, depth: number): void => {
+    if (depth > SUBSTITUTION_LIMITS.maxDepth) return;
+    if (removeAnchorsFromPath(path) === wanted) found = node;
+    if (Array.isArray(node)) node.forEach((x, i) => walk(x, `${path}/${i}`, depth + 1));
+    else if (isObject(node))
+      for (const [k, x] of Object.entries(node)) walk(x, `${path}/${escapePointer(k)}`, depth + 1);
+  };
+  walk(doc, base, 0);
+  return found;
+}
+
+function goFloatF(n: number): string {
+  return Number.isInteger(n) && Math.abs(n) < 2 ** 63 ? n.toFixed(6) : n.toFixed(6);
+}
+
+function substituteReferencesInString(value: string, doc: unknown, base: string, path: string): string {
+  let current = value;
+  for (const match of value.matchAll(REGEX_REFERENCES)) {
+    const old = match[0];
+    const initial = old.startsWith('$(');
+    const ref = initial ? old : old.slice(1);
+    let p = ref.replace(/^[$()]+|[$()]+$/g, '');
+    const op = operatorOf(p);
+    p = p.slice(op.length);
+    if (p.length === 0)
+      throw new SubstitutionError(
+        `failed to resolve ${ref} at path ${path}: expected path, found empty reference`,
+      );
+    const absolute = p.startsWith('/') ? cleanPosix(p) : cleanPosix(`${path}/${p}`);
+    const found = valueAtPath(doc, absolute, base);
+    if (found === undefined || found === null) {
+      throw new SubstitutionError(`got nil resolved variable ${ref} at path ${path}: <nil>`);
+    }
+    let resolved: unknown = found;
+    if (op !== '') {
+      let text: string;
+      if (typeof found === 'string') text = found;
+      else if (typeof found === 'number') text = goFloatF(found);
+      else {
+        throw new SubstitutionError(
+          `failed to resolve ${ref} at path ${path}: incorrect expression: operator ${op} does not match with value ${JSON.stringify(found)}`,
+        );
+      }
+      resolved = op + text;
+    }
+    if (typeof resolved !== 'string') {
+      throw new SubstitutionError(`NotResolvedReferenceErr,reference ${ref} not resolved at path ${path}`);
+    }
+    const prefix = initial ? '' : old[0];
+    current = current.replace(old, () => prefix + resolved);
+  }
+  return current.replace(REGEX_ESCAPED_REFERENCES, (m) => m.slice(1));
+}
+
+// ---------------------------------------------------------------- traversal
+
+type Leaf = (s: string, path: string) => unknown;
+
+function traverse(node: unknown, path: string, depth: number, leaf: Leaf): unknown {
+  if (depth > SUBSTITUTION_LIMITS.maxDepth) {
+    throw new SubstitutionError(
+      `document nests deeper than ${SUBSTITUTION_LIMITS.maxDepth} levels at path ${path}`,
+    );
+  }
+  if (typeof node === 'string') return leaf(node, path);
+  if (Array.isArray(node)) return node.map((x, i) => traverse(x, `${path}/${i}`, depth + 1, leaf));
+  if (isObject(node)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) {
+      const key = leaf(k, `${path}/${escapePointer(k)}`);
+      const keyText = typeof key === 'string' ? key : jsonString(key);
+      out[keyText] = traverse(v, `${path}/${escapePointer(k)}`, depth + 1, leaf);
+    }
+    return out;
+  }
+  return node;
+}
+
+/**
+ * Substitutes `$( )` references (against `value` itself) and then `{{ }}`
+ * variables (against the context) everywhere in `value`.
+ */
+export function substituteVariables(
+  value: unknown,
+  ctx: PolicyContext,
+  opts: SubstituteOptions = {},
+): SubstituteResult {
+  const base = (opts.path ?? '').replace(/\/+$/, '');
+  try {
+    let doc = value;
+    if (opts.references !== false) {
+      doc = traverse(value, base, 0, (s, path) => substituteReferencesInString(s, value, base, path));
+    }
+    return { value: traverse(doc, base, 0, (s, path) => substituteString(s, ctx, path)) };
+  } catch (err) {
+    if (!(err instanceof SubstitutionError)) throw err;
+    const message = opts.ruleName
+      ? `variable substitution failed for rule ${opts.ruleName}: ${err.message}`
+      : err.message;
+    return { error: message };
+  }
+}
+
+/** Substitutes `{{ }}` in one string (e.g. a JMESPath expression in a context entry). */
+export function substituteInString(s: string, ctx: PolicyContext, path = ''): SubstituteResult {
+  return substituteVariables(s, ctx, { path, references: false });
+}
