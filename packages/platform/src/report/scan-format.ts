@@ -5,6 +5,7 @@
 import type { ScanReport } from '@palisade/api';
 import { PalisadeError } from '../core/errors.js';
 import { sortScanReport } from './scan-common.js';
+import { scanCycloneDX } from './scan-cyclonedx.js';
 import { scanJson } from './scan-json.js';
 import type { SarifOptions } from './scan-sarif.js';
 import { scanSarif } from './scan-sarif.js';
@@ -13,7 +14,7 @@ import { scanTable } from './scan-table.js';
 import type { TrivyJsonOptions } from './scan-trivy-json.js';
 import { trivyJson } from './scan-trivy-json.js';
 
-export const SCAN_FORMATS = ['table', 'json', 'trivy-json', 'sarif'] as const;
+export const SCAN_FORMATS = ['table', 'json', 'trivy-json', 'sarif', 'cyclonedx'] as const;
 export type ScanFormat = (typeof SCAN_FORMATS)[number];
 
 export type ScanWriteOptions = ScanTableOptions & TrivyJsonOptions & SarifOptions;
@@ -30,6 +31,8 @@ export function writeScanReport(report: ScanReport, format: string, opts: ScanWr
       return trivyJson(sorted, opts);
     case 'sarif':
       return scanSarif(sorted, opts);
+    case 'cyclonedx':
+      return scanCycloneDX(sorted);
     default:
       throw new PalisadeError('E_USAGE', `unknown format '${format}'`, {
         hint: `use one of: ${SCAN_FORMATS.join(', ')}`,
