@@ -126,7 +126,7 @@ function substituteString(value: string, ctx: PolicyContext, path: string): unkn
         throw new SubstitutionError(`failed to resolve ${variable} at path ${path}: ${msg}`);
       }
       if (originalPattern === v) return resolved;
-      const prefix = initial ? '' : old[0];
+      const prefix = initial ? '' : (old[0] ?? '');
       let replacement: string;
       try {
         replacement = jsonString(resolved);
@@ -237,7 +237,7 @@ function substituteReferencesInString(value: string, doc: unknown, base: string,
     if (typeof resolved !== 'string') {
       throw new SubstitutionError(`NotResolvedReferenceErr,reference ${ref} not resolved at path ${path}`);
     }
-    const prefix = initial ? '' : old[0];
+    const prefix = initial ? '' : (old[0] ?? '');
     current = current.replace(old, () => prefix + resolved);
   }
   return current.replace(REGEX_ESCAPED_REFERENCES, (m) => m.slice(1));
