@@ -163,7 +163,7 @@ export async function readEpss(path: string, opts: EpssReadOptions = {}): Promis
       {
         cause: err,
         ...(code === 'ENOENT'
-          ? { hint: 'download it with `palisade db update --enrichment` or pass --epss-file' }
+          ? { hint: 'download it first (downloadEnrichment), or point to an existing epss_scores.csv.gz' }
           : {}),
       },
     );
