@@ -25,3 +25,7 @@ export function formatInventory(report: InventoryReport, format: string): string
       });
   }
 }
+
+export type { ScanFormat, ScanWriteOptions } from './scan-format.js';
+export { SCAN_FORMATS, writeScanReport } from './scan-format.js';
+export { compareVulnerabilities, sortScanReport } from './scan-common.js';

@@ -7,6 +7,7 @@ import { PalisadeError } from '../core/errors.js';
 import { sortScanReport } from './scan-common.js';
 import { scanCycloneDX } from './scan-cyclonedx.js';
 import { scanJson } from './scan-json.js';
+import { scanJunit } from './scan-junit.js';
 import type { SarifOptions } from './scan-sarif.js';
 import { scanSarif } from './scan-sarif.js';
 import type { ScanTableOptions } from './scan-table.js';
@@ -14,7 +15,7 @@ import { scanTable } from './scan-table.js';
 import type { TrivyJsonOptions } from './scan-trivy-json.js';
 import { trivyJson } from './scan-trivy-json.js';
 
-export const SCAN_FORMATS = ['table', 'json', 'trivy-json', 'sarif', 'cyclonedx'] as const;
+export const SCAN_FORMATS = ['table', 'json', 'trivy-json', 'sarif', 'cyclonedx', 'junit'] as const;
 export type ScanFormat = (typeof SCAN_FORMATS)[number];
 
 export type ScanWriteOptions = ScanTableOptions & TrivyJsonOptions & SarifOptions;
@@ -33,6 +34,8 @@ export function writeScanReport(report: ScanReport, format: string, opts: ScanWr
       return scanSarif(sorted, opts);
     case 'cyclonedx':
       return scanCycloneDX(sorted);
+    case 'junit':
+      return scanJunit(sorted);
     default:
       throw new PalisadeError('E_USAGE', `unknown format '${format}'`, {
         hint: `use one of: ${SCAN_FORMATS.join(', ')}`,
