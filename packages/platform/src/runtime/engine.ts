@@ -1,0 +1,125 @@
+/**
+ * The evaluation engine: compiled rules indexed by source and event type,
+ * evaluated in definition order. By default the first matching rule wins (as
+ * in Falco); `all` reports every matching rule.
+ */
+import type { RuntimeEvent } from './fields/types.js';
+import type { CompiledRule } from './rules/compiler.js';
+import type { Priority } from './rules/types.js';
+import { PRIORITIES } from './rules/types.js';
+import type { AlertInput } from './output.js';
+import { renderOutput } from './output.js';
+
+export interface EngineOptions {
+  /** Report every matching rule instead of the first one (Falco's default is first). */
+  match?: 'first' | 'all';
+  /** Minimum priority to load (Falco's `priority` setting); default Debug (everything). */
+  minPriority?: Priority;
+  /** Rule names to disable (exact). */
+  disabledRules?: readonly string[];
+  /** Only rules having one of these tags (Falco -t). */
+  enabledTags?: readonly string[];
+  /** Disable rules having any of these tags (Falco -T). */
+  disabledTags?: readonly string[];
+  /** Event sources to evaluate; default all. */
+  sources?: readonly string[];
+  hostname?: string;
+}
+
+interface Bucket {
+  /** Rules by event type (for sources with typed events), each list in definition order. */
+  byType: Map<string, CompiledRule[]>;
+  /** Rules that match any event type. */
+  any: CompiledRule[];
+  /** Cache of merged lists per type. */
+  merged: Map<string, CompiledRule[]>;
+}
+
+export interface Match {
+  rule: CompiledRule;
+  event: RuntimeEvent;
+}
+
+export class Engine {
+  private readonly buckets = new Map<string, Bucket>();
+  readonly rules: CompiledRule[];
+  private readonly firstOnly: boolean;
+  readonly hostname: string;
+  /** Events seen and rule matches, per rule. */
+  readonly stats = { events: 0, matches: 0, byRule: new Map<string, number>() };
+
+  constructor(rules: readonly CompiledRule[], options: EngineOptions = {}) {
+    this.firstOnly = (options.match ?? 'first') === 'first';
+    this.hostname = options.hostname ?? '';
+    const minLevel = PRIORITIES.indexOf(options.minPriority ?? 'Debug');
+    const disabled = new Set(options.disabledRules ?? []);
+    const onlyTags =
+      options.enabledTags && options.enabledTags.length > 0 ? new Set(options.enabledTags) : undefined;
+    const offTags = new Set(options.disabledTags ?? []);
+    const sources = options.sources ? new Set(options.sources) : undefined;
+    this.rules = rules
+      .filter(
+        (r) =>
+          r.enabled &&
+          PRIORITIES.indexOf(r.priority) <= minLevel &&
+          !disabled.has(r.name) &&
+          (!onlyTags || r.tags.some((t) => onlyTags.has(t))) &&
+          !r.tags.some((t) => offTags.has(t)) &&
+          (!sources || sources.has(r.source)),
+      )
+      .sort((a, b) => a.order - b.order);
+    for (const r of this.rules) {
+      let b = this.buckets.get(r.source);
+      if (!b) {
+        b = { byType: new Map(), any: [], merged: new Map() };
+        this.buckets.set(r.source, b);
+      }
+      if (r.eventTypes === undefined) b.any.push(r);
+      else
+        for (const t of r.eventTypes) {
+          const l = b.byType.get(t) ?? [];
+          l.push(r);
+          b.byType.set(t, l);
+        }
+    }
+  }
+
+  private candidates(e: RuntimeEvent): CompiledRule[] {
+    const b = this.buckets.get(e.source);
+    if (!b) return [];
+    if (b.byType.size === 0) return b.any;
+    let m = b.merged.get(e.type);
+    if (!m) {
+      m = [...(b.byType.get(e.type) ?? []), ...b.any].sort((x, y) => x.order - y.order);
+      b.merged.set(e.type, m);
+    }
+    return m;
+  }
+
+  /** Evaluates one event; returns the matching rules (at most one unless match=all). */
+  process(e: RuntimeEvent): Match[] {
+    this.stats.events++;
+    const out: Match[] = [];
+    for (const r of this.candidates(e)) {
+      if (!r.predicate(e)) continue;
+      out.push({ rule: r, event: e });
+      this.stats.matches++;
+      this.stats.byRule.set(r.name, (this.stats.byRule.get(r.name) ?? 0) + 1);
+      if (this.firstOnly) break;
+    }
+    return out;
+  }
+
+  /** What the output stage needs for one match. */
+  alert(m: Match): AlertInput {
+    return {
+      rule: m.rule.name,
+      priority: m.rule.priority,
+      source: m.rule.source,
+      tags: m.rule.tags,
+      event: m.event,
+      rendered: renderOutput(m.rule.output, m.event),
+      hostname: this.hostname,
+    };
+  }
+}
