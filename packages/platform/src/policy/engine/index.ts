@@ -1,0 +1,222 @@
+/**
+ * The policy engine: compiles Kyverno policies once (match/exclude predicates, rules indexed by the kinds
+ * they can match) and evaluates resources against them, returning one EngineResponse per policy that
+ * has a rule matching the resource.
+ *
+ * Per rule, as Kyverno's engine does: match/exclude → context entries → preconditions → the rule's
+ * handler. Mutate rules run first, in order, and later rules (and the validate rules) see the patched
+ * resource.
+ */
+import {
+  loadContextEntries,
+  PolicyContext,
+  type ContextEntry,
+  type ContextSources,
+} from '../context/index.js';
+import { evaluateConditions } from '../handlers/conditions.js';
+import { runGenerate } from '../handlers/generate.js';
+import { runMutate } from '../handlers/mutate.js';
+import { runValidate } from '../handlers/validate.js';
+import type { KyvernoPolicy } from '../loader/index.js';
+import { compileMatch, kindsOf, parseKind, type CompiledMatch } from '../match/index.js';
+import type { EngineRequest, EngineResponse, Obj, RuleResponse, RuleType } from './types.js';
+
+export type * from './types.js';
+
+interface CompiledRule {
+  readonly name: string;
+  readonly raw: Obj;
+  readonly type: RuleType;
+  readonly match: CompiledMatch;
+}
+
+export interface CompiledPolicy {
+  readonly policy: KyvernoPolicy;
+  readonly rules: readonly CompiledRule[];
+  /** Kinds (Kind part) its rules can match; '*' when any. */
+  readonly kinds: ReadonlySet<string>;
+}
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function ruleType(r: Obj): RuleType {
+  if (r['mutate'] !== undefined) return 'Mutation';
+  if (r['generate'] !== undefined) return 'Generation';
+  if (r['verifyImages'] !== undefined) return 'ImageVerify';
+  return 'Validation';
+}
+
+/** Compiles one loaded policy. */
+export function compilePolicy(policy: KyvernoPolicy): CompiledPolicy {
+  const kinds = new Set<string>();
+  const rules = policy.rules.map((r): CompiledRule => {
+    const ks = kindsOf(r['match']);
+    if (!ks.length) kinds.add('*');
+    for (const k of ks) {
+      const kind = parseKind(k).kind;
+      kinds.add(/[*?]/.test(kind) ? '*' : kind);
+    }
+    return {
+      name: String(r['name']),
+      raw: r,
+      type: ruleType(r),
+      match: compileMatch(r['match'], r['exclude']),
+    };
+  });
+  return { policy, rules, kinds };
+}
+
+function metaOf(o: Obj | undefined): Obj {
+  return o && isObj(o['metadata']) ? o['metadata'] : {};
+}
+
+/** A set of compiled policies, indexed by kind. */
+export class PolicyEngine {
+  private readonly byKind = new Map<string, CompiledPolicy[]>();
+  private readonly anyKind: CompiledPolicy[] = [];
+  readonly policies: readonly CompiledPolicy[];
+
+  constructor(policies: readonly KyvernoPolicy[]) {
+    this.policies = policies.map(compilePolicy);
+    for (const cp of this.policies) {
+      if (cp.kinds.has('*')) {
+        this.anyKind.push(cp);
+        continue;
+      }
+      for (const k of cp.kinds) {
+        const list = this.byKind.get(k) ?? [];
+        list.push(cp);
+        this.byKind.set(k, list);
+      }
+    }
+  }
+
+  /** Policies that can match a kind, in load order. */
+  candidates(kind: string): CompiledPolicy[] {
+    const specific = this.byKind.get(kind) ?? [];
+    if (!this.anyKind.length) return specific;
+    const set = new Set([...specific, ...this.anyKind]);
+    return this.policies.filter((p) => set.has(p));
+  }
+
+  /** Evaluates a resource against every policy; responses only for policies with a matching rule. */
+  evaluate(req: EngineRequest): EngineResponse[] {
+    const kind = typeof req.resource['kind'] === 'string' ? req.resource['kind'] : '';
+    const out: EngineResponse[] = [];
+    for (const cp of this.candidates(kind)) {
+      const r = evaluatePolicy(cp, req);
+      if (r) out.push(r);
+    }
+    return out;
+  }
+}
+
+/** Evaluates one compiled policy; undefined when no rule matched the resource. */
+export function evaluatePolicy(cp: CompiledPolicy, req: EngineRequest): EngineResponse | undefined {
+  const policy = cp.policy;
+  const operation =
+    req.operation ??
+    (typeof req.variables?.['request.operation'] === 'string'
+      ? req.variables['request.operation']
+      : 'CREATE');
+  let resource = req.resource;
+  const md = metaOf(resource);
+  const resNs = typeof md['namespace'] === 'string' ? md['namespace'] : '';
+  // a namespaced Policy applies only to resources of its namespace
+  if (policy.kind === 'Policy' && resNs !== policy.namespace) return undefined;
+  const nsName =
+    resource['kind'] === 'Namespace' ? (typeof md['name'] === 'string' ? md['name'] : '') : resNs;
+  const namespaceLabels = req.namespaceLabels?.[nsName];
+  const userInfo = {
+    ...(req.userInfo?.username !== undefined ? { username: req.userInfo.username } : {}),
+    ...(req.userInfo?.groups ? { groups: req.userInfo.groups } : {}),
+    ...(req.roles ? { roles: req.roles } : {}),
+    ...(req.clusterRoles ? { clusterRoles: req.clusterRoles } : {}),
+  };
+  const responses: RuleResponse[] = [];
+  const generated: Obj[] = [];
+  // mutate rules first (Kyverno runs mutation before validation), then the others in order
+  const ordered = [
+    ...cp.rules.filter((r) => r.type === 'Mutation'),
+    ...cp.rules.filter((r) => r.type !== 'Mutation'),
+  ];
+  for (const rule of ordered) {
+    const why = rule.match({
+      resource,
+      operation,
+      ...(req.subresource ? { subresource: req.subresource } : {}),
+      ...(namespaceLabels ? { namespaceLabels } : {}),
+      userInfo,
+    });
+    if (why !== undefined) continue;
+    const variables = { ...(req.variables ?? {}), ...(req.ruleVariables?.[rule.name] ?? {}) };
+    const ctx = PolicyContext.forRequest({
+      object: operation === 'DELETE' ? null : resource,
+      oldObject: req.oldResource ?? (operation === 'DELETE' ? resource : null),
+      operation,
+      userInfo: { username: req.userInfo?.username ?? '', groups: [...(req.userInfo?.groups ?? [])] },
+      admissionInfo: { roles: [...(req.roles ?? [])], clusterRoles: [...(req.clusterRoles ?? [])] },
+    });
+    for (const [k, v] of Object.entries(variables)) ctx.set(k, v);
+    const sources: ContextSources = {
+      variables,
+      ...(req.configMaps ? { configMaps: req.configMaps } : {}),
+      ...(req.apiCalls ? { apiCalls: req.apiCalls } : {}),
+      ...(req.globalContext ? { globalContext: req.globalContext } : {}),
+    };
+    const base = { name: rule.name, type: rule.type };
+    if (Array.isArray(rule.raw['context'])) {
+      const lr = loadContextEntries(rule.raw['context'] as ContextEntry[], ctx, sources);
+      if (!lr.ok) {
+        responses.push({
+          ...base,
+          status: 'error',
+          message: `failed to load context: ${lr.error?.message ?? ''}`,
+        });
+        continue;
+      }
+    }
+    const pre = evaluateConditions(rule.raw['preconditions'], ctx, '/preconditions');
+    if (!pre.ok) {
+      responses.push({ ...base, status: 'error', message: `failed to evaluate preconditions: ${pre.error}` });
+      continue;
+    }
+    if (!pre.value) {
+      responses.push({
+        ...base,
+        status: 'skip',
+        message: pre.message ? `preconditions not met: ${pre.message}` : 'preconditions not met',
+      });
+      continue;
+    }
+    const target = operation === 'DELETE' ? (req.oldResource ?? resource) : resource;
+    const env = { ctx, resource: target, ruleName: rule.name, sources };
+    if (rule.type === 'Validation' && isObj(rule.raw['validate'])) {
+      responses.push(runValidate(rule.raw['validate'], env));
+    } else if (rule.type === 'Mutation' && isObj(rule.raw['mutate'])) {
+      const m = runMutate(rule.raw['mutate'], env);
+      responses.push(m.response);
+      if (m.patched) resource = m.patched;
+    } else if (rule.type === 'Generation' && isObj(rule.raw['generate'])) {
+      const g = runGenerate(rule.raw['generate'], env, sources);
+      responses.push(g);
+      if (g.generatedResources) generated.push(...g.generatedResources);
+    } else {
+      responses.push({
+        ...base,
+        status: 'error',
+        message: `${rule.type} rules are not supported by Palisade yet`,
+      });
+    }
+  }
+  if (!responses.length) return undefined;
+  return {
+    policy: { kind: policy.kind, name: policy.name, namespace: policy.namespace },
+    resource: req.resource,
+    patchedResource: resource,
+    validationFailureAction: policy.validationFailureAction,
+    rules: responses,
+  };
+}

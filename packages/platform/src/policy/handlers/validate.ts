@@ -1,0 +1,243 @@
+/**
+ * The validate rule handler (Kyverno's pkg/engine/handlers/validation): pattern, anyPattern, deny,
+ * foreach (nested, with element/elementIndex and per-element context and preconditions) and
+ * podSecurity. CEL, manifests and assert checks yield `error` with a message saying they are not
+ * supported, never a silent pass.
+ */
+import {
+  loadContextEntries,
+  substituteInString,
+  substituteVariables,
+  type ContextEntry,
+  type ContextSources,
+  type PolicyContext,
+} from '../context/index.js';
+import { matchPattern } from '../pattern/validate.js';
+import { wildcardMatch } from '../pattern/wildcard.js';
+import { compilePodSecurity, parsePodSecurityPolicy } from '../pss/index.js';
+import type { Obj, PodSecurityCheck, RuleResponse } from '../engine/types.js';
+import { evaluateConditions } from './conditions.js';
+
+export interface RuleEnv {
+  readonly ctx: PolicyContext;
+  /** The resource patterns apply to (request.object, or request.oldObject on DELETE). */
+  readonly resource: Obj;
+  readonly ruleName: string;
+  readonly sources: ContextSources;
+}
+
+const MAX_FOREACH_ELEMENTS = 10_000;
+const MAX_FOREACH_NESTING = 8;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+type Partial = { status: 'pass' | 'fail' | 'skip' | 'error'; message: string; checks?: PodSecurityCheck[] };
+
+function messageOf(raw: unknown, env: RuleEnv): string {
+  if (typeof raw !== 'string' || raw === '') return '';
+  const r = substituteInString(raw, env.ctx);
+  return 'error' in r ? raw : typeof r.value === 'string' ? r.value : JSON.stringify(r.value);
+}
+
+function patternFailMessage(msg: string, rule: string, path: string): string {
+  return msg
+    ? `validation error: ${msg}. rule ${rule} failed at path ${path}`
+    : `validation error: rule ${rule} failed at path ${path}`;
+}
+
+function runPatterns(v: Obj, target: Obj, env: RuleEnv, msg: string): Partial {
+  if (v['pattern'] !== undefined) {
+    const sub = substituteVariables(v['pattern'], env.ctx, { path: '/validate/pattern' });
+    if ('error' in sub)
+      return {
+        status: 'error',
+        message: `variable substitution failed for rule ${env.ruleName}: ${sub.error}`,
+      };
+    const out = matchPattern(target, sub.value);
+    if (out.status === 'pass')
+      return { status: 'pass', message: `validation rule '${env.ruleName}' passed.` };
+    if (out.status === 'skip')
+      return {
+        status: 'skip',
+        message: `validation rule '${env.ruleName}' anchor not satisfied: ${out.message}`,
+      };
+    return { status: 'fail', message: patternFailMessage(msg, env.ruleName, out.path) };
+  }
+  const list = v['anyPattern'];
+  if (!Array.isArray(list)) return { status: 'error', message: 'anyPattern must be a list' };
+  const sub = substituteVariables(list, env.ctx, { path: '/validate/anyPattern' });
+  if ('error' in sub)
+    return {
+      status: 'error',
+      message: `variable substitution failed for rule ${env.ruleName}: ${sub.error}`,
+    };
+  const failures: string[] = [];
+  let skipped = 0;
+  (sub.value as unknown[]).forEach((p, i) => {
+    const out = matchPattern(target, p);
+    if (out.status === 'pass') failures.push('');
+    else if (out.status === 'skip') skipped++;
+    else failures.push(`rule ${env.ruleName}[${i}] failed at path ${out.path}`);
+  });
+  if (failures.includes(''))
+    return { status: 'pass', message: `validation rule '${env.ruleName}' anyPattern[...] passed.` };
+  if (skipped === list.length)
+    return { status: 'skip', message: `validation rule '${env.ruleName}' anyPattern skipped` };
+  return { status: 'fail', message: `validation error: ${msg ? `${msg}. ` : ''}${failures.join(' ')}` };
+}
+
+function runDeny(v: Obj, env: RuleEnv, msg: string): Partial {
+  const deny = v['deny'];
+  const conditions = isObj(deny) ? deny['conditions'] : undefined;
+  if (conditions === undefined || conditions === null) {
+    return { status: 'fail', message: msg || `validation error: rule ${env.ruleName} failed` };
+  }
+  const r = evaluateConditions(conditions, env.ctx, '/validate/deny/conditions');
+  if (!r.ok) return { status: 'error', message: `failed to check deny conditions: ${r.error}` };
+  if (r.value) return { status: 'fail', message: msg || `validation error: rule ${env.ruleName} failed` };
+  return { status: 'pass', message: `validation rule '${env.ruleName}' passed.` };
+}
+
+function runPodSecurity(v: Obj, target: Obj, env: RuleEnv, msg: string): Partial {
+  const ps = v['podSecurity'] as Obj;
+  const level = typeof ps['level'] === 'string' ? ps['level'] : '';
+  const version = typeof ps['version'] === 'string' ? ps['version'] : 'latest';
+  const parsed = parsePodSecurityPolicy(level, version);
+  if (!parsed.ok) return { status: 'error', message: parsed.error };
+  const result = compilePodSecurity({ level, version }).evaluate(target, { fieldErrors: true });
+  const excludes = Array.isArray(ps['exclude']) ? ps['exclude'].filter(isObj) : [];
+  const images = new Set<string>();
+  collectImages(target, images);
+  const checks: PodSecurityCheck[] = [];
+  let denied = false;
+  for (const c of result.results) {
+    let allowed = c.allowed;
+    if (!allowed) {
+      const ex = excludes.filter((e) => e['controlName'] === c.title);
+      if (ex.length) {
+        // an exclusion without images covers the pod; with images, every image must be listed
+        allowed = ex.some((e) => {
+          const list = Array.isArray(e['images'])
+            ? e['images'].filter((x): x is string => typeof x === 'string')
+            : [];
+          if (!list.length) return true;
+          return [...images].every((img) => list.some((p) => wildcardMatch(p, img)));
+        });
+      }
+    }
+    if (!allowed) denied = true;
+    checks.push({ id: c.control, title: c.title, allowed, reason: c.reason, detail: c.detail });
+  }
+  if (result.problems.length) denied = true;
+  if (!denied) return { status: 'pass', message: `validation rule '${env.ruleName}' passed.`, checks };
+  const reasons = checks.filter((c) => !c.allowed).map((c) => `${c.title}: ${c.detail || c.reason}`);
+  return {
+    status: 'fail',
+    message: `${msg ? `${msg}. ` : ''}Validation rule '${env.ruleName}' failed. It violates PodSecurity "${level}:${version}": (${reasons.join('; ')})`,
+    checks,
+  };
+}
+
+function collectImages(obj: Obj, out: Set<string>): void {
+  let spec: unknown = obj['spec'];
+  if (obj['kind'] === 'CronJob' && isObj(spec)) spec = (spec['jobTemplate'] as Obj | undefined)?.['spec'];
+  if (obj['kind'] !== 'Pod' && isObj(spec)) spec = (spec['template'] as Obj | undefined)?.['spec'];
+  if (!isObj(spec)) return;
+  for (const f of ['containers', 'initContainers', 'ephemeralContainers']) {
+    const l = spec[f];
+    if (Array.isArray(l))
+      for (const c of l) if (isObj(c) && typeof c['image'] === 'string') out.add(c['image']);
+  }
+}
+
+function runForEach(list: unknown, env: RuleEnv, target: Obj, nesting: number): Partial | undefined {
+  if (!Array.isArray(list)) return { status: 'error', message: 'foreach must be a list' };
+  if (nesting >= MAX_FOREACH_NESTING)
+    return { status: 'error', message: `foreach nested deeper than ${MAX_FOREACH_NESTING}` };
+  let applied = 0;
+  for (const fe of list) {
+    if (!isObj(fe)) return { status: 'error', message: 'a foreach entry must be a map' };
+    const expr = typeof fe['list'] === 'string' ? fe['list'] : '';
+    const sub = substituteInString(expr, env.ctx);
+    if ('error' in sub)
+      return { status: 'error', message: `failed to substitute variables in foreach list: ${sub.error}` };
+    const q = env.ctx.tryQuery(String(sub.value));
+    if ('error' in q) return { status: 'error', message: `failed to evaluate list ${expr}: ${q.error}` };
+    const elements = q.value;
+    if (elements === null || elements === undefined) continue;
+    if (!Array.isArray(elements))
+      return { status: 'error', message: `failed to evaluate list ${expr}: not a list` };
+    if (elements.length > MAX_FOREACH_ELEMENTS)
+      return { status: 'error', message: `foreach list longer than ${MAX_FOREACH_ELEMENTS}` };
+    const elementScope = fe['elementScope'] !== false;
+    for (let i = 0; i < elements.length; i++) {
+      const element: unknown = elements[i];
+      env.ctx.checkpoint();
+      try {
+        env.ctx.set('element', element);
+        env.ctx.set('elementIndex', i);
+        env.ctx.set(`element${nesting}`, element);
+        env.ctx.set(`elementIndex${nesting}`, i);
+        if (Array.isArray(fe['context'])) {
+          const lr = loadContextEntries(fe['context'] as ContextEntry[], env.ctx, env.sources);
+          if (!lr.ok)
+            return { status: 'error', message: `failed to load context: ${lr.error?.message ?? ''}` };
+        }
+        const pre = evaluateConditions(fe['preconditions'], env.ctx, '/validate/foreach/preconditions');
+        if (!pre.ok) return { status: 'error', message: `failed to evaluate preconditions: ${pre.error}` };
+        if (!pre.value) continue;
+        const elTarget = elementScope && isObj(element) ? element : target;
+        const r = runChecks(fe, env, elTarget, nesting + 1, '');
+        if (r === undefined || r.status === 'skip') continue;
+        if (r.status === 'error') return { status: 'error', message: `validation failure: ${r.message}` };
+        if (r.status === 'fail') return { status: 'fail', message: r.message };
+        applied++;
+      } finally {
+        env.ctx.reset();
+      }
+    }
+  }
+  if (applied === 0) return nesting > 0 ? undefined : { status: 'skip', message: 'rule skipped' };
+  return { status: 'pass', message: 'rule passed' };
+}
+
+/** Runs whichever check a validate block (or a foreach entry) holds. */
+function runChecks(
+  v: Obj,
+  env: RuleEnv,
+  target: Obj,
+  nesting: number,
+  rawMessage: string,
+): Partial | undefined {
+  const msg = messageOf(rawMessage || v['message'], env);
+  if (v['deny'] !== undefined) return runDeny(v, env, msg);
+  if (v['pattern'] !== undefined || v['anyPattern'] !== undefined) return runPatterns(v, target, env, msg);
+  if (v['foreach'] !== undefined) {
+    const r = runForEach(v['foreach'], env, target, nesting);
+    if (r && r.status === 'fail' && msg && nesting === 0)
+      return { status: 'fail', message: `validation failure: ${msg}` };
+    return r;
+  }
+  if (v['podSecurity'] !== undefined) return runPodSecurity(v, target, env, msg);
+  if (v['cel'] !== undefined)
+    return { status: 'error', message: 'validate.cel rules are not supported by Palisade yet' };
+  if (v['manifests'] !== undefined)
+    return { status: 'error', message: 'validate.manifests (signed manifests) is not supported by Palisade' };
+  if (v['assert'] !== undefined)
+    return { status: 'error', message: 'validate.assert (assertion trees) is not supported by Palisade yet' };
+  return { status: 'error', message: 'validate rule has no check' };
+}
+
+/** Evaluates a rule's validate block (context, preconditions and match were handled by the engine). */
+export function runValidate(validate: Obj, env: RuleEnv): RuleResponse {
+  const r = runChecks(validate, env, env.resource, 0, '') ?? { status: 'skip', message: 'rule skipped' };
+  return {
+    name: env.ruleName,
+    type: 'Validation',
+    status: r.status,
+    message: r.message,
+    ...(r.checks ? { podSecurityChecks: r.checks } : {}),
+  };
+}
