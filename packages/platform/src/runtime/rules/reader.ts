@@ -283,8 +283,9 @@ export class Reader {
     const name = this.str(item, 'list', this.ctx(item, 'list', ''));
     const ctx = this.ctx(item, 'list', name);
     if (!RGX_BARESTR.test(name))
-      this.fail(
-        `List has an invalid name. List names must match a regular expression: ([^()"'[:space:]=,]+)`,
+      this.res.warn(
+        'LOAD_INVALID_LIST_NAME',
+        `List has an invalid name. List names should match a regular expression: ([^()"'[:space:]=,]+)`,
         ctx,
       );
     const items = this.seq(item, 'items', ctx, false) as string[];
@@ -300,8 +301,9 @@ export class Reader {
     const name = this.str(item, 'macro', this.ctx(item, 'macro', ''));
     const ctx = this.ctx(item, 'macro', name);
     if (!RGX_IDENTIFIER.test(name))
-      this.fail(
-        'Macro has an invalid name. Macro names must match a regular expression: ([a-zA-Z]+[a-zA-Z0-9_]*)',
+      this.res.warn(
+        'LOAD_INVALID_MACRO_NAME',
+        'Macro has an invalid name. Macro names should match a regular expression: ([a-zA-Z]+[a-zA-Z0-9_]*)',
         ctx,
       );
     const cond = this.str(item, 'condition', ctx);
