@@ -90,6 +90,8 @@ interface CompiledEntry {
   entry: AffectedEntry;
   compiled: CompiledAffected;
   allFixed: string[];
+  /** Source, ID and fixes: the same record seen under two spellings of one ecosystem has the same key. */
+  key: string;
 }
 
 interface Hit {
@@ -120,26 +122,31 @@ export class Matcher {
     const key = `${ecosystem}\u0000${name}`;
     let list = this.byName.get(key);
     if (!list) {
-      list = this.store.advisoriesFor(ecosystem, name).map((entry) => ({
-        entry,
-        compiled: compileAffected(entry, entry.ecosystem),
-        allFixed: allFixedEvents(entry.ranges),
-      }));
+      list = this.store.advisoriesFor(ecosystem, name).map((entry) => {
+        const allFixed = allFixedEvents(entry.ranges);
+        return {
+          entry,
+          compiled: compileAffected(entry, entry.ecosystem),
+          allFixed,
+          key: `${entry.source}\u0000${entry.advisoryId}\u0000${allFixed.join(',')}`,
+        };
+      });
       this.byName.set(key, list);
     }
     return list;
   }
 
-  /** Affected entries that affect the version, grouped by alias group (in first-seen order). */
+  /** Affected entries that affect the version, grouped by alias group (in first-seen order); undefined when none. */
   match(
     ecosystems: readonly string[],
     name: string,
     version: string,
     stats: DetectStats,
-  ): Map<string, Hit[]> {
-    const groups = new Map<string, Hit[]>();
-    if (name.length > MAX_KEY || version.length > MAX_KEY) return groups;
-    const seen = new Set<string>();
+  ): Map<string, Hit[]> | undefined {
+    if (name.length > MAX_KEY || version.length > MAX_KEY) return undefined;
+    // Most packages have no advisory: nothing is allocated for them.
+    let groups: Map<string, Hit[]> | undefined;
+    let seen: Set<string> | undefined;
     for (const eco of ecosystems) {
       for (const c of this.entries(eco, name)) {
         stats.evaluated++;
@@ -147,9 +154,10 @@ export class Matcher {
         if (m.affected === 'unknown') stats.undecided++;
         if (m.affected !== true) continue;
         // One record listed under two spellings of an ecosystem (`Ubuntu:22.04` and `…:LTS`) counts once.
-        const dedupeKey = `${c.entry.source}\u0000${c.entry.advisoryId}\u0000${c.allFixed.join(',')}`;
-        if (seen.has(dedupeKey)) continue;
-        seen.add(dedupeKey);
+        seen ??= new Set();
+        if (seen.has(c.key)) continue;
+        seen.add(c.key);
+        groups ??= new Map();
         let g = groups.get(c.entry.groupId);
         if (!g) groups.set(c.entry.groupId, (g = []));
         g.push({ c, fixed: m.fixed });
@@ -303,8 +311,9 @@ export function detectVulnerabilities(
       }
       stats.lookedUp++;
       const groups = matcher.match(lookup.ecosystems, view.name, view.version, stats);
-      for (const hits of groups.values())
-        vulns.push(buildFinding(view, hits, { fixedVersions, details, matcher }));
+      if (groups)
+        for (const hits of groups.values())
+          vulns.push(buildFinding(view, hits, { fixedVersions, details, matcher }));
     }
     if (withoutVersion > 0) {
       stats.withoutVersion += withoutVersion;
