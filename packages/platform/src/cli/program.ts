@@ -6,11 +6,15 @@ import { Command, CommanderError } from 'commander';
 import { formatLocation } from '../core/location.js';
 import { errorMessage, isPalisadeError } from '../core/errors.js';
 import type { CliIO } from './io.js';
-import { EXIT } from './io.js';
+import { EXIT, ExitWith } from './io.js';
 import { sbomCommand } from './sbom.js';
 import { dbCommand } from './db.js';
+import { runtimeCommand } from './runtime.js';
+import { scanCommand } from './scan.js';
+import { policyCommand } from './policy.js';
+import { VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 export function buildProgram(io: CliIO): Command {
   const program = new Command('palisade')
@@ -30,12 +34,28 @@ export function buildProgram(io: CliIO): Command {
     sbomCommand(io).exitOverride().configureOutput(output).showHelpAfterError('(run with --help for usage)'),
   );
   program.addCommand(
+    scanCommand(io).exitOverride().configureOutput(output).showHelpAfterError('(run with --help for usage)'),
+  );
+  program.addCommand(
     dbCommand(io).exitOverride().configureOutput(output).showHelpAfterError('(run with --help for usage)'),
+  );
+  program.addCommand(
+    runtimeCommand(io)
+      .exitOverride()
+      .configureOutput(output)
+      .showHelpAfterError('(run with --help for usage)'),
+  );
+  program.addCommand(
+    policyCommand(io)
+      .exitOverride()
+      .configureOutput(output)
+      .showHelpAfterError('(run with --help for usage)'),
   );
   program.addHelpText(
     'after',
     `
 Examples:
+  palisade db update && palisade scan image alpine:3.20
   palisade sbom image alpine:3.20
   palisade sbom fs . --format cyclonedx --output sbom.cdx.json
 
@@ -65,6 +85,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;
   } catch (err) {
+    if (err instanceof ExitWith) return err.exitCode;
     if (err instanceof CommanderError) {
       if (
         err.code === 'commander.helpDisplayed' ||

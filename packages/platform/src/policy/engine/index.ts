@@ -7,16 +7,11 @@
  * handler. Mutate rules run first, in order, and later rules (and the validate rules) see the patched
  * resource.
  */
-import {
-  loadContextEntries,
-  PolicyContext,
-  type ContextEntry,
-  type ContextSources,
-} from '../context/index.js';
+import { loadContextEntries, PolicyContext, type ContextSources } from '../context/index.js';
 import { evaluateConditions } from '../handlers/conditions.js';
 import { runGenerate } from '../handlers/generate.js';
 import { runMutate } from '../handlers/mutate.js';
-import { runValidate } from '../handlers/validate.js';
+import { entriesToLoad, runValidate } from '../handlers/validate.js';
 import type { KyvernoPolicy } from '../loader/index.js';
 import { compileMatch, kindsOf, parseKind, type CompiledMatch } from '../match/index.js';
 import type { EngineRequest, EngineResponse, Obj, RuleResponse, RuleType } from './types.js';
@@ -168,7 +163,7 @@ export function evaluatePolicy(cp: CompiledPolicy, req: EngineRequest): EngineRe
     };
     const base = { name: rule.name, type: rule.type };
     if (Array.isArray(rule.raw['context'])) {
-      const lr = loadContextEntries(rule.raw['context'] as ContextEntry[], ctx, sources);
+      const lr = loadContextEntries(entriesToLoad(rule.raw['context'], variables), ctx, sources);
       if (!lr.ok) {
         responses.push({
           ...base,

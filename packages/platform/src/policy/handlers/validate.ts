@@ -26,6 +26,22 @@ export interface RuleEnv {
   readonly sources: ContextSources;
 }
 
+/**
+ * Context entries still to load: an entry whose name (or a path below it, such as
+ * `imageData.configData.created`) has a supplied value is not loaded, as `kyverno test` does with values.
+ */
+export function entriesToLoad(
+  entries: unknown,
+  variables: Readonly<Record<string, unknown>> | undefined,
+): ContextEntry[] {
+  if (!Array.isArray(entries)) return [];
+  const keys = Object.keys(variables ?? {});
+  return (entries as ContextEntry[]).filter((e) => {
+    const name = typeof e?.name === 'string' ? e.name : '';
+    return !keys.some((k) => k === name || k.startsWith(`${name}.`));
+  });
+}
+
 const MAX_FOREACH_ELEMENTS = 10_000;
 const MAX_FOREACH_NESTING = 8;
 
@@ -181,7 +197,11 @@ function runForEach(list: unknown, env: RuleEnv, target: Obj, nesting: number): 
         env.ctx.set(`element${nesting}`, element);
         env.ctx.set(`elementIndex${nesting}`, i);
         if (Array.isArray(fe['context'])) {
-          const lr = loadContextEntries(fe['context'] as ContextEntry[], env.ctx, env.sources);
+          const lr = loadContextEntries(
+            entriesToLoad(fe['context'], env.sources.variables),
+            env.ctx,
+            env.sources,
+          );
           if (!lr.ok)
             return { status: 'error', message: `failed to load context: ${lr.error?.message ?? ''}` };
         }

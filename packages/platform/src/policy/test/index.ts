@@ -265,7 +265,7 @@ export async function runTestFile(file: string): Promise<TestFileResult> {
         if (policyKey(r.policy) !== policy || str(r.resource['kind']) !== kind) return false;
         const rn = resourceName(r.resource);
         if (ns && rn.namespace !== ns) return false;
-        return rn.name === resourceRef || `${rn.namespace}/${rn.name}` === resourceRef;
+        return rn.name === resourceRef || `${rn.namespace || 'default'}/${rn.name}` === resourceRef;
       });
       const resourceExists = resources.some((r) => {
         const rn = resourceName(r);
