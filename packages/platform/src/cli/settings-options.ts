@@ -15,8 +15,10 @@ export function addSettingOptions(cmd: Command, names: readonly SettingName[]): 
           : ` (default: ${String(d.default)})`;
     const flags =
       d.type === 'boolean' ? `--${d.flag}` : `--${d.flag} <${d.type === 'number' ? 'n' : 'value'}>`;
-    const opt = new Option(flags, `${d.description}${def} [env ${d.env}]`);
-    if (d.choices) opt.choices([...d.choices]);
+    // commander checks a choice against the whole argument, so lists (`vuln,secret`) are checked item by item in config/resolve.ts.
+    const listChoices = d.type === 'list' && d.choices ? `; any of ${d.choices.join(', ')}` : '';
+    const opt = new Option(flags, `${d.description}${listChoices}${def} [env ${d.env}]`);
+    if (d.choices && d.type !== 'list') opt.choices([...d.choices]);
     cmd.addOption(opt);
   }
   return cmd;

@@ -14,8 +14,9 @@ import type { Settings } from '../config/settings.js';
 import { openImage } from '../scan/artifact/image/resolve.js';
 import { readSbom } from '../scan/artifact/sbom.js';
 import type { LayerCache } from '../scan/cache/layer-cache.js';
-import { buildReport, inventoryDirectory, inventoryImage } from '../scan/inventory.js';
-import type { ProgressSink } from '../scan/inventory.js';
+import { analyzersFor, buildReport, inventoryDirectory, inventoryImage } from '../scan/inventory.js';
+import type { InventoryOptions, ProgressSink } from '../scan/inventory.js';
+import type { Analyzer } from '../scan/analyzers/types.js';
 
 export const TARGET_KINDS = ['image', 'rootfs', 'fs', 'sbom'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
@@ -31,6 +32,10 @@ export interface InventoryRequest {
   skipDirs?: string[];
   progress?: ProgressSink | undefined;
   signal?: AbortSignal | undefined;
+  /** Analyzers run beside the defaults for the target kind (e.g. the secret analyzer). */
+  extraAnalyzers?: readonly Analyzer[];
+  /** Receives the per-layer analysis before the layers are merged. */
+  onLayers?: InventoryOptions['onLayers'];
 }
 
 export async function inventoryOf(req: InventoryRequest): Promise<InventoryReport> {
@@ -40,12 +45,16 @@ export async function inventoryOf(req: InventoryRequest): Promise<InventoryRepor
       hint: `use one of: ${TARGET_KINDS.join(', ')}`,
     });
   }
-  if (!target) throw new PalisadeError('E_USAGE', `missing target: palisade sbom ${req.kind} <target>`);
+  if (!target) throw new PalisadeError('E_USAGE', `missing target: palisade <command> ${req.kind} <target>`);
+  const extra = req.extraAnalyzers ?? [];
   const common = {
     logger: req.logger,
     ...(req.progress ? { progress: req.progress } : {}),
     ...(req.signal ? { signal: req.signal } : {}),
+    ...(req.onLayers ? { onLayers: req.onLayers } : {}),
   };
+  const withExtra = (kind: 'image' | 'fs' | 'rootfs'): { analyzers?: Analyzer[] } =>
+    extra.length > 0 ? { analyzers: [...analyzersFor(kind), ...extra] } : {};
   switch (req.kind as TargetKind) {
     case 'image': {
       const s = req.settings;
@@ -60,7 +69,7 @@ export async function inventoryOf(req: InventoryRequest): Promise<InventoryRepor
         ...(req.signal ? { signal: req.signal } : {}),
       });
       try {
-        return await inventoryImage(source, { ...common, cache: req.cache });
+        return await inventoryImage(source, { ...common, ...withExtra('image'), cache: req.cache });
       } finally {
         await source.close();
       }
@@ -69,6 +78,7 @@ export async function inventoryOf(req: InventoryRequest): Promise<InventoryRepor
     case 'fs':
       return inventoryDirectory(resolve(req.cwd, target), req.kind as 'fs' | 'rootfs', target, {
         ...common,
+        ...withExtra(req.kind as 'fs' | 'rootfs'),
         ...(req.skipDirs ? { skipDirs: req.skipDirs } : {}),
       });
     case 'sbom': {

@@ -45,14 +45,23 @@ function coerce(decl: SettingDecl<unknown>, value: unknown, source: string): unk
       if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
         return Number(value);
       break;
-    case 'list':
-      if (Array.isArray(value)) return value.map(String);
-      if (typeof value === 'string')
-        return value
+    case 'list': {
+      let items: string[] | undefined;
+      if (Array.isArray(value)) items = value.map(String);
+      else if (typeof value === 'string')
+        items = value
           .split(',')
           .map((s) => s.trim())
           .filter(Boolean);
-      break;
+      if (!items) break;
+      const bad = decl.choices ? items.filter((i) => !decl.choices!.includes(i)) : [];
+      if (bad.length > 0)
+        throw new PalisadeError(
+          'E_CONFIG',
+          `${source}: '${bad.join(', ')}' ${bad.length === 1 ? 'is' : 'are'} not among ${decl.choices!.join(', ')}`,
+        );
+      return items;
+    }
     case 'string':
       if (typeof value === 'string') {
         if (decl.choices && value !== '' && !decl.choices.includes(value)) {

@@ -1,0 +1,2 @@
+/** The Palisade version, shown by `--version` and written into reports. */
+export const VERSION = '0.1.0';
