@@ -1,18 +1,295 @@
+/**
+ * The mutate rule handler: patchStrategicMerge with Kyverno's anchors (conditional `(key)`,
+ * add-if-not-present `+(key)`, lists of maps merged by `name` with conditions applied per element),
+ * patchesJson6902 (RFC 6902) and foreach. As in Kyverno, a mutation that changes nothing yields `skip`.
+ */
+import { parse as parseYaml } from 'yaml';
+import { loadContextEntries, substituteInString, substituteVariables } from '../context/index.js';
 import type { Obj, RuleResponse } from '../engine/types.js';
-import type { RuleEnv } from './validate.js';
+import { parseAnchor } from '../pattern/anchor.js';
+import { matchPattern } from '../pattern/validate.js';
+import { evaluateConditions } from './conditions.js';
+import { entriesToLoad, type RuleEnv } from './validate.js';
 
 export interface MutateOutcome {
   readonly response: RuleResponse;
   readonly patched?: Obj;
 }
 
-export function runMutate(_mutate: Obj, env: RuleEnv): MutateOutcome {
-  return {
-    response: {
-      name: env.ruleName,
-      type: 'Mutation',
-      status: 'error',
-      message: 'mutate rules are not supported by Palisade yet',
-    },
-  };
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const SKIP = Symbol('skip');
+
+/** Checks the conditional anchors of a patch map against the resource map. */
+function conditionsHold(patch: Obj, resource: unknown): boolean {
+  for (const [k, v] of Object.entries(patch)) {
+    const a = parseAnchor(k);
+    if (a?.modifier !== 'condition' && a?.modifier !== 'global') continue;
+    if (!isObj(resource) || !Object.prototype.hasOwnProperty.call(resource, a.key)) return false;
+    if (matchPattern(resource[a.key], v).status !== 'pass') return false;
+  }
+  for (const [k, v] of Object.entries(patch)) {
+    if (parseAnchor(k) || !isObj(v) || !isObj(resource)) continue;
+    // nested conditions gate the whole patch too (Kyverno's anchor semantics)
+    if (hasConditions(v) && !conditionsHold(v, resource[k])) return false;
+  }
+  return true;
+}
+
+function hasConditions(p: Obj): boolean {
+  return Object.entries(p).some(([k, v]) => {
+    const a = parseAnchor(k);
+    return a?.modifier === 'condition' || a?.modifier === 'global' || (isObj(v) && hasConditions(v));
+  });
+}
+
+function stripAnchors(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(stripAnchors);
+  if (!isObj(v)) return v;
+  const out: Obj = {};
+  for (const [k, x] of Object.entries(v)) {
+    const a = parseAnchor(k);
+    if (a && (a.modifier === 'condition' || a.modifier === 'global')) continue;
+    out[a ? a.key : k] = stripAnchors(x);
+  }
+  return out;
+}
+
+function mergeMap(resource: unknown, patch: Obj, depth: number): unknown {
+  if (depth > 100) return resource;
+  if (!conditionsHold(patch, resource)) return SKIP;
+  const base: Obj = isObj(resource) ? { ...resource } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    const a = parseAnchor(k);
+    if (a && (a.modifier === 'condition' || a.modifier === 'global')) continue;
+    if (a?.modifier === 'addIfNotPresent') {
+      if (!Object.prototype.hasOwnProperty.call(base, a.key)) base[a.key] = stripAnchors(v);
+      continue;
+    }
+    const key = a ? a.key : k;
+    if (v === null) {
+      delete base[key];
+      continue;
+    }
+    if (isObj(v)) {
+      const m = mergeMap(base[key], v, depth + 1);
+      if (m !== SKIP) base[key] = m;
+      continue;
+    }
+    if (Array.isArray(v) && v.length > 0 && v.every(isObj)) {
+      base[key] = mergeList(base[key], v, depth + 1);
+      continue;
+    }
+    base[key] = stripAnchors(v);
+  }
+  return base;
+}
+
+function mergeList(resource: unknown, patch: Obj[], depth: number): unknown[] {
+  const list = Array.isArray(resource) ? [...(resource as unknown[])] : [];
+  for (const p of patch) {
+    if (hasConditions(p) || Object.keys(p).some((k) => parseAnchor(k)?.modifier === 'addIfNotPresent')) {
+      // applies to every element whose conditions hold
+      for (let i = 0; i < list.length; i++) {
+        const m = mergeMap(list[i], p, depth + 1);
+        if (m !== SKIP) list[i] = m;
+      }
+      continue;
+    }
+    const name = p['name'];
+    const idx = name !== undefined ? list.findIndex((e) => isObj(e) && e['name'] === name) : -1;
+    if (idx >= 0) list[idx] = mergeMap(list[idx], p, depth + 1);
+    else list.push(stripAnchors(p));
+  }
+  return list;
+}
+
+function unescapePointer(s: string): string {
+  return s.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+function applyJsonPatch(doc: unknown, ops: unknown[]): unknown {
+  let root = structuredClone(doc);
+  for (const op of ops) {
+    if (!isObj(op)) throw new Error('a JSON patch operation must be a map');
+    const kind = String(op['op']);
+    const path = typeof op['path'] === 'string' ? op['path'] : '';
+    const parts = path === '' ? [] : path.split('/').slice(1).map(unescapePointer);
+    const get = (ps: string[]): unknown =>
+      ps.reduce<unknown>(
+        (cur, p) => (Array.isArray(cur) ? cur[Number(p)] : isObj(cur) ? cur[p] : undefined),
+        root,
+      );
+    const setAt = (ps: string[], value: unknown, insert: boolean): void => {
+      if (!ps.length) {
+        root = value;
+        return;
+      }
+      const parent = get(ps.slice(0, -1));
+      const last = ps[ps.length - 1] as string;
+      if (Array.isArray(parent)) {
+        const i = last === '-' ? parent.length : Number(last);
+        if (!Number.isInteger(i) || i < 0 || i > parent.length)
+          throw new Error(`index ${last} out of range at ${path}`);
+        if (insert) parent.splice(i, 0, value);
+        else parent[i] = value;
+      } else if (isObj(parent)) parent[last] = value;
+      else throw new Error(`path ${path} not found`);
+    };
+    const remove = (ps: string[]): unknown => {
+      const parent = get(ps.slice(0, -1));
+      const last = ps[ps.length - 1] as string;
+      if (Array.isArray(parent)) return parent.splice(Number(last), 1)[0];
+      if (isObj(parent) && Object.prototype.hasOwnProperty.call(parent, last)) {
+        const v = parent[last];
+        delete parent[last];
+        return v;
+      }
+      throw new Error(`path ${path} not found`);
+    };
+    switch (kind) {
+      case 'add':
+        setAt(parts, structuredClone(op['value']), true);
+        break;
+      case 'replace':
+        if (get(parts) === undefined) throw new Error(`path ${path} not found`);
+        setAt(parts, structuredClone(op['value']), false);
+        break;
+      case 'remove':
+        remove(parts);
+        break;
+      case 'move':
+      case 'copy': {
+        const from = (typeof op['from'] === 'string' ? op['from'] : '')
+          .split('/')
+          .slice(1)
+          .map(unescapePointer);
+        const v = kind === 'move' ? remove(from) : structuredClone(get(from));
+        setAt(parts, v, true);
+        break;
+      }
+      case 'test':
+        if (JSON.stringify(get(parts)) !== JSON.stringify(op['value']))
+          throw new Error(`test failed at ${path}`);
+        break;
+      default:
+        throw new Error(`unknown JSON patch op ${kind}`);
+    }
+  }
+  return root;
+}
+
+function patchOnce(
+  m: Obj,
+  env: RuleEnv,
+  resource: Obj,
+  path: string,
+): { ok: true; value: Obj } | { ok: false; error: string } {
+  if (m['patchStrategicMerge'] !== undefined) {
+    const sub = substituteVariables(m['patchStrategicMerge'], env.ctx, {
+      path: `${path}/patchStrategicMerge`,
+    });
+    if ('error' in sub) return { ok: false, error: `variable substitution failed: ${sub.error}` };
+    if (!isObj(sub.value)) return { ok: false, error: 'patchStrategicMerge must be a map' };
+    const r = mergeMap(resource, sub.value, 0);
+    return { ok: true, value: r === SKIP ? resource : (r as Obj) };
+  }
+  if (typeof m['patchesJson6902'] === 'string') {
+    const sub = substituteInString(m['patchesJson6902'], env.ctx, `${path}/patchesJson6902`);
+    if ('error' in sub) return { ok: false, error: `variable substitution failed: ${sub.error}` };
+    try {
+      const ops: unknown = parseYaml(String(sub.value), { maxAliasCount: 100 });
+      if (!Array.isArray(ops)) return { ok: false, error: 'patchesJson6902 must be a list of operations' };
+      return { ok: true, value: applyJsonPatch(resource, ops) as Obj };
+    } catch (err) {
+      return {
+        ok: false,
+        error: `failed to apply JSON patch: ${err instanceof Error ? err.message : String(err)}`,
+      };
+    }
+  }
+  return { ok: false, error: 'empty mutate rule' };
+}
+
+function runForEach(
+  list: unknown[],
+  env: RuleEnv,
+  resource: Obj,
+  nesting: number,
+): { ok: true; value: Obj } | { ok: false; error: string } {
+  let current = resource;
+  for (const fe of list) {
+    if (!isObj(fe)) return { ok: false, error: 'a foreach entry must be a map' };
+    const expr = typeof fe['list'] === 'string' ? fe['list'] : '';
+    const sub = substituteInString(expr, env.ctx);
+    if ('error' in sub) return { ok: false, error: sub.error };
+    env.ctx.checkpoint();
+    try {
+      env.ctx.set('request.object', current);
+      const q = env.ctx.tryQuery(String(sub.value));
+      if ('error' in q) return { ok: false, error: `failed to evaluate list ${expr}: ${q.error}` };
+      const elements = Array.isArray(q.value) ? q.value : [];
+      // Kyverno applies JSON patches in reverse element order so indices stay valid
+      const order = elements.map((_, i) => i);
+      if (
+        fe['order'] === 'Descending' ||
+        (fe['order'] === undefined && typeof fe['patchesJson6902'] === 'string')
+      )
+        order.reverse();
+      for (const i of order) {
+        env.ctx.checkpoint();
+        try {
+          env.ctx.set('request.object', current);
+          env.ctx.set('element', elements[i]);
+          env.ctx.set('elementIndex', i);
+          env.ctx.set(`element${nesting}`, elements[i]);
+          env.ctx.set(`elementIndex${nesting}`, i);
+          if (Array.isArray(fe['context'])) {
+            const lr = loadContextEntries(
+              entriesToLoad(fe['context'], env.sources.variables),
+              env.ctx,
+              env.sources,
+            );
+            if (!lr.ok) return { ok: false, error: `failed to load context: ${lr.error?.message ?? ''}` };
+          }
+          const pre = evaluateConditions(fe['preconditions'], env.ctx, '/mutate/foreach/preconditions');
+          if (!pre.ok) return { ok: false, error: pre.error };
+          if (!pre.value) continue;
+          const r = Array.isArray(fe['foreach'])
+            ? runForEach(fe['foreach'], env, current, nesting + 1)
+            : patchOnce(fe, env, current, '/mutate/foreach');
+          if (!r.ok) return r;
+          current = r.value;
+        } finally {
+          env.ctx.reset();
+        }
+      }
+    } finally {
+      env.ctx.reset();
+    }
+  }
+  return { ok: true, value: current };
+}
+
+export function runMutate(mutate: Obj, env: RuleEnv): MutateOutcome {
+  const base = { name: env.ruleName, type: 'Mutation' as const };
+  if (mutate['targets'] !== undefined) {
+    return {
+      response: {
+        ...base,
+        status: 'error',
+        message: 'mutate.targets (mutate existing resources) is not supported by Palisade yet',
+      },
+    };
+  }
+  const r = Array.isArray(mutate['foreach'])
+    ? runForEach(mutate['foreach'], env, env.resource, 0)
+    : patchOnce(mutate, env, env.resource, '/mutate');
+  if (!r.ok) return { response: { ...base, status: 'error', message: r.error } };
+  if (JSON.stringify(r.value) === JSON.stringify(env.resource)) {
+    return { response: { ...base, status: 'skip', message: 'no patches applied' } };
+  }
+  return { response: { ...base, status: 'pass', message: 'mutated resource' }, patched: r.value };
 }
