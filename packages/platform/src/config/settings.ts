@@ -196,7 +196,8 @@ export const settings = {
     env: 'PALISADE_SECRET_CONFIG',
     fileKey: 'scan.secretConfig',
     type: 'string',
-    description: "secret rules file in trivy-secret.yaml's format; default: trivy-secret.yaml in the working directory, if any",
+    description:
+      "secret rules file in trivy-secret.yaml's format; default: trivy-secret.yaml in the working directory, if any",
     default: '',
   } satisfies SettingDecl<string>,
   severity: {
