@@ -49,3 +49,6 @@ quiet() {
 
 quiet scripts/test-images.sh
 quiet scripts/trivy-peer.sh
+# kube-apiserver and etcd for the real test cluster (packages/platform/src/testing/cluster.ts),
+# built from their Go modules once and cached by version under ~/.cache/palisade/k8s.
+quiet scripts/k8s/build.sh

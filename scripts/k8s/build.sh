@@ -2,7 +2,7 @@
 # Builds the test cluster's binaries, kube-apiserver and etcd, from their published Go modules
 # (pinned in scripts/k8s/<component>/go.mod + go.sum) into a cache outside the repository:
 #
-#   ${PALISADE_K8S_CACHE:-~/.cache/palisade/k8s}/<component>-<version>/<component>
+#   ${PALISADE_K8S_CACHE:-${PALISADE_CACHE:-~/.cache/palisade}/k8s}/<component>-<version>/<component>
 #
 # A cached binary is reused when its stamp (go.mod, go.sum and the Go version) matches; otherwise
 # it is rebuilt. Prints "building ..." only when it builds (.ci/install.sh shows output then), and
@@ -13,7 +13,7 @@
 # Options: --force rebuilds even when cached; --print only prints the paths (fails when missing).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-cache="${PALISADE_K8S_CACHE:-${HOME}/.cache/palisade/k8s}"
+cache="${PALISADE_K8S_CACHE:-${PALISADE_CACHE:-${HOME}/.cache/palisade}/k8s}"
 force=0
 print_only=0
 for arg in "$@"; do

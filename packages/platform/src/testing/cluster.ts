@@ -21,8 +21,8 @@ import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -284,7 +284,9 @@ function tail(path: string, lines: number): string {
 /** Processes started by this module, killed when the test process exits without stop(). */
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
-function track(child: ChildProcess): void {
+function track(child: ChildProcess, detached: boolean): void {
+  // Detached processes (npm run cluster:up) outlive this process on purpose.
+  if (detached) return;
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.once('exit', () => {
@@ -350,7 +352,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
         ...(opts.etcdArgs ?? []),
       ];
       etcd = startProcess(bins.etcd, args, etcdLog, detached);
-      track(etcd.child);
+      track(etcd.child, detached);
       const ok = await waitFor(
         async () => (await httpGet(`${etcdUrl}/health`)).status === 200,
         etcd,
@@ -405,7 +407,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
     const tls = { ca: caPem, cert: adminCertPem, key: adminKeyPem };
     const startApiserver = async (): Promise<Proc> => {
       const p = startProcess(bins.kubeApiserver, apiArgs, apiLog, detached);
-      track(p.child);
+      track(p.child, detached);
       const ok = await waitFor(
         async () => (await httpsCall(server, 'GET', '/readyz', undefined, tls)).status === 200,
         p,
@@ -467,7 +469,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
         // A fresh deadline for the restart.
         const restartDeadline = Date.now() + (opts.startTimeoutMs ?? 90_000);
         const p = startProcess(bins.kubeApiserver, apiArgs, apiLog, detached);
-        track(p.child);
+        track(p.child, detached);
         const ok = await waitFor(
           async () => (await httpsCall(server, 'GET', '/readyz', undefined, tls)).status === 200,
           p,
@@ -604,4 +606,67 @@ function httpsCall(
     req.on('error', reject);
     req.end(data);
   });
+}
+
+export interface TcpProxy {
+  /** `127.0.0.1:<port>` */
+  address: string;
+  port: number;
+  /** Closes every open connection and refuses new ones until `resume()`. */
+  cut(): void;
+  resume(): void;
+  /** Connections accepted so far. */
+  accepted(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * A TCP pass-through proxy on 127.0.0.1 for failure tests: point a kubeconfig's server at it
+ * (TLS passes through untouched; the serving certificate covers 127.0.0.1), then `cut()` to drop
+ * the client's connections and refuse new ones, `resume()` to let it reconnect.
+ */
+export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
+  let refusing = false;
+  let accepted = 0;
+  const sockets = new Set<Socket>();
+  const srv = createServer((client) => {
+    if (refusing) {
+      client.destroy();
+      return;
+    }
+    accepted++;
+    const upstream = connect(targetPort, targetHost);
+    sockets.add(client);
+    sockets.add(upstream);
+    const close = (): void => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as AddressInfo;
+  const cut = (): void => {
+    refusing = true;
+    for (const s of sockets) s.destroy();
+    sockets.clear();
+  };
+  return {
+    address: `127.0.0.1:${port}`,
+    port,
+    cut,
+    resume: () => {
+      refusing = false;
+    },
+    accepted: () => accepted,
+    stop: async () => {
+      cut();
+      await new Promise<void>((r) => srv.close(() => r()));
+    },
+  };
 }
