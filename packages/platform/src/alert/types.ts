@@ -70,7 +70,7 @@ export function checkAlert(v: unknown): AlertCheck {
   const o = v as Record<string, unknown>;
   for (const k of ['output', 'priority', 'rule', 'time'] as const) {
     if (typeof o[k] !== 'string') return { ok: false, error: `alert field '${k}' must be a string` };
-    if ((o[k]).length > ALERT_LIMITS.maxStringLength)
+    if (o[k].length > ALERT_LIMITS.maxStringLength)
       return { ok: false, error: `alert field '${k}' is longer than ${ALERT_LIMITS.maxStringLength}` };
   }
   const priority = parsePriority(o['priority'] as string);
