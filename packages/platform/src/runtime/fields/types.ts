@@ -89,5 +89,10 @@ export function getPath(obj: unknown, keys: readonly string[]): unknown {
 export function jsonAsString(v: unknown): string | undefined {
   if (v === undefined) return undefined;
   if (typeof v === 'string') return v;
-  return JSON.stringify(v);
+  try {
+    return JSON.stringify(v);
+  } catch {
+    // cyclic or too deep to render: not available
+    return undefined;
+  }
 }
