@@ -146,10 +146,16 @@ describe('palisade db update', () => {
   const zip = () => readFileSync(sharedData('vulndb', 'osv', 'crates.io', 'all.zip'));
 
   beforeAll(async () => {
-    const body = zip();
-    const etag = `"${createHash('sha1').update(body).digest('hex')}"`;
+    // The mirror serves the real crates.io zip and the real EPSS and KEV files, with ETags.
+    const files = new Map<string, Buffer>([
+      ['/crates.io/all.zip', zip()],
+      ['/epss.csv.gz', readFileSync(sharedData('vulndb', 'epss', 'epss_scores.csv.gz'))],
+      ['/kev.json', readFileSync(sharedData('vulndb', 'kev', 'known_exploited_vulnerabilities.json'))],
+    ]);
     server = createServer((req, res) => {
-      if (req.url !== '/crates.io/all.zip') return void res.writeHead(404).end();
+      const body = files.get(req.url ?? '');
+      if (!body) return void res.writeHead(404).end();
+      const etag = `"${createHash('sha1').update(body).digest('hex')}"`;
       if (req.headers['if-none-match'] === etag) return void res.writeHead(304, { etag }).end();
       res.writeHead(200, { etag, 'content-length': String(body.length) }).end(body);
     });
@@ -163,14 +169,57 @@ describe('palisade db update', () => {
 
   it('downloads from the configured mirror, then finds it unchanged', async () => {
     const db = join(dir, 'update.sqlite');
-    const args = ['db', 'update', '--db-path', db, '--db-mirror', mirror, '--db-ecosystems', 'crates.io'];
+    const args = [
+      'db',
+      'update',
+      '--db-path',
+      db,
+      '--db-mirror',
+      mirror,
+      '--db-ecosystems',
+      'crates.io',
+      '--epss-url',
+      `${mirror}/epss.csv.gz`,
+      '--kev-url',
+      `${mirror}/kev.json`,
+    ];
     const first = await cli(args);
+    expect(first.err).toBe('');
     expect(first.code).toBe(0);
     expect(first.out).toContain(`crates.io: downloaded 1.1 MB from ${mirror}/crates.io/all.zip`);
+    expect(first.out).toContain(`EPSS: downloaded (${join(dir, 'epss_scores.csv.gz')})`);
+    expect(first.out).toContain(`KEV: downloaded (${join(dir, 'known_exploited_vulnerabilities.json')})`);
     expect(first.out).toContain('1,206 advisories');
     const second = await cli(args);
     expect(second.code).toBe(0);
-    expect(second.out).toBe(`crates.io: unchanged\n\nAdvisory database ${db} is up to date.\n`);
+    expect(second.out).toBe(
+      `crates.io: unchanged\nEPSS: unchanged (${join(dir, 'epss_scores.csv.gz')})\n` +
+        `KEV: unchanged (${join(dir, 'known_exploited_vulnerabilities.json')})\n\n` +
+        `Advisory database ${db} is up to date.\n`,
+    );
+  });
+
+  it('keeps going with a warning when EPSS or KEV cannot be downloaded', async () => {
+    const db = join(dir, 'update-no-epss.sqlite');
+    const r = await cli([
+      'db',
+      'update',
+      '--db-path',
+      db,
+      '--db-mirror',
+      mirror,
+      '--db-ecosystems',
+      'crates.io',
+      '--epss-url',
+      `${mirror}/missing.csv.gz`,
+      '--kev-url',
+      '',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(
+      /^warning: EPSS download from .*missing\.csv\.gz failed, the previous file \(if any\) is kept: .*404/,
+    );
+    expect(r.out).not.toContain('KEV');
   });
 
   it('exits 2 with the HTTP status when the mirror lacks an ecosystem', async () => {
@@ -183,6 +232,10 @@ describe('palisade db update', () => {
       mirror,
       '--db-ecosystems',
       'Go',
+      '--epss-url',
+      '',
+      '--kev-url',
+      '',
     ]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/^error E_DOWNLOAD: .*\/Go\/all\.zip answered 404/);

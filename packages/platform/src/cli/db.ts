@@ -1,7 +1,7 @@
 /** `palisade db import|info|update`: the OSV advisory database (docs/vulndb.md). */
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { PalisadeError } from '../core/errors.js';
+import { errorMessage, PalisadeError } from '../core/errors.js';
 import type { Settings, SettingName } from '../config/settings.js';
 import { loadConfigFile, resolveSettings } from '../config/resolve.js';
 import type { BuildResult, DatabaseInfo, SourceStats } from '../scan/db/index.js';
@@ -12,6 +12,8 @@ import {
   sourceFromPath,
   updateDatabase,
 } from '../scan/db/index.js';
+import { downloadEnrichment } from '../scan/enrich/index.js';
+import type { DownloadResult, EnrichmentKind } from '../scan/enrich/index.js';
 import type { CliIO } from './io.js';
 import { cliLogger } from './logger.js';
 import { emit } from './output.js';
@@ -21,7 +23,15 @@ import { addSettingOptions, flagValues } from './settings-options.js';
 const COMMON: SettingName[] = ['dbPath', 'cacheDir', 'quiet', 'logLevel', 'config'];
 const IMPORT_SETTINGS: SettingName[] = [...COMMON, 'format', 'output'];
 const INFO_SETTINGS: SettingName[] = [...COMMON, 'dbStaleAfter', 'format', 'output'];
-const UPDATE_SETTINGS: SettingName[] = [...COMMON, 'dbMirror', 'dbEcosystems', 'format', 'output'];
+const UPDATE_SETTINGS: SettingName[] = [
+  ...COMMON,
+  'dbMirror',
+  'dbEcosystems',
+  'epssUrl',
+  'kevUrl',
+  'format',
+  'output',
+];
 
 function settingsOf(io: CliIO, opts: Record<string, unknown>, names: readonly SettingName[]): Settings {
   const flags = flagValues(opts, names);
@@ -222,7 +232,11 @@ function updateCommand(parent: Command, io: CliIO): void {
 Examples:
   palisade db update
   palisade db update --db-ecosystems Go,PyPI,npm,Debian
-  palisade db update --db-mirror https://mirror.internal/osv      an internal copy of the osv.dev bucket`,
+  palisade db update --db-mirror https://mirror.internal/osv      an internal copy of the osv.dev bucket
+  palisade db update --epss-url '' --kev-url ''                    advisories only, no EPSS/KEV
+
+EPSS scores and the CISA KEV catalogue are fetched beside the database (conditional requests too);
+scans then show them and can filter with --epss-min and --kev.`,
   );
   cmd.action(async (opts: Record<string, unknown>) => {
     const settings = settingsOf(io, opts, UPDATE_SETTINGS);
@@ -237,8 +251,31 @@ Examples:
       signal: io.signal,
     });
     if (result.build) reportSkipped(io, result.build.sources);
+    // EPSS and KEV live beside the database. A failed download keeps the previous file and
+    // only warns: the advisories, the part scans cannot do without, are already in place.
+    const enrichment: DownloadResult[] = [];
+    const dbDir = dirname(databasePath(settings, io.cwd));
+    for (const [kind, url] of [
+      ['epss', settings.epssUrl],
+      ['kev', settings.kevUrl],
+    ] as [EnrichmentKind, string][]) {
+      if (url === '') continue;
+      try {
+        enrichment.push(
+          await downloadEnrichment(kind, url, dbDir, {
+            logger,
+            force: opts['force'] === true,
+            ...(io.signal ? { signal: io.signal } : {}),
+          }),
+        );
+      } catch (err) {
+        io.stderr.write(
+          `warning: ${kind.toUpperCase()} download from ${url} failed, the previous file (if any) is kept: ${errorMessage(err)}\n`,
+        );
+      }
+    }
     if (settings.format === 'json') {
-      await emit(io, `${JSON.stringify(result, null, 2)}\n`, settings.output);
+      await emit(io, `${JSON.stringify({ ...result, enrichment }, null, 2)}\n`, settings.output);
       return;
     }
     const lines = [
@@ -246,6 +283,7 @@ Examples:
         (d) => `${d.ecosystem}: downloaded ${(d.bytes / 1024 / 1024).toFixed(1)} MB from ${d.url}`,
       ),
       ...result.unchanged.map((e) => `${e}: unchanged`),
+      ...enrichment.map((e) => `${e.kind.toUpperCase()}: ${e.status} (${e.path})`),
     ];
     const tail = result.build
       ? `\n${buildSummary(result.build)}`
