@@ -383,6 +383,8 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
       '--service-cluster-ip-range=10.96.0.0/24',
       '--authorization-mode=Node,RBAC',
       '--allow-privileged=true',
+      // The lease reconciler refuses a loopback advertise address; nothing needs the endpoints.
+      '--endpoint-reconciler-type=none',
       '--profiling=false',
       '--v=1',
     ];
