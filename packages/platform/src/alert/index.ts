@@ -46,7 +46,7 @@ export const OUTPUTS: { [K in OutputKind]: { file: string; create: Factory<K> } 
 
 export function createOutput(spec: AlertOutputSpec): AlertOutput {
   const entry = OUTPUTS[spec.kind] as { create: (o: AlertOutputSpec['options']) => AlertOutput };
-  return entry.create(spec.options);
+  return entry.create({ ...spec.options, name: spec.name });
 }
 
 export interface AlertRouterDeps {
@@ -91,7 +91,7 @@ export function createAlertRouter(
   const queues = specs.map((spec) => {
     const output = create(spec);
     logger.info({ output: output.name, kind: output.kind, target: output.target }, 'alert output ready');
-    return new OutputQueue(output, spec.queue, spec.retry, { counters: metrics.output(output.name), logger });
+    return new OutputQueue(output, spec.queue, spec.retry, { counters: metrics.output(spec.name), logger });
   });
   return new AlertRouter(queues, metrics);
 }
