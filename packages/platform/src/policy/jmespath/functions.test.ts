@@ -207,7 +207,7 @@ describe('evaluation semantics (Kyverno interpreter)', () => {
     expect(() => compileJmesPath('a'.repeat(20000))).toThrow(/limit/);
     expect(() => compileJmesPath('('.repeat(100) + 'a' + ')'.repeat(100))).toThrow(/nests deeper/);
     const big = { l: Array.from({ length: 2000 }, (_, i) => i) };
-    expect(() => compileJmesPath('l[].[l]').search({ l: big.l, ...big }, { maxSteps: 1000 })).toThrow(
+    expect(() => compileJmesPath('l[].[l]').search(big, { maxSteps: 1000 })).toThrow(
       /evaluation steps/,
     );
     const start = Date.now();
