@@ -1,2 +1,3 @@
 export * from './inventory.js';
 export * from './vulnerability.js';
+export * from './crds/index.js';
