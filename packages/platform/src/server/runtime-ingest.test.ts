@@ -42,7 +42,7 @@ const FALCO_ALERT = {
   hostname: 'node-1',
   output:
     '16:31:56.746609046: Error File below a known binary directory opened for writing (user=root file_updated=/bin/foo)',
-  output_fields: { 'evt.time': 1548780716746609046, 'fd.name': '/bin/foo', 'user.name': 'root' },
+  output_fields: { 'evt.num': 1548780716, 'fd.name': '/bin/foo', 'user.name': 'root' },
   priority: 'Error',
   rule: 'Write below binary dir',
   source: 'syscall',
