@@ -115,11 +115,13 @@ export function readManifests(text: string, file: string, options: ReadOptions =
     const docLine = lineAt(doc.range[0]);
     if (doc.errors.length > 0) {
       const e = doc.errors[0];
-      const line = e ? lineAt(e.pos[0]) : docLine;
-      diagnostics.error('E_PARSE', `malformed YAML document: ${e?.message.split('\n')[0] ?? 'parse error'}`, {
-        file,
-        line,
-      });
+      const at = e ? lineAt(e.pos[0]) : docLine;
+      const first = doc.contents?.range ? lineAt(doc.contents.range[0]) : docLine;
+      diagnostics.error(
+        'E_PARSE',
+        `malformed YAML document (error at line ${at}): ${e?.message.split('\n')[0] ?? 'parse error'}; document skipped`,
+        { file, line: Math.min(first, at) },
+      );
       continue;
     }
     if (doc.contents === null) continue; // empty document (`---` with only comments)

@@ -12,6 +12,7 @@ import { dbCommand } from './db.js';
 import { runtimeCommand } from './runtime.js';
 import { scanCommand } from './scan.js';
 import { policyCommand } from './policy.js';
+import { auditCommand } from './audit.js';
 import { VERSION } from './version.js';
 
 export { VERSION };
@@ -50,6 +51,9 @@ export function buildProgram(io: CliIO): Command {
       .exitOverride()
       .configureOutput(output)
       .showHelpAfterError('(run with --help for usage)'),
+  );
+  program.addCommand(
+    auditCommand(io).exitOverride().configureOutput(output).showHelpAfterError('(run with --help for usage)'),
   );
   program.addHelpText(
     'after',
