@@ -9,7 +9,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # 127.0.0.1 for pull tests; apache2-utils: htpasswd for the registry's basic auth; zstd: zstd
 # layers; sqlite3: inspecting report stores and rpm sqlite DBs; binutils: objcopy for test binaries;
 # openssl: the registry token server's certificate; time: peak RSS in bench/;
-PACKAGES=(debootstrap umoci skopeo docker-registry apache2-utils openssl zstd sqlite3 binutils time)
+PACKAGES=(debootstrap umoci skopeo docker-registry apache2-utils openssl zstd sqlite3 binutils time prometheus-alertmanager)
 # The version comparators' differential tests (scan/version) run the real tools: rpm (rpm.vercmp),
 # python3-packaging (for /usr/bin/python3), libmaven3-core-java (maven-artifact's ComparableVersion),
 # ruby (Gem::Version), php-cli and php-composer-semver (version_compare, composer/semver).
