@@ -131,7 +131,6 @@ export function evaluatePolicy(cp: CompiledPolicy, req: EngineRequest): EngineRe
     ...(req.clusterRoles ? { clusterRoles: req.clusterRoles } : {}),
   };
   const responses: RuleResponse[] = [];
-  const generated: Obj[] = [];
   // mutate rules first (Kyverno runs mutation before validation), then the others in order
   const ordered = [
     ...cp.rules.filter((r) => r.type === 'Mutation'),
@@ -195,9 +194,15 @@ export function evaluatePolicy(cp: CompiledPolicy, req: EngineRequest): EngineRe
       responses.push(m.response);
       if (m.patched) resource = m.patched;
     } else if (rule.type === 'Generation' && isObj(rule.raw['generate'])) {
-      const g = runGenerate(rule.raw['generate'], env, sources);
-      responses.push(g);
-      if (g.generatedResources) generated.push(...g.generatedResources);
+      responses.push(
+        runGenerate(rule.raw['generate'], {
+          ...env,
+          policyName: policy.name,
+          policyNamespace: policy.namespace,
+          trigger: resource,
+          existing: req.existingResources ?? [],
+        }),
+      );
     } else {
       responses.push({
         ...base,

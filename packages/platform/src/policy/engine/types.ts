@@ -69,4 +69,9 @@ export interface EngineRequest {
   readonly configMaps?: readonly unknown[];
   readonly apiCalls?: Readonly<Record<string, unknown>>;
   readonly globalContext?: Readonly<Record<string, unknown>>;
+  /**
+   * Resources that already exist, as generate rules see them (clone sources, targets that exist).
+   * `kyverno test` supplies the trigger and the test's cloneSourceResource files.
+   */
+  readonly existingResources?: readonly Obj[];
 }

@@ -121,21 +121,107 @@ function policyKey(p: { name: string; namespace: string | undefined; kind: strin
   return p.kind === 'Policy' && p.namespace ? `${p.namespace}/${p.name}` : p.name;
 }
 
-/** Deep equality of two resources as Kyverno's test compares them (key order ignored). */
-function sameResource(a: unknown, b: unknown): boolean {
+/** Deep equality (key order ignored; numbers compared as JSON numbers). */
+function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a === 'number' && typeof b === 'number') return a === b;
   if (Array.isArray(a) && Array.isArray(b))
-    return a.length === b.length && a.every((x, i) => sameResource(x, b[i]));
+    return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
   if (isObj(a) && isObj(b)) {
     const ka = Object.keys(a).filter((k) => a[k] !== undefined);
     const kb = Object.keys(b).filter((k) => b[k] !== undefined);
     return (
       ka.length === kb.length &&
-      ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameResource(a[k], b[k]))
+      ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(a[k], b[k]))
     );
   }
   return false;
+}
+
+/** Kyverno's resource.Tidy: drops nulls, empty maps and empty lists, recursively. */
+export function tidy(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    const out = v.map(tidy).filter((x) => x !== null && x !== undefined);
+    return out.length ? out : null;
+  }
+  if (isObj(v)) {
+    const out: Obj = {};
+    for (const [k, x] of Object.entries(v)) {
+      const t = tidy(x);
+      if (t !== null && t !== undefined) out[k] = t;
+    }
+    return Object.keys(out).length ? out : null;
+  }
+  return v;
+}
+
+/** Built-in cluster-scoped kinds: the Kyverno CLI gives every other resource without one namespace `default`. */
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'Node',
+  'PersistentVolume',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'StorageClass',
+  'CustomResourceDefinition',
+  'ValidatingWebhookConfiguration',
+  'MutatingWebhookConfiguration',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
+  'MutatingAdmissionPolicy',
+  'MutatingAdmissionPolicyBinding',
+  'PriorityClass',
+  'IngressClass',
+  'RuntimeClass',
+  'CSIDriver',
+  'CSINode',
+  'VolumeAttachment',
+  'APIService',
+  'CertificateSigningRequest',
+  'PodSecurityPolicy',
+  'FlowSchema',
+  'PriorityLevelConfiguration',
+  'ClusterPolicy',
+  'ClusterCleanupPolicy',
+  'ClusterPolicyReport',
+]);
+
+/** The namespace as the Kyverno CLI sees it after loading (YamlToUnstructured defaults it). */
+function namespaceOf(r: Obj): string {
+  const ns = resourceName(r).namespace;
+  return ns || (CLUSTER_SCOPED.has(str(r['kind'])) ? '' : 'default');
+}
+
+/** Kyverno's FixupGenerateLabels: generate.kyverno.io/* labels dropped, managed-by: kyverno set. */
+function fixupGenerateLabels(r: Obj): Obj {
+  const md: Obj = { ...(isObj(r['metadata']) ? r['metadata'] : {}) };
+  const ns = namespaceOf(r);
+  if (ns) md['namespace'] = ns;
+  const labels: Record<string, unknown> = { 'app.kubernetes.io/managed-by': 'kyverno' };
+  if (isObj(md['labels']))
+    for (const [k, v] of Object.entries(md['labels']))
+      if (!k.startsWith('generate.kyverno.io/')) labels[k] = v;
+  return { ...r, metadata: { ...md, labels } };
+}
+
+/**
+ * Compares an actual resource with the expected one as `kyverno test` does (getAndCompareResource):
+ * generate labels fixed up on both sides, both tidied, then deep equality.
+ */
+export function sameResource(actual: Obj, expected: Obj): boolean {
+  return deepEqual(tidy(fixupGenerateLabels(actual)), tidy(fixupGenerateLabels(expected)));
+}
+
+/** The resource of a file with the actual resource's apiVersion, kind, namespace and name. */
+function expectedFor(actual: Obj, candidates: readonly Obj[]): Obj | undefined {
+  const a = resourceName(actual);
+  return candidates.find((e) => {
+    return (
+      str(e['apiVersion']) === str(actual['apiVersion']) &&
+      str(e['kind']) === str(actual['kind']) &&
+      resourceName(e).name === a.name &&
+      namespaceOf(e) === namespaceOf(actual)
+    );
+  });
 }
 
 const CEL_FLAGS: Array<[string, string]> = [
@@ -196,6 +282,14 @@ export async function runTestFile(file: string): Promise<TestFileResult> {
     const spec = c[0] && isObj(c[0]['spec']) ? c[0]['spec'] : {};
     contextResources = Array.isArray(spec['resources']) ? spec['resources'].filter(isObj) : [];
   }
+  // clone sources (cloneSourceResource of the results) exist in the cluster generate rules see
+  const cloneSourcePaths = new Set<string>();
+  for (const res of Array.isArray(t['results']) ? t['results'] : [])
+    if (isObj(res) && typeof res['cloneSourceResource'] === 'string' && res['cloneSourceResource'])
+      cloneSourcePaths.add(rel(res['cloneSourceResource']));
+  const existingResources = cloneSourcePaths.size
+    ? await readResources([...cloneSourcePaths], diagnostics)
+    : [];
   const engine = new PolicyEngine(policies);
   const ui = isObj(userInfo['userInfo']) ? userInfo['userInfo'] : {};
   const responses: EngineResponse[] = [];
@@ -228,6 +322,7 @@ export async function runTestFile(file: string): Promise<TestFileResult> {
           ? userInfo['clusterRoles'].filter((g): g is string => typeof g === 'string')
           : [],
         configMaps: contextResources.filter((x) => x['kind'] === 'ConfigMap'),
+        existingResources,
       });
       if (r) responses.push(r);
     }
@@ -307,9 +402,8 @@ export async function runTestFile(file: string): Promise<TestFileResult> {
       if (ok && res['patchedResources']) {
         const expectedRes = await readResources([rel(res['patchedResources'])], diagnostics);
         const target = rules[0]?.r.patchedResource;
-        const rnT = target ? resourceName(target) : { name: '', namespace: '' };
-        const want = expectedRes.find((e) => str(e['kind']) === kind && resourceName(e).name === rnT.name);
-        if (!want) {
+        const want = target ? expectedFor(target, expectedRes) : undefined;
+        if (!target || !want) {
           ok = false;
           reason = 'patched resource not found in the patchedResources file';
         } else if (!sameResource(target, want)) {
@@ -317,12 +411,28 @@ export async function runTestFile(file: string): Promise<TestFileResult> {
           reason = "patched resource didn't match the patched resource in the test result";
         }
       }
-      if (ok && res['generatedResource']) {
-        const expectedRes = await readResources([rel(res['generatedResource'])], diagnostics);
+      if (ok && (res['generatedResource'] || Array.isArray(res['generatedResources']))) {
+        const files = [
+          ...(typeof res['generatedResource'] === 'string' && res['generatedResource']
+            ? [res['generatedResource']]
+            : []),
+          ...(Array.isArray(res['generatedResources']) ? res['generatedResources'].map(str) : []),
+        ];
+        const expectedRes = await readResources(files.map(rel), diagnostics);
         const gen = rules.flatMap((m) => m.x.generatedResources ?? []);
-        if (!expectedRes.every((e) => gen.some((g) => sameResource(g, e)))) {
+        if (!gen.length) {
           ok = false;
-          reason = "generated resource didn't match the generated resource in the test result";
+          reason = 'the rule generated no resource';
+        }
+        for (const g of gen) {
+          const want = expectedFor(g, expectedRes);
+          if (!want) {
+            ok = false;
+            reason = `generated resource ${str(g['kind'])}/${resourceName(g).name} not found in the generatedResource file`;
+          } else if (!sameResource(g, want)) {
+            ok = false;
+            reason = "generated resource didn't match the generated resource in the test result";
+          }
         }
       }
       cases.push({ ...base, actual, ok, reason, message: rules.map((m) => m.x.message).join('; ') });
