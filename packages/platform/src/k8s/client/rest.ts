@@ -205,6 +205,9 @@ export class KubeClient {
       headers: {
         accept: 'application/json',
         ...(contentType ? { 'content-type': contentType } : {}),
+        // Always sized: Node sends a DELETE body unchunked, and without a length the server would
+        // read it as the next request on a kept-alive connection.
+        ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}),
       },
     };
     // Sets ca/cert/key/headers and a fresh agent (a proxy agent when the kubeconfig names a proxy).
