@@ -825,7 +825,11 @@ export const ClusterComplianceReportSchema = z
 
 /** Known fields only (the root schemas are loose: unknown fields are preserved, not typed). */
 type Known<T> = { [K in keyof T as string extends K ? never : K]: T[K] };
-type WithMeta<T> = Omit<Known<T>, 'metadata'> & { metadata: ObjectMeta };
+type WithMeta<T> = Omit<Known<T>, 'metadata' | 'apiVersion' | 'kind'> & {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+};
 
 export type VulnerabilityReport = WithMeta<z.input<typeof VulnerabilityReportSchema>>;
 export type VulnerabilityReportData = VulnerabilityReport['report'];
