@@ -133,14 +133,16 @@ export function send(req: HttpRequest, now: () => number = Date.now): Promise<Ht
       });
     });
     r.on('timeout', () => r.destroy(new Error(`no answer in ${req.timeoutMs} ms`)));
-    r.on('error', (e) =>
+    r.on('error', (e: NodeJS.ErrnoException) => {
+      // A certificate the receiver presents will not change on retry.
+      const tlsRejected = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(e.code ?? '');
       reject(
         new DeliveryError(`${where}: ${e.message}`, {
-          retryable: !(req.signal?.aborted ?? false),
+          retryable: !tlsRejected && !(req.signal?.aborted ?? false),
           cause: e,
         }),
-      ),
-    );
+      );
+    });
     r.end(body);
   });
 }
