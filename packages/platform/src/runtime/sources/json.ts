@@ -8,7 +8,7 @@ import type { RuntimeEvent } from '../fields/types.js';
 import { SYSCALL_SOURCE } from '../fields/syscall.js';
 import { parseRfc3339 } from '../fields/time.js';
 import type { AuditDecodeLimits, DecodedEvents } from './k8saudit.js';
-import { jsonDepth } from './k8saudit.js';
+import { exceedsDepth } from './k8saudit.js';
 
 const DEFAULTS = { maxEventBytes: 8 << 20, maxDepth: 64, maxEvents: 10_000_000 };
 
@@ -47,7 +47,7 @@ export function decodeSyscallEvents(
       out.problems.push({ at: lineNo, reason: `event larger than ${lim.maxEventBytes} bytes` });
       continue;
     }
-    if (jsonDepth(line) > lim.maxDepth) {
+    if (exceedsDepth(line, lim.maxDepth)) {
       out.problems.push({ at: lineNo, reason: `JSON nested deeper than ${lim.maxDepth} levels` });
       continue;
     }

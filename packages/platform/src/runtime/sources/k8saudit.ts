@@ -30,24 +30,49 @@ export interface DecodedEvents {
 
 const DEFAULTS = { maxEventBytes: 8 << 20, maxDepth: 64, maxEvents: 10_000_000 };
 
-/** Depth of a JSON text without parsing it (strings skipped). */
-export function jsonDepth(text: string): number {
+/**
+ * Nesting depth of a JSON text without parsing it (brackets inside strings
+ * skipped). Stops counting once the depth exceeds `limit`, so the answer is
+ * exact up to `limit` and `> limit` beyond it.
+ */
+export function jsonDepth(text: string, limit = Number.MAX_SAFE_INTEGER): number {
   let depth = 0;
   let max = 0;
-  let inStr = false;
-  for (let i = 0; i < text.length; i++) {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (inStr) {
-      if (c === 92) i++;
-      else if (c === 34) inStr = false;
-      continue;
-    }
-    if (c === 34) inStr = true;
-    else if (c === 123 || c === 91) {
-      if (++depth > max) max = depth;
+    if (c === 34) {
+      // jump to the closing quote: the next '"' preceded by an even number of backslashes
+      for (;;) {
+        const q = text.indexOf('"', i + 1);
+        if (q < 0) return max;
+        let b = q - 1;
+        while (text.charCodeAt(b) === 92) b--;
+        i = q;
+        if ((q - 1 - b) % 2 === 0) break;
+      }
+    } else if (c === 123 || c === 91) {
+      if (++depth > max) {
+        max = depth;
+        if (max > limit) return max;
+      }
     } else if (c === 125 || c === 93) depth--;
   }
   return max;
+}
+
+/**
+ * Whether a JSON text nests deeper than `maxDepth`. The depth never exceeds the
+ * number of '{' and '[' in the text, which indexOf counts at native speed, so the
+ * exact scan runs only for texts with more brackets than the bound. Checked before
+ * JSON.parse: deeply nested input is many times slower to parse than flat input of
+ * the same size.
+ */
+export function exceedsDepth(text: string, maxDepth: number): boolean {
+  let n = 0;
+  for (let i = text.indexOf('{'); i >= 0 && n <= maxDepth; i = text.indexOf('{', i + 1)) n++;
+  for (let i = text.indexOf('['); i >= 0 && n <= maxDepth; i = text.indexOf('[', i + 1)) n++;
+  return n > maxDepth && jsonDepth(text, maxDepth) > maxDepth;
 }
 
 /** Event time: stageTimestamp, else requestReceivedTimestamp, else timestamp; 0 when none parse. */
@@ -79,65 +104,94 @@ export function auditEvent(data: Record<string, unknown>, num: number, raw?: str
 const isObj = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
 
+/** What {@link streamAuditEvents} returns: events handed over, and the inputs it could not read. */
+export interface StreamedEvents {
+  events: number;
+  problems: DecodeProblem[];
+}
+
 /**
- * Decodes audit events. The text may be one Event, one EventList, or JSON
- * lines of either. `firstNum` numbers the events (evt.num).
+ * Decodes audit events one at a time, handing each to `onEvent` as soon as it
+ * is decoded (nothing is kept, so memory stays flat however long the input).
+ * The text may be one Event, one EventList, or JSON lines of either.
+ * `firstNum` numbers the events (evt.num).
  */
-export function decodeAuditEvents(text: string, limits: AuditDecodeLimits = {}, firstNum = 1): DecodedEvents {
-  const lim = { ...DEFAULTS, ...limits };
-  const out: DecodedEvents = { events: [], problems: [] };
+export function streamAuditEvents(
+  text: string,
+  onEvent: (e: RuntimeEvent) => void,
+  limits: AuditDecodeLimits = {},
+  firstNum = 1,
+): StreamedEvents {
+  const maxEventBytes = limits.maxEventBytes ?? DEFAULTS.maxEventBytes;
+  const maxDepth = limits.maxDepth ?? DEFAULTS.maxDepth;
+  const maxEvents = limits.maxEvents ?? DEFAULTS.maxEvents;
+  const problems: DecodeProblem[] = [];
+  let count = 0;
   let num = firstNum;
   const push = (obj: unknown, at: number, raw: string | undefined): void => {
     if (!isObj(obj)) {
-      out.problems.push({ at, reason: 'not a JSON object' });
+      problems.push({ at, reason: 'not a JSON object' });
       return;
     }
     if (obj['kind'] === 'EventList' || (obj['kind'] === undefined && Array.isArray(obj['items']))) {
       const items = obj['items'];
       if (!Array.isArray(items)) {
-        out.problems.push({ at, reason: 'EventList without items' });
+        problems.push({ at, reason: 'EventList without items' });
         return;
       }
-      items.forEach((it, i) => {
-        if (out.events.length >= lim.maxEvents) return;
-        if (!isObj(it)) out.problems.push({ at: i + 1, reason: 'EventList item is not an object' });
-        else out.events.push(auditEvent(it, num++));
-      });
+      for (let i = 0; i < items.length && count < maxEvents; i++) {
+        const it: unknown = items[i];
+        if (!isObj(it)) problems.push({ at: i + 1, reason: 'EventList item is not an object' });
+        else {
+          count++;
+          onEvent(auditEvent(it, num++));
+        }
+      }
       return;
     }
-    if (out.events.length < lim.maxEvents) out.events.push(auditEvent(obj, num++, raw));
+    if (count < maxEvents) {
+      count++;
+      onEvent(auditEvent(obj, num++, raw));
+    }
   };
   const trimmed = text.trimStart();
   // A whole-document JSON value (pretty-printed Event or EventList) …
   if (trimmed.startsWith('{') && !looksLikeJsonLines(trimmed)) {
-    if (text.length > lim.maxEventBytes && !trimmed.includes('"EventList"')) {
-      out.problems.push({ at: 1, reason: `event larger than ${lim.maxEventBytes} bytes` });
-      return out;
+    if (text.length > maxEventBytes && !trimmed.includes('"EventList"')) {
+      problems.push({ at: 1, reason: `event larger than ${maxEventBytes} bytes` });
+      return { events: count, problems };
     }
-    const parsed = safeParse(text, lim.maxDepth);
-    if ('error' in parsed) out.problems.push({ at: 1, reason: parsed.error });
+    const parsed = safeParse(text, maxDepth);
+    if ('error' in parsed) problems.push({ at: 1, reason: parsed.error });
     else push(parsed.value, 1, undefined);
-    return out;
+    return { events: count, problems };
   }
   // … or JSON lines.
   let lineNo = 0;
   let start = 0;
-  while (start <= text.length && out.events.length < lim.maxEvents) {
+  while (start <= text.length && count < maxEvents) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
     lineNo++;
     const line = text.slice(start, end).trim();
     start = end + 1;
     if (line === '') continue;
-    if (line.length > lim.maxEventBytes) {
-      out.problems.push({ at: lineNo, reason: `event larger than ${lim.maxEventBytes} bytes` });
+    if (line.length > maxEventBytes) {
+      problems.push({ at: lineNo, reason: `event larger than ${maxEventBytes} bytes` });
       continue;
     }
-    const parsed = safeParse(line, lim.maxDepth);
-    if ('error' in parsed) out.problems.push({ at: lineNo, reason: parsed.error });
+    const parsed = safeParse(line, maxDepth);
+    if ('error' in parsed) problems.push({ at: lineNo, reason: parsed.error });
     else push(parsed.value, lineNo, line);
   }
-  return out;
+  return { events: count, problems };
+}
+
+/** Decodes audit events into an array (see {@link streamAuditEvents} for long inputs). */
+export function decodeAuditEvents(text: string, limits: AuditDecodeLimits = {}, firstNum = 1): DecodedEvents {
+  const events: RuntimeEvent[] = [];
+  const { problems } = streamAuditEvents(text, (e) => events.push(e), limits, firstNum);
+  return { events, problems };
 }
 
 function looksLikeJsonLines(t: string): boolean {
@@ -155,7 +209,7 @@ function looksLikeJsonLines(t: string): boolean {
 }
 
 function safeParse(text: string, maxDepth: number): { value: unknown } | { error: string } {
-  if (jsonDepth(text) > maxDepth) return { error: `JSON nested deeper than ${maxDepth} levels` };
+  if (exceedsDepth(text, maxDepth)) return { error: `JSON nested deeper than ${maxDepth} levels` };
   try {
     return { value: JSON.parse(text) as unknown };
   } catch (e) {
