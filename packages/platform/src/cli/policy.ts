@@ -11,7 +11,12 @@ import { formatDiagnostic } from '../core/diagnostics.js';
 import { PalisadeError } from '../core/errors.js';
 import { PolicyEngine, type EngineResponse } from '../policy/engine/index.js';
 import { buildPolicyReport } from '../policy/engine/report.js';
-import { loadPolicyText, readYamlDocuments, type KyvernoPolicy } from '../policy/loader/index.js';
+import {
+  loadPolicyText,
+  readYamlDocuments,
+  type KyvernoPolicy,
+  type PolicyExceptionDoc,
+} from '../policy/loader/index.js';
 import { runTestFile, type TestFileResult } from '../policy/test/index.js';
 import { formatTestJson, formatTestJunit, formatTestTable, summarize } from '../policy/test/format.js';
 import type { CliIO } from './io.js';
@@ -120,6 +125,7 @@ function applyCommand(io: CliIO): Command {
     .description('Evaluate Kyverno ClusterPolicy/Policy documents on resources read from files or stdin.')
     .argument('<policies...>', 'policy files')
     .requiredOption('-r, --resource <files...>', "resource files ('-' reads stdin)")
+    .option('-e, --exception <files...>', 'PolicyException files (kyverno.io/v2, v2beta1)', [])
     .addOption(
       new Option('--format <format>', 'output format')
         .choices(['table', 'json', 'yaml', 'policyreport'])
@@ -133,16 +139,18 @@ function applyCommand(io: CliIO): Command {
 Examples:
   palisade policy apply disallow-latest.yaml --resource pod.yaml
   kubectl get pods -A -o yaml | palisade policy apply policies/*.yaml --resource - --format policyreport
-  palisade policy apply policy.yaml -r deploy.yaml --exit-code 1     fail CI on a failing rule`,
+  palisade policy apply policy.yaml -r deploy.yaml --exit-code 1     fail CI on a failing rule
+  palisade policy apply policy.yaml -r pod.yaml -e exception.yaml    with PolicyExceptions`,
     )
     .action(
       async (
         policyFiles: string[],
-        opts: { resource: string[]; format: string; output: string; exitCode: string },
+        opts: { resource: string[]; exception: string[]; format: string; output: string; exitCode: string },
       ) => {
         const diags: Diagnostic[] = [];
         const policies: KyvernoPolicy[] = [];
-        for (const f of policyFiles) {
+        const exceptions: PolicyExceptionDoc[] = [];
+        for (const f of [...policyFiles, ...opts.exception]) {
           const path = resolve(io.cwd, f);
           let text: string;
           try {
@@ -153,6 +161,7 @@ Examples:
           const r = loadPolicyText(text, f);
           diags.push(...r.diagnostics);
           policies.push(...r.policies);
+          exceptions.push(...r.exceptions);
           for (const o of r.others)
             diags.push({
               code: 'W_POLICY_UNSUPPORTED',
@@ -182,7 +191,7 @@ Examples:
             else resources.push(v);
           }
         }
-        const engine = new PolicyEngine(policies);
+        const engine = new PolicyEngine(policies, { exceptions });
         const responses = resources.flatMap((resource) => engine.evaluate({ resource }));
         let text: string;
         if (opts.format === 'json') text = `${JSON.stringify(responses, null, 2)}\n`;

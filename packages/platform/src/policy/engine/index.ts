@@ -12,11 +12,13 @@ import { evaluateConditions } from '../handlers/conditions.js';
 import { runGenerate } from '../handlers/generate.js';
 import { runMutate } from '../handlers/mutate.js';
 import { entriesToLoad, runValidate } from '../handlers/validate.js';
-import type { KyvernoPolicy } from '../loader/index.js';
+import type { KyvernoPolicy, PolicyExceptionDoc } from '../loader/index.js';
 import { compileMatch, kindsOf, parseKind, type CompiledMatch } from '../match/index.js';
+import { compileExceptions, matchingExceptions, type CompiledException } from './exceptions.js';
 import type { EngineRequest, EngineResponse, Obj, RuleResponse, RuleType } from './types.js';
 
 export type * from './types.js';
+export { compileExceptions, matchingExceptions, type CompiledException } from './exceptions.js';
 
 interface CompiledRule {
   readonly name: string;
@@ -72,9 +74,15 @@ export class PolicyEngine {
   private readonly byKind = new Map<string, CompiledPolicy[]>();
   private readonly anyKind: CompiledPolicy[] = [];
   readonly policies: readonly CompiledPolicy[];
+  /** PolicyExceptions, compiled once, applied to every evaluation. */
+  readonly exceptions: readonly CompiledException[];
 
-  constructor(policies: readonly KyvernoPolicy[]) {
+  constructor(
+    policies: readonly KyvernoPolicy[],
+    options: { exceptions?: readonly PolicyExceptionDoc[] } = {},
+  ) {
     this.policies = policies.map(compilePolicy);
+    this.exceptions = compileExceptions(options.exceptions ?? []);
     for (const cp of this.policies) {
       if (cp.kinds.has('*')) {
         this.anyKind.push(cp);
@@ -101,7 +109,7 @@ export class PolicyEngine {
     const kind = typeof req.resource['kind'] === 'string' ? req.resource['kind'] : '';
     const out: EngineResponse[] = [];
     for (const cp of this.candidates(kind)) {
-      const r = evaluatePolicy(cp, req);
+      const r = evaluatePolicy(cp, req, this.exceptions);
       if (r) out.push(r);
     }
     return out;
@@ -109,8 +117,14 @@ export class PolicyEngine {
 }
 
 /** Evaluates one compiled policy; undefined when no rule matched the resource. */
-export function evaluatePolicy(cp: CompiledPolicy, req: EngineRequest): EngineResponse | undefined {
+export function evaluatePolicy(
+  cp: CompiledPolicy,
+  req: EngineRequest,
+  exceptions: readonly CompiledException[] = [],
+): EngineResponse | undefined {
   const policy = cp.policy;
+  const policyKey =
+    policy.kind === 'Policy' ? `${policy.namespace ?? 'default'}/${policy.name}` : policy.name;
   const operation =
     req.operation ??
     (typeof req.variables?.['request.operation'] === 'string'
@@ -137,13 +151,14 @@ export function evaluatePolicy(cp: CompiledPolicy, req: EngineRequest): EngineRe
     ...cp.rules.filter((r) => r.type !== 'Mutation'),
   ];
   for (const rule of ordered) {
-    const why = rule.match({
+    const matchReq = {
       resource,
       operation,
       ...(req.subresource ? { subresource: req.subresource } : {}),
       ...(namespaceLabels ? { namespaceLabels } : {}),
       userInfo,
-    });
+    };
+    const why = rule.match(matchReq);
     if (why !== undefined) continue;
     const variables = { ...(req.variables ?? {}), ...(req.ruleVariables?.[rule.name] ?? {}) };
     const ctx = PolicyContext.forRequest({
@@ -187,8 +202,45 @@ export function evaluatePolicy(cp: CompiledPolicy, req: EngineRequest): EngineRe
     }
     const target = operation === 'DELETE' ? (req.oldResource ?? resource) : resource;
     const env = { ctx, resource: target, ruleName: rule.name, sources };
+    const exc = exceptions.length ? matchingExceptions(exceptions, policyKey, rule.name, matchReq, ctx) : [];
+    const podSecurityRule = isObj(rule.raw['validate']) && rule.raw['validate']['podSecurity'] !== undefined;
+    if (exc.length) {
+      const keys = exc.map((e) => e.key);
+      const whole = exc.find((e) => !e.podSecurity.length);
+      if (!podSecurityRule) {
+        // Kyverno's messages, literally (validate and mutate join without a space)
+        const message =
+          rule.type === 'Generation'
+            ? `rule is skipped due to policy exception ${keys.join(', ')}`
+            : `rule is skipped due to policy exceptions${keys.join(', ')}`;
+        responses.push({ ...base, status: 'skip', message, exceptions: keys });
+        continue;
+      }
+      if (whole) {
+        responses.push({
+          ...base,
+          status: 'skip',
+          message: `rule is skipped due to policy exception ${whole.key}`,
+          exceptions: [whole.key],
+        });
+        continue;
+      }
+    }
     if (rule.type === 'Validation' && isObj(rule.raw['validate'])) {
-      responses.push(runValidate(rule.raw['validate'], env));
+      responses.push(
+        runValidate(
+          rule.raw['validate'],
+          exc.length
+            ? {
+                ...env,
+                podSecurityExceptions: {
+                  keys: exc.map((e) => e.key),
+                  excludes: exc.flatMap((e) => e.podSecurity),
+                },
+              }
+            : env,
+        ),
+      );
     } else if (rule.type === 'Mutation' && isObj(rule.raw['mutate'])) {
       const m = runMutate(rule.raw['mutate'], env);
       responses.push(m.response);

@@ -23,6 +23,8 @@ export interface RuleResponse {
   readonly status: RuleStatus;
   readonly message: string;
   readonly podSecurityChecks?: readonly PodSecurityCheck[];
+  /** Keys (`namespace/name`) of the PolicyExceptions that turned the rule into `skip`. */
+  readonly exceptions?: readonly string[];
   /** Resources a generate rule would create. */
   readonly generatedResources?: readonly Obj[];
 }

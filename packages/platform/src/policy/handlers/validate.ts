@@ -24,6 +24,8 @@ export interface RuleEnv {
   readonly resource: Obj;
   readonly ruleName: string;
   readonly sources: ContextSources;
+  /** podSecurity exclusions from matching PolicyExceptions, with the exceptions' keys. */
+  readonly podSecurityExceptions?: { readonly keys: readonly string[]; readonly excludes: readonly Obj[] };
 }
 
 /**
@@ -116,19 +118,15 @@ function runDeny(v: Obj, env: RuleEnv, msg: string): Partial {
   return { status: 'pass', message: `validation rule '${env.ruleName}' passed.` };
 }
 
-function runPodSecurity(v: Obj, target: Obj, env: RuleEnv, msg: string): Partial {
-  const ps = v['podSecurity'] as Obj;
-  const level = typeof ps['level'] === 'string' ? ps['level'] : '';
-  const version = typeof ps['version'] === 'string' ? ps['version'] : 'latest';
-  const parsed = parsePodSecurityPolicy(level, version);
-  if (!parsed.ok) return { status: 'error', message: parsed.error };
-  const result = compilePodSecurity({ level, version }).evaluate(target, { fieldErrors: true });
-  const excludes = Array.isArray(ps['exclude']) ? ps['exclude'].filter(isObj) : [];
-  const images = new Set<string>();
-  collectImages(target, images);
+/** The checks of a podSecurity evaluation with exclusions applied; denied when any check still fails. */
+function excludedChecks(
+  results: readonly { control: string; title: string; allowed: boolean; reason: string; detail: string }[],
+  excludes: readonly Obj[],
+  images: ReadonlySet<string>,
+): { checks: PodSecurityCheck[]; denied: boolean } {
   const checks: PodSecurityCheck[] = [];
   let denied = false;
-  for (const c of result.results) {
+  for (const c of results) {
     let allowed = c.allowed;
     if (!allowed) {
       const ex = excludes.filter((e) => e['controlName'] === c.title);
@@ -146,8 +144,34 @@ function runPodSecurity(v: Obj, target: Obj, env: RuleEnv, msg: string): Partial
     if (!allowed) denied = true;
     checks.push({ id: c.control, title: c.title, allowed, reason: c.reason, detail: c.detail });
   }
+  return { checks, denied };
+}
+
+function runPodSecurity(v: Obj, target: Obj, env: RuleEnv, msg: string): Partial {
+  const ps = v['podSecurity'] as Obj;
+  const level = typeof ps['level'] === 'string' ? ps['level'] : '';
+  const version = typeof ps['version'] === 'string' ? ps['version'] : 'latest';
+  const parsed = parsePodSecurityPolicy(level, version);
+  if (!parsed.ok) return { status: 'error', message: parsed.error };
+  const result = compilePodSecurity({ level, version }).evaluate(target, { fieldErrors: true });
+  const excludes = Array.isArray(ps['exclude']) ? ps['exclude'].filter(isObj) : [];
+  const images = new Set<string>();
+  collectImages(target, images);
+  let { checks, denied } = excludedChecks(result.results, excludes, images);
   if (result.problems.length) denied = true;
   if (!denied) return { status: 'pass', message: `validation rule '${env.ruleName}' passed.`, checks };
+  const pe = env.podSecurityExceptions;
+  if (pe && !result.problems.length) {
+    // PolicyException podSecurity controls are added to the rule's exclusions (validate_pss.go)
+    const withExceptions = excludedChecks(result.results, [...excludes, ...pe.excludes], images);
+    if (!withExceptions.denied)
+      return {
+        status: 'skip',
+        message: `rule is skipped due to policy exceptions ${pe.keys.join(', ')}`,
+        checks: withExceptions.checks,
+      };
+    checks = withExceptions.checks;
+  }
   const reasons = checks.filter((c) => !c.allowed).map((c) => `${c.title}: ${c.detail || c.reason}`);
   return {
     status: 'fail',

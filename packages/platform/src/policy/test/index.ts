@@ -17,6 +17,7 @@ import {
   readYamlDocuments,
   type KyvernoPolicy,
   type OtherDocument,
+  type PolicyExceptionDoc,
 } from '../loader/index.js';
 
 export interface TestCase {
@@ -257,6 +258,16 @@ export async function runTestFile(file: string): Promise<TestFileResult> {
   // policies
   const policies: KyvernoPolicy[] = [];
   const others: OtherDocument[] = [];
+  const exceptions: PolicyExceptionDoc[] = [];
+  // PolicyExceptions come from the test's `exceptions:` files (as kyverno test loads them)
+  for (const p of Array.isArray(t['exceptions']) ? t['exceptions'] : []) {
+    const path = rel(p);
+    const etext = await readText(path, diagnostics);
+    if (etext === undefined) continue;
+    const r = loadPolicyText(etext, path);
+    diagnostics.push(...r.diagnostics);
+    exceptions.push(...r.exceptions);
+  }
   for (const p of Array.isArray(t['policies']) ? t['policies'] : []) {
     const path = rel(p);
     const ptext = await readText(path, diagnostics);
@@ -290,7 +301,7 @@ export async function runTestFile(file: string): Promise<TestFileResult> {
   const existingResources = cloneSourcePaths.size
     ? await readResources([...cloneSourcePaths], diagnostics)
     : [];
-  const engine = new PolicyEngine(policies);
+  const engine = new PolicyEngine(policies, { exceptions });
   const ui = isObj(userInfo['userInfo']) ? userInfo['userInfo'] : {};
   const responses: EngineResponse[] = [];
   const byPolicy = new Map(engine.policies.map((cp) => [policyKey(cp.policy), cp] as const));
@@ -301,29 +312,33 @@ export async function runTestFile(file: string): Promise<TestFileResult> {
       const variables: Obj = { ...(values?.globalValues ?? {}), ...(pv?.resources.get(rn.name) ?? {}) };
       const ruleVariables: Record<string, Obj> = {};
       if (pv) for (const [k, v] of pv.rules) ruleVariables[k] = v;
-      const r = evaluatePolicy(cp, {
-        resource,
-        ...(typeof variables['request.operation'] === 'string'
-          ? { operation: variables['request.operation'] }
-          : {}),
-        variables,
-        ruleVariables,
-        namespaceLabels: values?.namespaceLabels ?? {},
-        userInfo: {
-          username: str(ui['username']),
-          groups: Array.isArray(ui['groups'])
-            ? ui['groups'].filter((g): g is string => typeof g === 'string')
+      const r = evaluatePolicy(
+        cp,
+        {
+          resource,
+          ...(typeof variables['request.operation'] === 'string'
+            ? { operation: variables['request.operation'] }
+            : {}),
+          variables,
+          ruleVariables,
+          namespaceLabels: values?.namespaceLabels ?? {},
+          userInfo: {
+            username: str(ui['username']),
+            groups: Array.isArray(ui['groups'])
+              ? ui['groups'].filter((g): g is string => typeof g === 'string')
+              : [],
+          },
+          roles: Array.isArray(userInfo['roles'])
+            ? userInfo['roles'].filter((g): g is string => typeof g === 'string')
             : [],
+          clusterRoles: Array.isArray(userInfo['clusterRoles'])
+            ? userInfo['clusterRoles'].filter((g): g is string => typeof g === 'string')
+            : [],
+          configMaps: contextResources.filter((x) => x['kind'] === 'ConfigMap'),
+          existingResources,
         },
-        roles: Array.isArray(userInfo['roles'])
-          ? userInfo['roles'].filter((g): g is string => typeof g === 'string')
-          : [],
-        clusterRoles: Array.isArray(userInfo['clusterRoles'])
-          ? userInfo['clusterRoles'].filter((g): g is string => typeof g === 'string')
-          : [],
-        configMaps: contextResources.filter((x) => x['kind'] === 'ConfigMap'),
-        existingResources,
-      });
+        engine.exceptions,
+      );
       if (r) responses.push(r);
     }
   }
