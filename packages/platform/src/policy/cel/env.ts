@@ -8,7 +8,7 @@
  * Bounds: expression length, AST nodes and depth at compile time; a runtime cost budget (one unit per
  * comprehension iteration) and a wall-clock deadline at evaluation time.
  */
-import { Environment, serialize } from '@marcbachmann/cel-js';
+import { Environment, Optional, serialize } from '@marcbachmann/cel-js';
 import { registerKubernetesLibraries } from './k8s.js';
 import { kyvernoBindings, registerKyvernoLibraries, type CelData } from './kyverno.js';
 import { fromCel } from './values.js';
@@ -21,6 +21,8 @@ export const DEFAULT_COST_LIMIT = 1_000_000;
 export const DEFAULT_DEADLINE_MS = 1_000;
 
 const COST_FN = '__palisade_cost';
+const OR_VALUE_FN = '__palisade_or_value';
+const HAS_FN = '__palisade_has';
 const MACROS = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
 
 export type CelErrorCode = 'E_CEL_PARSE' | 'E_CEL_LIMIT' | 'E_CEL_EVAL';
@@ -72,35 +74,69 @@ export function celEnvironment(): Environment {
     }
     return v;
   });
+  env.registerFunction(`${OR_VALUE_FN}(dyn, dyn): dyn`, (o: unknown, d: unknown) =>
+    o instanceof Optional ? (o.hasValue() ? o.value() : d) : o,
+  );
+  env.registerFunction(`${HAS_FN}(dyn, string): bool`, (o: unknown, f: string) => {
+    if (o instanceof Map) return o.has(f);
+    if (o !== null && typeof o === 'object' && !Array.isArray(o)) return Object.hasOwn(o, f);
+    throw new CelError('E_CEL_EVAL', `has(): field ${f} selected on a non-map value`);
+  });
   shared = env;
   return env;
 }
 
 type Node = { op: string; args: unknown };
 
-function rewrite(node: unknown, wrap: (n: unknown) => unknown): void {
-  if (!node || typeof node !== 'object') return;
+/** Builds call nodes from a template such as `f(a, b)`, replacing its arguments. */
+type Make = (template: string, args: unknown[]) => unknown;
+
+function isSimpleChain(n: unknown): boolean {
+  const x = n as Node;
+  if (x.op === 'id') return true;
+  return x.op === '.' && Array.isArray(x.args) && isSimpleChain(x.args[0]);
+}
+
+/**
+ * Rewrites a parsed expression (bottom-up, returns the replacement node):
+ * - `matches` → the RE2 matcher;
+ * - comprehension bodies wrapped in the cost counter;
+ * - `?:` branches wrapped in dyn() (cel-go checks JSON-typed values dynamically);
+ * - `x.orValue(d)` → a function that also accepts a non-optional receiver (cel-go's dynamic dispatch);
+ * - `has(f(x).y)` → a field-presence function (the interpreter only allows has() on identifier chains).
+ */
+function rewrite(node: unknown, make: Make): unknown {
+  if (!node || typeof node !== 'object') return node;
   const n = node as Node;
-  if ((n.op === 'rcall' || n.op === 'call') && Array.isArray(n.args) && n.args[0] === 'matches')
-    n.args[0] = 're2Matches';
-  if (
-    n.op === 'rcall' &&
-    Array.isArray(n.args) &&
-    MACROS.has(String(n.args[0])) &&
-    Array.isArray(n.args[2])
-  ) {
-    const a = n.args[2] as unknown[];
-    if (a.length >= 2) a[a.length - 1] = wrap(a[a.length - 1]);
+  if (!Array.isArray(n.args)) return node;
+  const args = n.args as unknown[];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (Array.isArray(a)) {
+      for (let j = 0; j < a.length; j++) {
+        const x: unknown = a[j];
+        if (Array.isArray(x)) for (let k = 0; k < x.length; k++) x[k] = rewrite(x[k], make);
+        else a[j] = rewrite(x, make);
+      }
+    } else args[i] = rewrite(a, make);
   }
-  if (Array.isArray(n.args))
-    for (const a of n.args) {
-      if (Array.isArray(a))
-        for (const x of a) {
-          if (Array.isArray(x)) for (const y of x) rewrite(y, wrap);
-          else rewrite(x, wrap);
-        }
-      else rewrite(a, wrap);
-    }
+  if ((n.op === 'rcall' || n.op === 'call') && args[0] === 'matches') args[0] = 're2Matches';
+  if (n.op === 'rcall' && MACROS.has(String(args[0])) && Array.isArray(args[2])) {
+    const a = args[2] as unknown[];
+    if (a.length >= 2) a[a.length - 1] = make(`${COST_FN}(x)`, [a[a.length - 1]]);
+  }
+  if (n.op === '?:') {
+    args[1] = make('dyn(x)', [args[1]]);
+    args[2] = make('dyn(x)', [args[2]]);
+  }
+  if (n.op === 'rcall' && args[0] === 'orValue' && Array.isArray(args[2]) && args[2].length === 1)
+    return make(`${OR_VALUE_FN}(a, b)`, [args[1], (args[2] as unknown[])[0]]);
+  if (n.op === 'call' && args[0] === 'has' && Array.isArray(args[1]) && args[1].length === 1) {
+    const sel = args[1][0] as Node;
+    if (sel.op === '.' && Array.isArray(sel.args) && !isSimpleChain(sel.args[0]))
+      return make(`${HAS_FN}(a, ${JSON.stringify(String(sel.args[1]))})`, [sel.args[0]]);
+  }
+  return node;
 }
 
 export interface CelProgram {
@@ -130,13 +166,14 @@ function compileUncached(expression: string): CelProgram | CelError {
   const env = celEnvironment();
   try {
     const first = env.parse(expression);
-    const wrap = (inner: unknown): unknown => {
-      const holder = env.parse(`${COST_FN}(x)`).ast as unknown as Node;
-      (holder.args as [string, unknown[]])[1][0] = inner;
+    const make: Make = (template, args) => {
+      const holder = env.parse(template).ast as unknown as Node;
+      const list = (holder.args as [string, unknown[]])[1];
+      args.forEach((a, i) => (list[i] = a));
       return holder;
     };
-    rewrite(first.ast, wrap);
-    const text = serialize(first.ast);
+    const root = rewrite(first.ast, make) as typeof first.ast;
+    const text = serialize(root);
     const program = env.parse(text);
     return { expression, run: (activation): unknown => program(activation) as unknown };
   } catch (e) {

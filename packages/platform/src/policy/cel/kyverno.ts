@@ -74,6 +74,7 @@ export class HttpLib {}
 export class X509Lib {}
 export class JsonLib {}
 export class YamlLib {}
+export class JsonPatchLib {}
 export class KImage {
   constructor(readonly info: ImageInfo) {}
 }
@@ -113,7 +114,18 @@ export function registerKyvernoLibraries(env: Environment): void {
     .registerVariable('http', 'kyverno.HTTP')
     .registerVariable('x509', 'kyverno.X509')
     .registerConstant('json', 'kyverno.JSON', new JsonLib())
-    .registerConstant('yaml', 'kyverno.YAML', new YamlLib());
+    .registerConstant('yaml', 'kyverno.YAML', new YamlLib())
+    .registerType('kyverno.JSONPatch', JsonPatchLib)
+    .registerConstant('jsonpatch', 'kyverno.JSONPatch', new JsonPatchLib());
+  // jsonpatch.escapeKey (Kubernetes MutatingAdmissionPolicy library)
+  fn('kyverno.JSONPatch.escapeKey(string): string', (_: JsonPatchLib, k: string) =>
+    k.replace(/~/g, '~0').replace(/\//g, '~1'),
+  );
+  // user library: parseServiceAccount("system:serviceaccount:ns:name")
+  fn('parseServiceAccount(string): map', (s: string) => {
+    const m = /^system:serviceaccount:([^:]*):([^:]*)$/.exec(s);
+    return { namespace: m?.[1] ?? '', name: m?.[2] ?? '' };
+  });
 
   // resource library
   fn(

@@ -49,7 +49,7 @@ async function readDocs(path: string): Promise<Obj[]> {
     return [];
   }
   const out: Obj[] = [];
-  for (const d of parseAllDocuments(text, { maxAliasCount: 100 })) {
+  for (const d of parseAllDocuments(text)) {
     if (d.errors.length) continue;
     const v: unknown = d.toJS({ maxAliasCount: 100 });
     if (!isObj(v)) continue;
@@ -79,6 +79,30 @@ const FLAGS: Array<[string, string]> = [
   ['isDeletingPolicy', 'DeletingPolicy'],
   ['isValidatingAdmissionPolicy', 'ValidatingAdmissionPolicy'],
 ];
+
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'Node',
+  'PersistentVolume',
+  'StorageClass',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'ValidatingWebhookConfiguration',
+  'MutatingWebhookConfiguration',
+  'PriorityClass',
+  'IngressClass',
+  'RuntimeClass',
+  'CSIDriver',
+  'CSINode',
+  'APIService',
+  'ClusterPolicy',
+  'ClusterIssuer',
+  'VolumeSnapshotClass',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
+  'CertificateSigningRequest',
+]);
 
 interface Found {
   results: CelRuleResult[];
