@@ -1,0 +1,3 @@
+/** Prometheus exporter over report objects (never calls the engines). */
+export * from './exporter.js';
+export * from './server.js';
