@@ -14,6 +14,8 @@ PACKAGES=(debootstrap umoci skopeo docker-registry apache2-utils openssl zstd sq
 # python3-packaging (for /usr/bin/python3), libmaven3-core-java (maven-artifact's ComparableVersion),
 # ruby (Gem::Version), php-cli and php-composer-semver (version_compare, composer/semver).
 PACKAGES+=(rpm python3-packaging libmaven3-core-java ruby php-cli php-composer-semver)
+# prometheus: a real Prometheus scrapes the exporter in packages/platform/src/export tests.
+PACKAGES+=(prometheus)
 
 log() { printf '[install] %s\n' "$*"; }
 

@@ -13,6 +13,7 @@ import { runtimeCommand } from './runtime.js';
 import { scanCommand } from './scan.js';
 import { policyCommand } from './policy.js';
 import { auditCommand } from './audit.js';
+import { exporterCommand } from './exporter.js';
 import { VERSION } from './version.js';
 
 export { VERSION };
@@ -55,6 +56,7 @@ export function buildProgram(io: CliIO): Command {
   program.addCommand(
     auditCommand(io).exitOverride().configureOutput(output).showHelpAfterError('(run with --help for usage)'),
   );
+  program.addCommand(exporterCommand(io).exitOverride().configureOutput(output));
   program.addHelpText(
     'after',
     `
