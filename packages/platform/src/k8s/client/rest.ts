@@ -114,8 +114,8 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
 export interface KubeClientOptions {
   /** Largest response body (bytes) read for a non-watch request; default 256 MiB. */
   maxResponseBytes?: number;
-  /** Largest single watch event line (bytes); default 16 MiB. */
-  maxWatchLineBytes?: number;
+  /** Largest single watch event line, in characters; default 16 Mi. */
+  maxWatchEventChars?: number;
   /** Per-request timeout for non-watch requests, ms; default 60 s. */
   requestTimeoutMs?: number;
 }
@@ -153,7 +153,7 @@ export class KubeClient {
       : undefined;
     this.opts = {
       maxResponseBytes: opts.maxResponseBytes ?? 256 * 1024 * 1024,
-      maxWatchLineBytes: opts.maxWatchLineBytes ?? 16 * 1024 * 1024,
+      maxWatchEventChars: opts.maxWatchEventChars ?? 16 * 1024 * 1024,
       requestTimeoutMs: opts.requestTimeoutMs ?? 60_000,
     };
   }
@@ -211,7 +211,11 @@ export class KubeClient {
       },
     };
     // Sets ca/cert/key/headers and a fresh agent (a proxy agent when the kubeconfig names a proxy).
-    await this.kubeConfig.applyToHTTPSOptions(options);
+    try {
+      await this.kubeConfig.applyToHTTPSOptions(options);
+    } catch (err) {
+      throw new PalisadeError('E_CONFIG', `kubeconfig: ${errorMessage(err)}`, { cause: err });
+    }
     if (pooled && this.agent && !this.kubeConfig.getCurrentCluster()?.proxyUrl) {
       // Keep-alive for short requests; sockets are keyed by the per-request TLS options.
       options.agent = this.agent;
@@ -430,24 +434,26 @@ export class KubeClient {
       }
       throw new KubeApiError(status, what, parsed);
     }
+    const max = this.opts.maxWatchEventChars;
+    const tooLarge = (): PalisadeError =>
+      new PalisadeError('E_LIMIT', `${what}: watch event larger than ${max} characters`);
     let buf = '';
     try {
       res.setEncoding('utf8');
       for await (const chunk of res) {
         buf += chunk as string;
-        if (buf.length > this.opts.maxWatchLineBytes && !buf.includes('\n')) {
-          throw new PalisadeError(
-            'E_LIMIT',
-            `${what}: event larger than ${this.opts.maxWatchLineBytes} bytes`,
-          );
-        }
+        let start = 0;
         let nl = buf.indexOf('\n');
         while (nl >= 0) {
-          const line = buf.slice(0, nl).trim();
-          buf = buf.slice(nl + 1);
+          if (nl - start > max) throw tooLarge();
+          const line = buf.slice(start, nl).trim();
           if (line) yield parseEvent<T>(line, what);
-          nl = buf.indexOf('\n');
+          start = nl + 1;
+          nl = buf.indexOf('\n', start);
         }
+        buf = buf.slice(start);
+        // The rest is one partial event: bounded while it grows.
+        if (buf.length > max) throw tooLarge();
       }
       if (buf.trim()) yield parseEvent<T>(buf.trim(), what);
     } catch (err) {
