@@ -61,7 +61,7 @@ build() {
   local start=$SECONDS tmp="$out/.$component.tmp.$$"
   (
     cd "$dir"
-    CGO_ENABLED=0 GOFLAGS="-trimpath -mod=readonly" go build \
+    CGO_ENABLED=0 GOFLAGS="-trimpath -mod=readonly -buildvcs=false" go build \
       -ldflags="-s -w $extra_ldflags" -o "$tmp" "$pkg"
   )
   mv -f "$tmp" "$bin"
