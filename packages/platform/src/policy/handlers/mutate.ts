@@ -1,14 +1,13 @@
 /**
- * The mutate rule handler: patchStrategicMerge with Kyverno's anchors (conditional `(key)`,
- * add-if-not-present `+(key)`, lists of maps merged by `name` with conditions applied per element),
- * patchesJson6902 (RFC 6902) and foreach. As in Kyverno, a mutation that changes nothing yields `skip`.
+ * The mutate rule handler: patchStrategicMerge with Kyverno's anchor preprocessing (strategic.ts),
+ * patchesJson6902 (RFC 6902 with Kyverno's options: missing parents created on add, missing paths
+ * ignored on remove, negative indices) and foreach. As in Kyverno, a mutation that changes nothing yields `skip`.
  */
 import { parse as parseYaml } from 'yaml';
 import { loadContextEntries, substituteInString, substituteVariables } from '../context/index.js';
 import type { Obj, RuleResponse } from '../engine/types.js';
-import { parseAnchor } from '../pattern/anchor.js';
-import { matchPattern } from '../pattern/validate.js';
 import { evaluateConditions } from './conditions.js';
+import { strategicMergePatch } from './strategic.js';
 import { entriesToLoad, type RuleEnv } from './validate.js';
 
 export interface MutateOutcome {
@@ -18,92 +17,6 @@ export interface MutateOutcome {
 
 function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-const SKIP = Symbol('skip');
-
-/** Checks the conditional anchors of a patch map against the resource map. */
-function conditionsHold(patch: Obj, resource: unknown): boolean {
-  for (const [k, v] of Object.entries(patch)) {
-    const a = parseAnchor(k);
-    if (a?.modifier !== 'condition' && a?.modifier !== 'global') continue;
-    if (!isObj(resource) || !Object.prototype.hasOwnProperty.call(resource, a.key)) return false;
-    if (matchPattern(resource[a.key], v).status !== 'pass') return false;
-  }
-  for (const [k, v] of Object.entries(patch)) {
-    if (parseAnchor(k) || !isObj(v) || !isObj(resource)) continue;
-    // nested conditions gate the whole patch too (Kyverno's anchor semantics)
-    if (hasConditions(v) && !conditionsHold(v, resource[k])) return false;
-  }
-  return true;
-}
-
-function hasConditions(p: Obj): boolean {
-  return Object.entries(p).some(([k, v]) => {
-    const a = parseAnchor(k);
-    return a?.modifier === 'condition' || a?.modifier === 'global' || (isObj(v) && hasConditions(v));
-  });
-}
-
-function stripAnchors(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(stripAnchors);
-  if (!isObj(v)) return v;
-  const out: Obj = {};
-  for (const [k, x] of Object.entries(v)) {
-    const a = parseAnchor(k);
-    if (a && (a.modifier === 'condition' || a.modifier === 'global')) continue;
-    out[a ? a.key : k] = stripAnchors(x);
-  }
-  return out;
-}
-
-function mergeMap(resource: unknown, patch: Obj, depth: number): unknown {
-  if (depth > 100) return resource;
-  if (!conditionsHold(patch, resource)) return SKIP;
-  const base: Obj = isObj(resource) ? { ...resource } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    const a = parseAnchor(k);
-    if (a && (a.modifier === 'condition' || a.modifier === 'global')) continue;
-    if (a?.modifier === 'addIfNotPresent') {
-      if (!Object.prototype.hasOwnProperty.call(base, a.key)) base[a.key] = stripAnchors(v);
-      continue;
-    }
-    const key = a ? a.key : k;
-    if (v === null) {
-      delete base[key];
-      continue;
-    }
-    if (isObj(v)) {
-      const m = mergeMap(base[key], v, depth + 1);
-      if (m !== SKIP) base[key] = m;
-      continue;
-    }
-    if (Array.isArray(v) && v.length > 0 && v.every(isObj)) {
-      base[key] = mergeList(base[key], v, depth + 1);
-      continue;
-    }
-    base[key] = stripAnchors(v);
-  }
-  return base;
-}
-
-function mergeList(resource: unknown, patch: Obj[], depth: number): unknown[] {
-  const list = Array.isArray(resource) ? [...(resource as unknown[])] : [];
-  for (const p of patch) {
-    if (hasConditions(p) || Object.keys(p).some((k) => parseAnchor(k)?.modifier === 'addIfNotPresent')) {
-      // applies to every element whose conditions hold
-      for (let i = 0; i < list.length; i++) {
-        const m = mergeMap(list[i], p, depth + 1);
-        if (m !== SKIP) list[i] = m;
-      }
-      continue;
-    }
-    const name = p['name'];
-    const idx = name !== undefined ? list.findIndex((e) => isObj(e) && e['name'] === name) : -1;
-    if (idx >= 0) list[idx] = mergeMap(list[idx], p, depth + 1);
-    else list.push(stripAnchors(p));
-  }
-  return list;
 }
 
 function unescapePointer(s: string): string {
@@ -122,6 +35,38 @@ function applyJsonPatch(doc: unknown, ops: unknown[]): unknown {
         (cur, p) => (Array.isArray(cur) ? cur[Number(p)] : isObj(cur) ? cur[p] : undefined),
         root,
       );
+    /**
+     * evanphx/json-patch's EnsurePathExistsOnAdd (Kyverno's options): missing parents of an `add` are
+     * created, as a list when the next segment is an index or `-`, else as a map.
+     */
+    const ensurePath = (ps: string[]): void => {
+      let cur: unknown = root;
+      for (let i = 0; i < ps.length - 1; i++) {
+        const part = ps[i] as string;
+        const next = ps[i + 1] as string;
+        const existing: unknown = Array.isArray(cur)
+          ? (cur as unknown[])[Number(part)]
+          : isObj(cur)
+            ? cur[part]
+            : undefined;
+        if (existing !== undefined && existing !== null) {
+          cur = existing;
+          continue;
+        }
+        const n = Number(next);
+        const child: unknown = next === '-' || (next !== '' && Number.isInteger(n)) ? [] : {};
+        if (Array.isArray(child) && Number.isInteger(n) && n > 0)
+          for (let k = 0; k < n; k++) child.push(null);
+        if (Array.isArray(cur)) {
+          const idx = part === '-' ? cur.length : Number(part);
+          if (!Number.isInteger(idx) || idx < 0) return;
+          while (cur.length < idx) cur.push(null);
+          cur.splice(idx, 0, child);
+        } else if (isObj(cur)) cur[part] = child;
+        else return;
+        cur = child;
+      }
+    };
     const setAt = (ps: string[], value: unknown, insert: boolean): void => {
       if (!ps.length) {
         root = value;
@@ -130,7 +75,9 @@ function applyJsonPatch(doc: unknown, ops: unknown[]): unknown {
       const parent = get(ps.slice(0, -1));
       const last = ps[ps.length - 1] as string;
       if (Array.isArray(parent)) {
-        const i = last === '-' ? parent.length : Number(last);
+        let i = last === '-' ? parent.length : Number(last);
+        // SupportNegativeIndices
+        if (Number.isInteger(i) && i < 0 && i >= -parent.length) i += parent.length;
         if (!Number.isInteger(i) || i < 0 || i > parent.length)
           throw new Error(`index ${last} out of range at ${path}`);
         if (insert) parent.splice(i, 0, value);
@@ -141,16 +88,22 @@ function applyJsonPatch(doc: unknown, ops: unknown[]): unknown {
     const remove = (ps: string[]): unknown => {
       const parent = get(ps.slice(0, -1));
       const last = ps[ps.length - 1] as string;
-      if (Array.isArray(parent)) return parent.splice(Number(last), 1)[0];
-      if (isObj(parent) && Object.prototype.hasOwnProperty.call(parent, last)) {
+      if (Array.isArray(parent)) {
+        let i = Number(last);
+        if (Number.isInteger(i) && i < 0 && i >= -parent.length) i += parent.length;
+        if (Number.isInteger(i) && i >= 0 && i < parent.length) return parent.splice(i, 1)[0];
+      } else if (isObj(parent) && Object.prototype.hasOwnProperty.call(parent, last)) {
         const v = parent[last];
         delete parent[last];
         return v;
       }
+      // AllowMissingPathOnRemove
+      if (kind === 'remove') return undefined;
       throw new Error(`path ${path} not found`);
     };
     switch (kind) {
       case 'add':
+        ensurePath(parts);
         setAt(parts, structuredClone(op['value']), true);
         break;
       case 'replace':
@@ -193,8 +146,14 @@ function patchOnce(
     });
     if ('error' in sub) return { ok: false, error: `variable substitution failed: ${sub.error}` };
     if (!isObj(sub.value)) return { ok: false, error: 'patchStrategicMerge must be a map' };
-    const r = mergeMap(resource, sub.value, 0);
-    return { ok: true, value: r === SKIP ? resource : (r as Obj) };
+    try {
+      return { ok: true, value: strategicMergePatch(resource, sub.value) };
+    } catch (err) {
+      return {
+        ok: false,
+        error: `failed to apply patchStrategicMerge: ${err instanceof Error ? err.message : String(err)}`,
+      };
+    }
   }
   if (typeof m['patchesJson6902'] === 'string') {
     const sub = substituteInString(m['patchesJson6902'], env.ctx, `${path}/patchesJson6902`);

@@ -1,0 +1,239 @@
+/**
+ * patchStrategicMerge as Kyverno applies it (pkg/engine/mutate/patch): the patch is first
+ * *preprocessed* against the resource — add-if-not-present anchors `+(key)` resolved, conditional
+ * `(key)` and global `<(key)` anchors checked, and every list element holding anchors expanded into
+ * one plain element per matching resource element (named after it) — then the anchors are deleted and
+ * the plain patch is merged as a strategic merge patch (maps merged, `null` deletes, lists of maps
+ * merged by their key field, other lists replaced).
+ *
+ * A conditional anchor that fails outside a list, or a global anchor that fails anywhere, turns the
+ * whole patch into `{}` (nothing applied), as Kyverno does.
+ */
+import type { Obj } from '../engine/types.js';
+import { parseAnchor, type Anchor } from '../pattern/anchor.js';
+import { matchPattern } from '../pattern/validate.js';
+
+const MAX_DEPTH = 100;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+function has(o: unknown, k: string): o is Obj {
+  return isObj(o) && Object.prototype.hasOwnProperty.call(o, k);
+}
+
+class ConditionError extends Error {
+  constructor(
+    message: string,
+    readonly global: boolean,
+  ) {
+    super(message);
+  }
+}
+
+const isCondition = (a: Anchor | null): boolean => a?.modifier === 'condition';
+const isGlobal = (a: Anchor | null): boolean => a?.modifier === 'global';
+const containsCondition = (a: Anchor | null): boolean => isCondition(a) || isGlobal(a);
+const isAddIfNotPresent = (a: Anchor | null): boolean => a?.modifier === 'addIfNotPresent';
+const hasAnchor = (a: Anchor | null): boolean => containsCondition(a) || isAddIfNotPresent(a);
+
+/** Renames a key in place, keeping the key order. */
+function renameKey(o: Obj, from: string, to: string): void {
+  const entries = Object.entries(o);
+  for (const k of Object.keys(o)) delete o[k];
+  for (const [k, v] of entries) o[k === from ? to : k] = v;
+}
+
+/** Resolves `+(key)`: dropped when the resource has the key, else renamed to the key. Returns the count. */
+function handleAddIfNotPresent(pattern: unknown, resource: unknown): number {
+  if (!isObj(pattern)) return 0;
+  let n = 0;
+  for (const k of Object.keys(pattern)) {
+    const a = parseAnchor(k);
+    if (!a || !isAddIfNotPresent(a)) continue;
+    n++;
+    if (has(resource, a.key)) delete pattern[k];
+    else renameKey(pattern, k, a.key);
+  }
+  return n;
+}
+
+function validateConditionsOf(
+  pattern: Obj,
+  resource: unknown,
+  filter: (a: Anchor | null) => boolean,
+  global: boolean,
+): void {
+  for (const k of Object.keys(pattern)) {
+    const a = parseAnchor(k);
+    if (!a || !filter(a)) continue;
+    if (!has(resource, a.key))
+      throw new ConditionError(`could not found "${a.key}" key in the resource`, global);
+    const pv = pattern[k];
+    const rv = resource[a.key];
+    if (handleAddIfNotPresent(pv, rv) > 0) continue;
+    const out = matchPattern(rv, pv);
+    if (out.status !== 'pass') throw new ConditionError(out.message || `condition ${k} not met`, global);
+  }
+}
+
+function hasAnchors(node: unknown, pred: (a: Anchor | null) => boolean): boolean {
+  if (isObj(node)) {
+    for (const [k, v] of Object.entries(node)) {
+      const a = parseAnchor(k);
+      if (a && pred(a)) return true;
+      if (v !== null && v !== undefined && hasAnchors(v, pred)) return true;
+    }
+    return false;
+  }
+  if (Array.isArray(node)) return node.some((e) => hasAnchors(e, pred));
+  if (typeof node === 'string') return containsCondition(parseAnchor(node));
+  return false;
+}
+
+function preprocess(pattern: unknown, resource: unknown, depth: number): void {
+  if (depth > MAX_DEPTH) throw new Error(`patch nested deeper than ${MAX_DEPTH}`);
+  if (isObj(pattern)) walkMap(pattern, resource, depth);
+  else if (Array.isArray(pattern) && pattern.length && isObj(pattern[0]))
+    processListOfMaps(pattern, resource, depth);
+}
+
+function walkMap(pattern: Obj, resource: unknown, depth: number): void {
+  handleAddIfNotPresent(pattern, resource);
+  validateConditionsOf(pattern, resource, isGlobal, true);
+  validateConditionsOf(pattern, resource, isCondition, false);
+  for (const k of Object.keys(pattern)) {
+    const a = parseAnchor(k);
+    if (a && hasAnchor(a)) continue;
+    preprocess(pattern[k], isObj(resource) ? resource[k] : undefined, depth + 1);
+  }
+}
+
+function processListOfMaps(pattern: unknown[], resource: unknown, depth: number): void {
+  const elements = [...pattern];
+  const resourceElements = Array.isArray(resource) ? resource : [];
+  for (const element of elements) {
+    if (!hasAnchors(element, hasAnchor)) continue;
+    const hasGlobal = hasAnchors(element, isGlobal);
+    let anyGlobalPassed = false;
+    let lastGlobal: ConditionError | undefined;
+    // one copy for all resource elements, as Kyverno does
+    const copy: unknown = structuredClone(element);
+    for (const re of resourceElements) {
+      try {
+        preprocess(copy, re, depth + 1);
+      } catch (err) {
+        if (err instanceof ConditionError) {
+          if (err.global) lastGlobal = err;
+          continue;
+        }
+        throw err;
+      }
+      if (hasGlobal) anyGlobalPassed = true;
+      else handlePatternName(pattern, copy, re);
+    }
+    if (resource === undefined || resource === null) {
+      try {
+        preprocess(copy, undefined, depth + 1);
+      } catch (err) {
+        if (err instanceof ConditionError && !err.global) continue;
+        throw err;
+      }
+      if (hasGlobal) anyGlobalPassed = true;
+    }
+    if (!anyGlobalPassed && lastGlobal) throw lastGlobal;
+  }
+}
+
+/** Appends a plain copy of the element (anchors deleted) named after the resource element. */
+function handlePatternName(pattern: unknown[], element: unknown, resourceElement: unknown): void {
+  if (!isObj(resourceElement)) return;
+  const name = resourceElement['name'];
+  if (name === undefined || name === null || name === '') return;
+  const node = structuredClone(element);
+  if (deleteAnchors(node, true)) return;
+  if (!isObj(node)) return;
+  node['name'] = name;
+  pattern.push(node);
+}
+
+/** Deletes condition anchors (and list elements holding anchors); true when the node is left empty. */
+function deleteAnchors(node: unknown, deleteScalar: boolean): boolean {
+  if (isObj(node)) return deleteAnchorsInMap(node);
+  if (Array.isArray(node)) return deleteAnchorsInList(node);
+  return deleteScalar;
+}
+
+function deleteAnchorsInMap(node: Obj): boolean {
+  let anchorsExist = false;
+  for (const k of Object.keys(node)) {
+    const a = parseAnchor(k);
+    if (!a || !containsCondition(a)) continue;
+    if (deleteAnchors(node[k], true)) delete node[k];
+    else anchorsExist = true;
+  }
+  if (anchorsExist)
+    for (const k of Object.keys(node)) {
+      const a = parseAnchor(k);
+      if (a && containsCondition(a)) renameKey(node, k, a.key);
+    }
+  let needToDelete = true;
+  for (const k of Object.keys(node)) {
+    if (deleteAnchors(node[k], false)) delete node[k];
+    else needToDelete = false;
+  }
+  return needToDelete;
+}
+
+function deleteAnchorsInList(node: unknown[]): boolean {
+  const wasEmpty = node.length === 0;
+  const keep = node.filter((e) => (hasAnchors(e, hasAnchor) ? false : !deleteAnchors(e, false)));
+  node.splice(0, node.length, ...keep);
+  return node.length === 0 && !wasEmpty;
+}
+
+function deleteConditionElements(pattern: Obj): void {
+  for (const k of Object.keys(pattern)) {
+    if (deleteAnchors(pattern[k], containsCondition(parseAnchor(k)))) delete pattern[k];
+  }
+}
+
+/** Keys lists of maps are merged by (kyaml's associative keys), in order of preference. */
+const MERGE_KEYS = ['name', 'mountPath', 'containerPort', 'devicePath', 'ip', 'topologyKey'];
+
+function mergeValue(base: unknown, patch: unknown, depth: number): unknown {
+  if (depth > MAX_DEPTH) throw new Error(`patch nested deeper than ${MAX_DEPTH}`);
+  if (isObj(patch)) {
+    const out: Obj = isObj(base) ? { ...base } : {};
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === null) delete out[k];
+      else out[k] = mergeValue(out[k], v, depth + 1);
+    }
+    return out;
+  }
+  if (Array.isArray(patch) && patch.length && patch.every(isObj) && Array.isArray(base)) {
+    const key = MERGE_KEYS.find((k) => patch.every((p) => has(p, k)));
+    if (!key) return structuredClone(patch);
+    const out = [...(base as unknown[])];
+    for (const p of patch) {
+      const i = out.findIndex((e) => isObj(e) && e[key] === p[key]);
+      if (i >= 0) out[i] = mergeValue(out[i], p, depth + 1);
+      else out.push(structuredClone(p));
+    }
+    return out;
+  }
+  return structuredClone(patch);
+}
+
+/** Applies a patchStrategicMerge overlay (variables already substituted) to a resource. */
+export function strategicMergePatch(resource: Obj, overlay: Obj): Obj {
+  let patch = structuredClone(overlay);
+  try {
+    preprocess(patch, resource, 0);
+    deleteConditionElements(patch);
+  } catch (err) {
+    if (!(err instanceof ConditionError)) throw err;
+    patch = {};
+  }
+  return mergeValue(resource, patch, 0) as Obj;
+}
