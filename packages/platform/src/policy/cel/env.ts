@@ -75,7 +75,7 @@ export function celEnvironment(): Environment {
     return v;
   });
   env.registerFunction(`${OR_VALUE_FN}(dyn, dyn): dyn`, (o: unknown, d: unknown) =>
-    o instanceof Optional ? (o.hasValue() ? o.value() : d) : o,
+    o instanceof Optional ? (o.hasValue() ? (o.value() as unknown) : d) : o,
   );
   env.registerFunction(`${HAS_FN}(dyn, string): bool`, (o: unknown, f: string) => {
     if (o instanceof Map) return o.has(f);

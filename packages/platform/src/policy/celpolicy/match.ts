@@ -85,7 +85,7 @@ function ruleMatches(rule: unknown, input: MatchInput): boolean {
   );
   if (!resOk) return false;
   const names = strs(rule['resourceNames']);
-  if (names.length && !names.includes(String(md['name'] ?? ''))) return false;
+  if (names.length && !names.includes(typeof md['name'] === 'string' ? md['name'] : '')) return false;
   return true;
 }
 

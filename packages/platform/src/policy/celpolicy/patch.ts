@@ -82,7 +82,7 @@ export function applyJsonPatch(doc: unknown, ops: readonly unknown[]): unknown {
   let out = clone(doc);
   for (const op of ops) {
     if (!isObj(op)) throw new PatchError('JSON patch operation must be an object');
-    const path = tokens(String(op['path'] ?? ''));
+    const path = tokens(typeof op['path'] === 'string' ? op['path'] : '');
     switch (op['op']) {
       case 'add':
         out = add(out, path, clone(op['value']));
@@ -95,13 +95,13 @@ export function applyJsonPatch(doc: unknown, ops: readonly unknown[]): unknown {
         out = add(out, path, clone(op['value']));
         break;
       case 'move': {
-        const from = tokens(String(op['from'] ?? ''));
+        const from = tokens(typeof op['from'] === 'string' ? op['from'] : '');
         const v = getAt(out, from);
         out = add(remove(out, from), path, v);
         break;
       }
       case 'copy':
-        out = add(out, path, clone(getAt(out, tokens(String(op['from'] ?? '')))));
+        out = add(out, path, clone(getAt(out, tokens(typeof op['from'] === 'string' ? op['from'] : ''))));
         break;
       case 'test':
         if (JSON.stringify(getAt(out, path)) !== JSON.stringify(op['value']))
@@ -142,7 +142,7 @@ function merge(target: unknown, patch: unknown, field: string): unknown {
     const key = MERGE_KEYS[field];
     if (!key || !Array.isArray(target) || !patch.every((p) => isObj(p) && p[key] !== undefined))
       return clone(patch);
-    const out = [...target];
+    const out: unknown[] = [...(target as unknown[])];
     for (const p of patch as Obj[]) {
       const i = out.findIndex((t) => isObj(t) && t[key] === p[key]);
       if (i === -1) out.push(clone(p));

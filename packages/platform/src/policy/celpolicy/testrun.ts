@@ -127,6 +127,11 @@ export async function runCelTestFile(file: string): Promise<CelTestCase[]> {
   const resources: Obj[] = [];
   for (const r of Array.isArray(t['resources']) ? t['resources'] : [])
     resources.push(...(await readDocs(rel(r))));
+  // the resource as evaluated: namespaced resources without a namespace are in "default" (Kyverno CLI)
+  const inDefault = (r: Obj): Obj =>
+    meta(r)['namespace'] === undefined && !CLUSTER_SCOPED.has(str(r['kind']))
+      ? { ...r, metadata: { ...meta(r), namespace: 'default' } }
+      : r;
   let ctxResources: Obj[] = [];
   let images: Obj[] = [];
   if (t['context']) {
@@ -243,10 +248,10 @@ export async function runCelTestFile(file: string): Promise<CelTestCase[]> {
         const md = meta(r);
         return (
           str(r['kind']) === kind &&
-          (md['name'] === rname || `${str(md['namespace'])}/${str(md['name'])}` === rname)
+          (md['name'] === rname || `${str(md['namespace']) || 'default'}/${str(md['name'])}` === rname)
         );
       });
-      const probe = resource ? evalFor(policy, resource) : evalFor(policy, {});
+      const probe = resource ? evalFor(policy, inDefault(resource)) : evalFor(policy, {});
       if (!probe) continue; // not a CEL policy of this file: helper-21's suite counts it
       if (probe.type === 'ClusterPolicy (no CEL rules)' || probe.type === 'Policy (no CEL rules)') continue;
       if (!flag && !probe.type.includes('CEL rules') && !probe.type) continue;
@@ -284,7 +289,11 @@ export async function runCelTestFile(file: string): Promise<CelTestCase[]> {
         const want = (await readDocs(rel(res['patchedResources']))).find(
           (e) => str(e['kind']) === kind && meta(e)['name'] === meta(resource)['name'],
         );
-        const got = results.find((r) => r.patchedResource)?.patchedResource ?? resource;
+        let got = results.find((r) => r.patchedResource)?.patchedResource ?? resource;
+        if (meta(resource)['namespace'] === undefined && meta(got)['namespace'] === 'default') {
+          const { namespace: _ns, ...md } = meta(got);
+          got = { ...got, metadata: md };
+        }
         if (!want || !same(got, want)) {
           ok = false;
           reason = `patched resource differs: ${JSON.stringify(got).slice(0, 400)}`;
