@@ -6,7 +6,7 @@ export { formatLoadMessage, ERROR_CODES, WARNING_CODES } from './rules/result.js
 export type { CompiledRule } from './rules/compiler.js';
 export { Engine } from './engine.js';
 export type { EngineOptions, Match } from './engine.js';
-export { decodeAuditEvents, streamAuditEvents } from './sources/k8saudit.js';
+export { auditEvent, decodeAuditEvents, streamAuditEvents } from './sources/k8saudit.js';
 export { decodeSyscallEvents } from './sources/json.js';
 export type { DecodedEvents, DecodeProblem, AuditDecodeLimits, StreamedEvents } from './sources/k8saudit.js';
 export { alertJson, alertText } from './output.js';
