@@ -319,6 +319,8 @@ export async function runTestFile(file: string): Promise<TestFileResult> {
           ...(typeof variables['request.operation'] === 'string'
             ? { operation: variables['request.operation'] }
             : {}),
+          // kyverno test simulates an UPDATE with the resource as its own old state
+          ...(variables['request.operation'] === 'UPDATE' ? { oldResource: structuredClone(resource) } : {}),
           variables,
           ruleVariables,
           namespaceLabels: values?.namespaceLabels ?? {},
