@@ -8,7 +8,7 @@
  * resolved against the source's field table.
  */
 import type { EventSourceDef, FieldValue, RuntimeEvent, Scalar } from './fields/types.js';
-import { FieldError, formatValue } from './fields/types.js';
+import { FieldError, formatValue, memoized } from './fields/types.js';
 import { lookupField } from './filter/compile.js';
 import { clockTime, iso8601 } from './fields/time.js';
 
@@ -78,6 +78,7 @@ export function compileOutput(format: string, source: EventSourceDef): CompiledO
       throw e;
     }
     const full = arg === undefined ? name : `${name}[${arg}]`;
+    extract = memoized(source.name, full, extract);
     if (!fields.includes(full)) fields.push(full);
     tokens.push({ text, field: { name: full, extract } });
     text = '';

@@ -251,15 +251,24 @@ function requireKey(name: string, arg: string | undefined): string {
   return arg;
 }
 
-/** RFC 6901 JSON pointer lookup (`/a/b/0`, `~1` for `/`, `~0` for `~`). */
-export function jsonPointer(doc: unknown, pointer: string): unknown {
-  if (pointer === '') return doc;
+/** Tokens of an RFC 6901 JSON pointer (`/a/b/0`, `~1` for `/`, `~0` for `~`); undefined unless it starts with `/`. */
+export function pointerTokens(pointer: string): string[] | undefined {
+  if (pointer === '') return [];
   if (!pointer.startsWith('/')) return undefined;
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((raw) => raw.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+const ARRAY_INDEX = /^(0|[1-9]\d*)$/;
+
+/** Follows pointer tokens through decoded JSON (own properties only; array indexes in canonical form). */
+export function followPointer(doc: unknown, tokens: readonly string[]): unknown {
   let cur: unknown = doc;
-  for (const raw of pointer.slice(1).split('/')) {
-    const token = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+  for (const token of tokens) {
     if (Array.isArray(cur)) {
-      if (!/^(0|[1-9]\d*)$/.test(token)) return undefined;
+      if (!ARRAY_INDEX.test(token)) return undefined;
       cur = cur[Number(token)];
     } else if (cur !== null && typeof cur === 'object') {
       cur = Object.prototype.hasOwnProperty.call(cur, token)
@@ -269,6 +278,12 @@ export function jsonPointer(doc: unknown, pointer: string): unknown {
     if (cur === undefined) return undefined;
   }
   return cur;
+}
+
+/** RFC 6901 JSON pointer lookup (`/a/b/0`, `~1` for `/`, `~0` for `~`). */
+export function jsonPointer(doc: unknown, pointer: string): unknown {
+  const tokens = pointerTokens(pointer);
+  return tokens === undefined ? undefined : followPointer(doc, tokens);
 }
 
 const fn = (name: string, desc: string, f: Extract, type: FieldDef['type'] = 'string'): FieldDef => ({
@@ -538,8 +553,9 @@ export const K8S_AUDIT_FIELDS: readonly FieldDef[] = [
     extractor: (arg) => {
       if (arg === undefined || arg.length === 0)
         throw new FieldError("field 'jevt.value' requires a JSON pointer argument");
-      if (!arg.startsWith('/')) throw new FieldError(`invalid JSON pointer '${arg}'`);
-      return (e) => jsonAsString(jsonPointer(e.data, arg));
+      const tokens = pointerTokens(arg);
+      if (tokens === undefined) throw new FieldError(`invalid JSON pointer '${arg}'`);
+      return (e) => jsonAsString(followPointer(e.data, tokens));
     },
   },
   fn('jevt.obj', 'The entire json object, stringified', (e) => e.raw ?? JSON.stringify(e.data)),

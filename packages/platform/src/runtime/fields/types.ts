@@ -21,6 +21,12 @@ export interface RuntimeEvent {
   raw?: string;
   /** Host that produced the event (evt.hostname). */
   hostname?: string;
+  /**
+   * Field values already extracted from this event, by memo slot (see
+   * {@link memoized}); created on first use. Events are not changed after
+   * decoding, so a value extracted once holds for every rule and the output.
+   */
+  memo?: unknown[] | undefined;
 }
 
 /** Field value types, named after libsinsp's parameter types. */
@@ -43,6 +49,35 @@ export interface FieldDef {
   arg?: FieldArg;
   /** Builds the extractor once, at compile time, for the given argument. */
   extractor(arg: string | undefined): (evt: RuntimeEvent) => FieldValue;
+}
+
+/** Marks a memoized extraction whose value is not available. */
+const NA: unique symbol = Symbol('NA');
+const slots = new Map<string, number>();
+
+/**
+ * Wraps an extractor so that each event computes it once: every rule that
+ * reads the same field (name and argument) on the same source shares one memo
+ * slot, so `kevt` (jevt.value[/stage]) costs one lookup per event however many
+ * rules start with it.
+ */
+export function memoized(source: string, key: string, extract: (evt: RuntimeEvent) => FieldValue) {
+  const id = `${source}\0${key}`;
+  let slot = slots.get(id);
+  if (slot === undefined) {
+    slot = slots.size;
+    slots.set(id, slot);
+  }
+  const s = slot;
+  return (e: RuntimeEvent): FieldValue => {
+    let m = e.memo;
+    if (m === undefined) m = e.memo = [];
+    const v = m[s];
+    if (v !== undefined) return v === NA ? undefined : (v as FieldValue);
+    const r = extract(e);
+    m[s] = r === undefined ? NA : r;
+    return r;
+  };
 }
 
 /** A compile-time problem with a field reference (unknown field, bad argument). */

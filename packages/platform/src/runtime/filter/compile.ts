@@ -18,7 +18,7 @@ import type {
   RuntimeEvent,
   Scalar,
 } from '../fields/types.js';
-import { FieldError } from '../fields/types.js';
+import { FieldError, memoized } from '../fields/types.js';
 
 export type Predicate = (e: RuntimeEvent) => boolean;
 type Extract = (e: RuntimeEvent) => FieldValue;
@@ -132,7 +132,12 @@ export class FilterCompiler {
       throw err;
     }
     const name = f.arg === undefined ? f.name : `${f.name}[${f.arg}]`;
-    return { extract, type: def.type, isList: def.isList ?? false, name };
+    return {
+      extract: memoized(this.source.name, name, extract),
+      type: def.type,
+      isList: def.isList ?? false,
+      name,
+    };
   }
 
   private operand(o: Operand): Operandish {

@@ -96,6 +96,7 @@ export function auditEvent(data: Record<string, unknown>, num: number, raw?: str
     sec: t.sec,
     nsec: t.nsec,
     data,
+    memo: undefined,
   };
   if (raw !== undefined) e.raw = raw;
   return e;
