@@ -31,6 +31,7 @@ import type { Logger } from '../../core/logger.js';
 import { nullLogger } from '../../core/logger.js';
 import type { ProgressSink } from '../inventory.js';
 import { aliasGroups } from './aliases.js';
+import { buildMatchIndex } from './match-index.js';
 import { acquireWriterLock, removeStaleTemps, tempPath } from './lock.js';
 import { normalizePackageName } from './normalize.js';
 import type { OsvRecord } from './osv.js';
@@ -544,6 +545,7 @@ export async function buildDatabase(opts: BuildOptions): Promise<BuildResult> {
       'UPDATE advisories SET group_id = (SELECT g.group_id FROM alias_groups g WHERE g.id = advisories.id)',
     );
     db.exec(INDEXES_SQL);
+    buildMatchIndex(db, groups);
     const setMeta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
     setMeta.run('schema_version', String(SCHEMA_VERSION));
     setMeta.run('built_at', now);

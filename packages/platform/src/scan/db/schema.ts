@@ -16,12 +16,15 @@
  * - `alias_edges`: every (id, alias) pair as the records state them;
  *   `alias_groups` is the union-find over them (aliases.ts).
  * - `links`: `upstream` and `related` IDs, for lookups in both directions.
+ * - `match_packages`, `match_names`: the match index (match-index.ts), built
+ *   from the tables above at the end of every import: per package what the
+ *   matcher reads, precompiled; per ecosystem the names that have advisories.
  * - `sources`: what was imported from where, with counts and the HTTP
  *   validators of the last download; `skipped`: the first malformed entries
  *   of each source with the reason; `meta`: schema version and build time.
  */
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Tables, created before the bulk load. */
 export const TABLES_SQL = `
@@ -82,6 +85,15 @@ CREATE INDEX alias_edges_source_id ON alias_edges(source, id);
 CREATE TABLE alias_groups (id TEXT PRIMARY KEY, group_id TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE links (source TEXT NOT NULL, id TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL);
 CREATE INDEX links_source_id ON links(source, id);
+CREATE TABLE match_packages (
+  ecosystem TEXT NOT NULL,
+  name TEXT NOT NULL,
+  entries TEXT NOT NULL,
+  versions TEXT,
+  meta TEXT NOT NULL,
+  PRIMARY KEY (ecosystem, name)
+) WITHOUT ROWID;
+CREATE TABLE match_names (ecosystem TEXT PRIMARY KEY, names TEXT NOT NULL) WITHOUT ROWID;
 `;
 
 /** Indexes, created after the bulk load (faster than maintaining them row by row). */

@@ -14,38 +14,14 @@ import Database from 'better-sqlite3';
 import { PalisadeError, errorMessage } from '../../core/errors.js';
 import { normalizePackageName } from './normalize.js';
 import type { OsvAffected, OsvRange, OsvRecord, OsvReference, OsvSeverity } from './osv.js';
+import { IndexedPackage, type AffectedEntryFields, type PackageAdvisories } from './match-index.js';
 import { SCHEMA_VERSION } from './schema.js';
 
 export const REBUILD_HINT =
   'rebuild it with `palisade db update` (online) or `palisade db import <all.zip|dir>` (offline); both replace the file';
 
 /** One affected package of one advisory, as the matcher needs it. */
-export interface AffectedEntry {
-  advisoryId: string;
-  /** Key of the advisory's alias group (the same for every ID of one weakness). */
-  groupId: string;
-  /** The other IDs of the group (CVE, GHSA, PYSEC, GO, RUSTSEC…), sorted. */
-  aliases: readonly string[];
-  /** The import source the record came from (e.g. `Go`, `AlmaLinux`). */
-  source: string;
-  modified: string;
-  published?: string;
-  summary?: string;
-  /** The record's severity entries (CVSS vectors, Ubuntu priorities). */
-  severity: readonly OsvSeverity[];
-  /** The record's top-level database_specific (e.g. GHSA severity). */
-  recordDatabaseSpecific?: unknown;
-  /** The package as the record names it. */
-  ecosystem: string;
-  packageName: string;
-  purl?: string;
-  ranges: readonly OsvRange[];
-  versions: readonly string[];
-  /** Per-package severity, when the record gives one. */
-  affectedSeverity?: readonly OsvSeverity[];
-  ecosystemSpecific?: unknown;
-  databaseSpecific?: unknown;
-}
+export type AffectedEntry = AffectedEntryFields;
 
 export interface StoredAdvisory {
   source: string;
@@ -197,6 +173,7 @@ export class AdvisoryStore {
   private readonly byPackage: Database.Statement<[string, string], unknown>;
   private readonly groupMembers: Database.Statement<[string], { id: string }>;
   private readonly namesOf: Database.Statement<[string], string>;
+  private readonly indexed: Database.Statement<[string, string], unknown>;
   private readonly groupCache = new Map<string, readonly string[]>();
   /** Per ecosystem: how many lookups so far, then (past KNOWN_NAMES_AFTER) every indexed name. */
   private readonly lookups = new Map<string, number>();
@@ -214,8 +191,12 @@ export class AdvisoryStore {
     );
     this.byPackage.raw(true);
     this.namesOf = db
-      .prepare<[string], { name: string }>('SELECT DISTINCT name FROM affected WHERE ecosystem = ?')
+      .prepare<[string], { names: string }>('SELECT names FROM match_names WHERE ecosystem = ?')
       .pluck() as unknown as Database.Statement<[string], string>;
+    this.indexed = db.prepare(
+      'SELECT entries, versions, meta FROM match_packages WHERE ecosystem = ? AND name = ?',
+    );
+    this.indexed.raw(true);
     this.groupMembers = db.prepare('SELECT id FROM alias_groups WHERE group_id = ? ORDER BY id');
   }
 
@@ -334,9 +315,24 @@ export class AdvisoryStore {
   }
 
   /**
+   * The match index's view of a package (db/match-index.ts): what the matcher
+   * evaluates, parsed as needed; the same entries as advisoriesFor, in the same
+   * order. Undefined when no advisory names the package.
+   */
+  packageAdvisories(ecosystem: string, name: string): PackageAdvisories | undefined {
+    return this.run('reading', () => {
+      const key = normalizePackageName(ecosystem, name);
+      if (!this.mayHave(ecosystem, key)) return undefined;
+      const row = this.indexed.get(ecosystem, key) as [string, string | null, string] | undefined;
+      return row ? new IndexedPackage(ecosystem, row[0], row[1], row[2]) : undefined;
+    });
+  }
+
+  /**
    * False when the ecosystem has no advisory for the key. After a few lookups
-   * in one ecosystem its indexed names are loaded once, so the many misses of
-   * a large inventory cost a set lookup instead of a query.
+   * in one ecosystem its indexed names are loaded once (one row of
+   * match_names), so the many misses of a large inventory cost a set lookup
+   * instead of a query.
    */
   private mayHave(ecosystem: string, key: string): boolean {
     const known = this.knownNames.get(ecosystem);
@@ -344,7 +340,8 @@ export class AdvisoryStore {
     const n = (this.lookups.get(ecosystem) ?? 0) + 1;
     this.lookups.set(ecosystem, n);
     if (n > KNOWN_NAMES_AFTER) {
-      const set = new Set(this.namesOf.all(ecosystem));
+      const text = this.namesOf.get(ecosystem);
+      const set = new Set(text === undefined ? [] : (JSON.parse(text) as string[]));
       this.knownNames.set(ecosystem, set);
       return set.has(key);
     }

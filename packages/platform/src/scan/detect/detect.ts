@@ -21,8 +21,20 @@ import type {
   ScanResult,
 } from '@palisade/api';
 import { throwIfAborted } from '../../core/abort.js';
+import { EntriesPackage, type PackageAdvisories } from '../db/match-index.js';
 import type { AffectedEntry, StoredAdvisory } from '../db/store.js';
-import { compileAffected, newRangeNotes, type CompiledAffected, type RangeNotes } from '../version/range.js';
+import {
+  compileRanges,
+  evaluateCompiled,
+  holdsIndexIn,
+  ListedVersions,
+  newRangeNotes,
+  ParsedVersion,
+  type AffectedMatch,
+  type CompiledRanges,
+  type RangeNotes,
+} from '../version/range.js';
+import { schemeForEcosystem } from '../version/index.js';
 import {
   advisoryName,
   advisoryVersion,
@@ -38,6 +50,12 @@ import { dataSourceOf, idRank, preferredId } from './sources.js';
 /** What the detector needs of an advisory store (AdvisoryStore fits it). */
 export interface AdvisoryLookup {
   advisoriesFor(ecosystem: string, name: string): readonly AffectedEntry[];
+  /**
+   * The package as the store's match index holds it (AdvisoryStore has one):
+   * the same entries as advisoriesFor, precompiled. Without it the matcher
+   * builds the same view from advisoriesFor.
+   */
+  packageAdvisories?(ecosystem: string, name: string): PackageAdvisories | undefined;
   /** The whole record, for details and references; without it findings carry what the lookup returns. */
   advisory?(id: string): StoredAdvisory | undefined;
 }
@@ -86,9 +104,9 @@ export function newDetectStats(): DetectStats {
   };
 }
 
+/** A matched entry in full, built on its first match and kept. */
 interface CompiledEntry {
   entry: AffectedEntry;
-  compiled: CompiledAffected;
   allFixed: string[];
   /** Source, ID and fixes: the same record seen under two spellings of one ecosystem has the same key. */
   key: string;
@@ -99,41 +117,77 @@ interface Hit {
   fixed: string[];
 }
 
+/** One package's advisories, compiled for evaluation. */
+interface CompiledPackage {
+  pkg: PackageAdvisories;
+  /** Per entry: its ranges parsed and sorted. */
+  ranges: CompiledRanges[];
+  /** The listed versions of every entry, when any lists some. */
+  listed: ListedVersions | undefined;
+  /** Per entry: built on its first match. */
+  full: (CompiledEntry | undefined)[];
+}
+
 /** Longest name or version looked up; longer ones are not package names (bounds the cache keys). */
 const MAX_KEY = 1024;
 
+const NEVER = (): boolean => false;
+
 /**
- * Matches (ecosystem, name, version) to findings. Entries are fetched and their
- * ranges compiled once per (ecosystem, name) and kept, so a package that occurs
- * in many lockfiles, and every later scan with the same matcher, costs only the
- * evaluation.
+ * Matches (ecosystem, name, version) to findings. A package's entries are
+ * fetched from the match index and their ranges compiled once per
+ * (ecosystem, name) and kept, so a package that occurs in many lockfiles, and
+ * every later scan with the same matcher, costs only the evaluation. What a
+ * finding shows (summary, severity, aliases…) is read only for entries that
+ * match.
  */
 export class Matcher {
   private readonly store: AdvisoryLookup;
-  private readonly byName = new Map<string, CompiledEntry[]>();
+  private readonly byName = new Map<string, CompiledPackage | null>();
   private readonly details = new Map<string, StoredAdvisory | null>();
 
   constructor(store: AdvisoryLookup) {
     this.store = store;
   }
 
-  /** The compiled entries of a package (cached). */
-  entries(ecosystem: string, name: string): CompiledEntry[] {
+  /** A package's compiled advisories (cached); undefined when none names it. */
+  private compiled(ecosystem: string, name: string): CompiledPackage | undefined {
     const key = `${ecosystem}\u0000${name}`;
-    let list = this.byName.get(key);
-    if (!list) {
-      list = this.store.advisoriesFor(ecosystem, name).map((entry) => {
-        const allFixed = allFixedEvents(entry.ranges);
-        return {
-          entry,
-          compiled: compileAffected(entry, entry.ecosystem),
-          allFixed,
-          key: `${entry.source}\u0000${entry.advisoryId}\u0000${allFixed.join(',')}`,
+    let c = this.byName.get(key);
+    if (c === undefined) {
+      let pkg: PackageAdvisories | undefined;
+      if (this.store.packageAdvisories) pkg = this.store.packageAdvisories(ecosystem, name);
+      else {
+        const full = this.store.advisoriesFor(ecosystem, name);
+        if (full.length > 0) pkg = new EntriesPackage(ecosystem, full);
+      }
+      if (!pkg || pkg.entries.length === 0) c = null;
+      else {
+        const versions = pkg.entries.some((e) => e[4] !== null && e[4].length > 0)
+          ? pkg.versions()
+          : undefined;
+        c = {
+          pkg,
+          ranges: pkg.entries.map((e) => compileRanges(e[3] ?? undefined, ecosystem)),
+          listed: versions && new ListedVersions(schemeForEcosystem(ecosystem), versions[0], versions[1]),
+          full: [],
         };
-      });
-      this.byName.set(key, list);
+      }
+      this.byName.set(key, c);
     }
-    return list;
+    return c ?? undefined;
+  }
+
+  /** The compiled entries of a package that match, in full (built once per entry). */
+  private full(p: CompiledPackage, i: number): CompiledEntry {
+    let c = p.full[i];
+    if (!c) {
+      const entry = p.pkg.entry(i);
+      const allFixed = allFixedEvents(entry.ranges);
+      c = { entry, allFixed, key: `${entry.source}\u0000${entry.advisoryId}\u0000${allFixed.join(',')}` };
+      p.full[i] = c;
+    }
+    return c;
   }
 
   /** Affected entries that affect the version, grouped by alias group (in first-seen order); undefined when none. */
@@ -147,12 +201,43 @@ export class Matcher {
     // Most packages have no advisory: nothing is allocated for them.
     let groups: Map<string, Hit[]> | undefined;
     let seen: Set<string> | undefined;
+    let parsed: ParsedVersion | undefined;
     for (const eco of ecosystems) {
-      for (const c of this.entries(eco, name)) {
+      const p = this.compiled(eco, name);
+      if (!p) continue;
+      parsed ??= new ParsedVersion(version);
+      // The listed versions equal to this one: a run of the sorted list, or the index of an unparsable string.
+      let run: [number, number] | undefined;
+      const { entries } = p.pkg;
+      for (let i = 0; i < entries.length; i++) {
+        const listed = (entries[i] as (typeof entries)[number])[4];
+        const hasListed = listed !== null && listed.length > 0;
         stats.evaluated++;
-        const m = c.compiled.evaluate(version, stats.notes);
+        let m: AffectedMatch;
+        if (hasListed && p.listed) {
+          if (!run) {
+            const scheme = p.listed.scheme;
+            const v = scheme ? parsed.get(scheme) : undefined;
+            if (v !== undefined) run = p.listed.equalRun(v);
+            else {
+              const at = p.listed.indexOfUnparsed(version);
+              run = at < 0 ? [0, 0] : [at, at + 1];
+            }
+          }
+          m = holdsIndexIn(listed, run[0], run[1])
+            ? { affected: true, fixed: [] }
+            : evaluateCompiled(
+                p.ranges[i] as CompiledRanges,
+                true,
+                (listed[0] as number) < p.listed.ordered,
+                NEVER,
+                parsed,
+                stats.notes,
+              );
+        } else m = evaluateCompiled(p.ranges[i] as CompiledRanges, false, false, NEVER, parsed, stats.notes);
         if (m.affected === 'unknown') stats.undecided++;
         if (m.affected !== true) continue;
+        const c = this.full(p, i);
         // One record listed under two spellings of an ecosystem (`Ubuntu:22.04` and `…:LTS`) counts once.
         seen ??= new Set();
         if (seen.has(c.key)) continue;

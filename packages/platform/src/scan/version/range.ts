@@ -79,7 +79,7 @@ interface Event<V> {
   at: V | undefined;
 }
 
-type CompiledRange =
+export type CompiledRange =
   | { kind: 'git' }
   | { kind: 'unknown-type' }
   | { kind: 'no-scheme' }
@@ -148,73 +148,207 @@ export interface CompiledAffected {
   evaluate(version: string, notes?: RangeNotes): AffectedMatch;
 }
 
+/** An entry's ranges, parsed and sorted once (the `versions` list is kept apart: see ListedVersions). */
+export interface CompiledRanges {
+  /** The ecosystem's ordering; undefined when it has none. */
+  scheme: VersionScheme | undefined;
+  ranges: CompiledRange[];
+}
+
+/** Parses and sorts ranges once, for many versions. */
+export function compileRanges(ranges: AffectedRanges['ranges'], ecosystem: string): CompiledRanges {
+  const scheme = schemeForEcosystem(ecosystem);
+  if (!ranges || ranges.length === 0) return { scheme, ranges: [] };
+  const semverScheme = semverSchemeForEcosystem(ecosystem);
+  return { scheme, ranges: ranges.map((r) => compileRange(r, scheme, semverScheme)) };
+}
+
+/**
+ * One version as parsed by each ordering asked for, shared by the
+ * evaluations of every entry of a package (a version is parsed once per
+ * ordering, not once per advisory).
+ */
+export class ParsedVersion {
+  readonly text: string;
+  private readonly byScheme = new Map<VersionScheme, unknown>();
+
+  constructor(text: string) {
+    this.text = text;
+  }
+
+  get(scheme: VersionScheme): unknown {
+    if (this.byScheme.has(scheme)) return this.byScheme.get(scheme);
+    const v = scheme.parse(this.text);
+    this.byScheme.set(scheme, v);
+    return v;
+  }
+}
+
+/**
+ * The OSV evaluation of one entry once its `versions` list has been checked
+ * for a version equal as a string (the caller returns affected then):
+ * `listed` says whether the entry has a `versions` list at all,
+ * `listedOrdered` whether it lists versions of the ecosystem's ordering, and
+ * `equalListed` whether one of those equals the parsed version.
+ */
+export function evaluateCompiled(
+  c: CompiledRanges,
+  listed: boolean,
+  listedOrdered: boolean,
+  equalListed: (v: unknown) => boolean,
+  version: ParsedVersion,
+  notes?: RangeNotes,
+): AffectedMatch {
+  const { scheme } = c;
+  if (!scheme && notes) notes.unknownEcosystems++;
+  // Unparsable versions are counted once per ordering and evaluation (at most two orderings: ECOSYSTEM and SEMVER).
+  let counted1: VersionScheme | undefined;
+  let counted2: VersionScheme | undefined;
+  const parse = (s: VersionScheme): unknown => {
+    const p = version.get(s);
+    if (p === undefined && notes && s !== counted1 && s !== counted2) {
+      notes.unparsableVersions++;
+      if (counted1 === undefined) counted1 = s;
+      else counted2 = s;
+    }
+    return p;
+  };
+  let unknown = !listed && c.ranges.length === 0;
+  if (scheme && listedOrdered) {
+    const v = parse(scheme);
+    if (v === undefined) unknown = true;
+    else if (equalListed(v)) return { affected: true, fixed: [] };
+  }
+  let affectedBy = false;
+  let fixed: string[] | undefined;
+  let gitOnly = c.ranges.length > 0;
+  for (const r of c.ranges) {
+    if (r.kind !== 'git') gitOnly = false;
+    switch (r.kind) {
+      case 'git':
+        if (notes) notes.gitRangesSkipped++;
+        continue;
+      case 'unknown-type':
+        if (notes) notes.unknownRangeTypes++;
+        unknown = true;
+        continue;
+      case 'no-scheme':
+        unknown = true;
+        continue;
+      case 'unparsable':
+        if (notes) notes.unparsableEvents++;
+        unknown = true;
+        continue;
+      case 'ok': {
+        const v = parse(r.scheme);
+        if (v === undefined) {
+          unknown = true;
+          continue;
+        }
+        const result = evaluateRange(r, v);
+        if (result.vulnerable) {
+          affectedBy = true;
+          if (result.fixed !== undefined) {
+            fixed ??= [];
+            if (!fixed.includes(result.fixed)) fixed.push(result.fixed);
+          }
+        }
+      }
+    }
+  }
+  if (affectedBy) return { affected: true, fixed: fixed ?? [] };
+  // GIT ranges alone decide nothing; the versions list stands in for them when there is one.
+  if (gitOnly && !listed) unknown = true;
+  return { affected: unknown ? 'unknown' : false, fixed: [] };
+}
+
+/**
+ * A package's listed versions as the match index keeps them (db/match-index.ts):
+ * the first `ordered` are versions of the ordering sorted by it, the rest do
+ * not parse. Finds the listed versions equal to an installed one by binary
+ * search, parsing only the few it visits. Assumes the ordering is a total
+ * order, which every comparator in this folder is (vectors.test.ts).
+ */
+export class ListedVersions {
+  private readonly parsed: unknown[] = [];
+  private unparsed: Map<string, number> | undefined;
+
+  constructor(
+    readonly scheme: VersionScheme | undefined,
+    readonly ordered: number,
+    readonly strings: readonly string[],
+  ) {}
+
+  private at(i: number): unknown {
+    let p = this.parsed[i];
+    if (p === undefined) {
+      p = (this.scheme as VersionScheme).parse(this.strings[i] as string);
+      this.parsed[i] = p;
+    }
+    return p;
+  }
+
+  /** [lo, hi): indices of the ordered versions equal to `v` (a version parsed by the scheme); empty when none. */
+  equalRun(v: unknown): [number, number] {
+    const scheme = this.scheme;
+    if (!scheme || this.ordered === 0) return [0, 0];
+    let lo = 0;
+    let hi = this.ordered;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (scheme.compare(this.at(mid), v) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    let end = lo;
+    while (end < this.ordered && scheme.compare(this.at(end), v) === 0) end++;
+    return [lo, end];
+  }
+
+  /** Index of a string among the versions that do not parse, or -1. */
+  indexOfUnparsed(s: string): number {
+    if (!this.unparsed) {
+      this.unparsed = new Map();
+      for (let i = this.ordered; i < this.strings.length; i++)
+        this.unparsed.set(this.strings[i] as string, i);
+    }
+    return this.unparsed.get(s) ?? -1;
+  }
+}
+
+/** Does an ascending index list hold an index in [lo, hi)? */
+export function holdsIndexIn(list: readonly number[], lo: number, hi: number): boolean {
+  if (lo >= hi) return false;
+  let a = 0;
+  let b = list.length;
+  while (a < b) {
+    const mid = (a + b) >>> 1;
+    if ((list[mid] as number) < lo) a = mid + 1;
+    else b = mid;
+  }
+  return a < list.length && (list[a] as number) < hi;
+}
+
 /** Parses and sorts an `affected[]` entry's ranges once, for many versions. */
 export function compileAffected(affected: AffectedRanges, ecosystem: string): CompiledAffected {
-  const scheme = schemeForEcosystem(ecosystem);
-  const semverScheme = semverSchemeForEcosystem(ecosystem);
+  const c = compileRanges(affected.ranges, ecosystem);
+  const { scheme } = c;
   const listed = affected.versions ?? [];
   const listedSet = new Set(listed);
   const listedParsed = scheme ? listed.map((s) => scheme.parse(s)).filter((p) => p !== undefined) : [];
-  const ranges = (affected.ranges ?? []).map((r) => compileRange(r, scheme, semverScheme));
-  const nothingToGoOn = listed.length === 0 && ranges.length === 0;
+  const equalListed = (v: unknown): boolean =>
+    listedParsed.some((p) => (scheme as VersionScheme).compare(v, p) === 0);
 
   return {
     evaluate(version: string, notes?: RangeNotes): AffectedMatch {
       if (listedSet.has(version)) return { affected: true, fixed: [] };
-      if (!scheme && notes) notes.unknownEcosystems++;
-      const parsed = new Map<VersionScheme, unknown>();
-      const parse = (s: VersionScheme): unknown => {
-        if (!parsed.has(s)) {
-          const p = s.parse(version);
-          if (p === undefined && notes) notes.unparsableVersions++;
-          parsed.set(s, p);
-        }
-        return parsed.get(s);
-      };
-      let unknown = nothingToGoOn;
-      if (scheme && listedParsed.length > 0) {
-        const v = parse(scheme);
-        if (v === undefined) unknown = true;
-        else if (listedParsed.some((p) => scheme.compare(v, p) === 0)) return { affected: true, fixed: [] };
-      }
-      let affectedBy = false;
-      const fixed = new Set<string>();
-      let gitOnly = ranges.length > 0;
-      for (const r of ranges) {
-        if (r.kind !== 'git') gitOnly = false;
-        switch (r.kind) {
-          case 'git':
-            if (notes) notes.gitRangesSkipped++;
-            continue;
-          case 'unknown-type':
-            if (notes) notes.unknownRangeTypes++;
-            unknown = true;
-            continue;
-          case 'no-scheme':
-            unknown = true;
-            continue;
-          case 'unparsable':
-            if (notes) notes.unparsableEvents++;
-            unknown = true;
-            continue;
-          case 'ok': {
-            const v = parse(r.scheme);
-            if (v === undefined) {
-              unknown = true;
-              continue;
-            }
-            const result = evaluateRange(r, v);
-            if (result.vulnerable) {
-              affectedBy = true;
-              if (result.fixed !== undefined) fixed.add(result.fixed);
-            }
-          }
-        }
-      }
-      if (affectedBy) return { affected: true, fixed: [...fixed] };
-      // GIT ranges alone decide nothing; the versions list stands in for them when there is one.
-      if (gitOnly && listed.length === 0) unknown = true;
-      return { affected: unknown ? 'unknown' : false, fixed: [] };
+      return evaluateCompiled(
+        c,
+        listed.length > 0,
+        listedParsed.length > 0,
+        equalListed,
+        new ParsedVersion(version),
+        notes,
+      );
     },
   };
 }

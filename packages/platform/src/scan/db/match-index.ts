@@ -1,0 +1,387 @@
+/**
+ * The match index: one row per (ecosystem, normalized package name) holding,
+ * precompiled at import, exactly what the matcher reads for that package, and
+ * one row per ecosystem with its indexed names. A scan then costs one indexed
+ * query per package that has advisories and a set lookup for every other one,
+ * and parses only what decides a match; see docs/vulndb.md ("Match index").
+ *
+ * A package row has three JSON columns:
+ *
+ * - `entries`: per live affected entry (withdrawn records and the losing copy of
+ *   a record held by two sources already left out, as `advisoriesFor` does),
+ *   `[id, groupId, source, ranges, listed]`: `ranges` as the record states
+ *   them (or null), `listed` the entry's `versions` as ascending indices into
+ *   the package's version list (or null when it has none);
+ * - `versions`: `[ordered, strings]`, the distinct strings of every entry's
+ *   `versions` list: the first `ordered` of them are versions of the
+ *   ecosystem's ordering (version/index.ts), sorted by it, so the matcher finds
+ *   the listed versions equal to an installed one by binary search instead of
+ *   parsing hundreds of them; the rest do not parse and can only be equal as
+ *   strings. Null when no entry lists versions;
+ * - `meta`: per entry, what a finding shows, parsed only when an entry of the
+ *   package matches: `[modified, published, summary, severity,
+ *   recordDatabaseSpecific, aliases, packageName, purl, affectedSeverity,
+ *   ecosystemSpecific, databaseSpecific]`.
+ *
+ * The sorted lists depend on the comparators: a change to one that reorders
+ * versions needs a SCHEMA_VERSION bump, so old files are rebuilt.
+ */
+import type Database from 'better-sqlite3';
+import { schemeForEcosystem } from '../version/index.js';
+import type { VersionScheme } from '../version/scheme.js';
+import type { OsvRange, OsvSeverity } from './osv.js';
+
+/** One entry of a package row's `entries` column. */
+export type IndexedEntry = [
+  id: string,
+  groupId: string,
+  source: string,
+  ranges: OsvRange[] | null,
+  listed: number[] | null,
+];
+
+/** A package row's `versions` column. */
+export type IndexedVersions = [ordered: number, versions: string[]];
+
+/** One entry of a package row's `meta` column. */
+export type IndexedMeta = [
+  modified: string,
+  published: string | null,
+  summary: string | null,
+  severity: OsvSeverity[] | null,
+  recordDatabaseSpecific: unknown,
+  aliases: string[],
+  packageName: string,
+  purl: string | null,
+  affectedSeverity: OsvSeverity[] | null,
+  ecosystemSpecific: unknown,
+  databaseSpecific: unknown,
+];
+
+/** Row of the build query: the affected row and its record's columns, in the package index's order. */
+type BuildRow = [
+  ecosystem: string,
+  name: string,
+  id: string,
+  groupId: string,
+  source: string,
+  modified: string,
+  published: string | null,
+  summary: string | null,
+  severity: string | null,
+  recordDatabaseSpecific: string | null,
+  packageName: string,
+  purl: string | null,
+  ranges: string | null,
+  versions: string | null,
+  affectedSeverity: string | null,
+  ecosystemSpecific: string | null,
+  databaseSpecific: string | null,
+  withdrawn: number,
+];
+
+const q = (s: string): string => JSON.stringify(s);
+const orNull = (s: string | null): string => (s === null ? 'null' : s);
+
+/**
+ * The rows of one package that a lookup returns: withdrawn records left out,
+ * and a record held by two sources (a multi-ecosystem record in two all.zip
+ * files) counted once, from the copy with the later `modified` (the first in
+ * index order on a tie), even when that copy is withdrawn.
+ */
+export function liveRows<R extends readonly unknown[]>(
+  rows: readonly R[],
+  id: (r: R) => string,
+  source: (r: R) => string,
+  modified: (r: R) => string,
+  withdrawn: (r: R) => boolean,
+): R[] {
+  let winner: Map<string, R> | undefined;
+  if (rows.length > 1) {
+    const seen = new Map<string, R>();
+    for (const r of rows) {
+      const prev = seen.get(id(r));
+      if (!prev) seen.set(id(r), r);
+      else if (source(prev) !== source(r)) {
+        winner ??= new Map();
+        const best = winner.get(id(r)) ?? prev;
+        winner.set(id(r), modified(r) > modified(best) ? r : best);
+      }
+    }
+  }
+  const out: R[] = [];
+  for (const r of rows) {
+    if (withdrawn(r)) continue;
+    const w = winner?.get(id(r));
+    if (w && source(w) !== source(r)) continue;
+    out.push(r);
+  }
+  return out;
+}
+
+/** Distinct version strings, the versions of the ordering first and sorted by it (ties by string), then the rest. */
+export function orderVersions(strings: Iterable<string>, scheme: VersionScheme | undefined): IndexedVersions {
+  const parsed: { s: string; v: unknown }[] = [];
+  const rest: string[] = [];
+  for (const s of new Set(strings)) {
+    const v = scheme?.parse(s);
+    if (v === undefined) rest.push(s);
+    else parsed.push({ s, v });
+  }
+  if (scheme) parsed.sort((a, b) => scheme.compare(a.v, b.v) || (a.s < b.s ? -1 : a.s > b.s ? 1 : 0));
+  rest.sort();
+  return [parsed.length, [...parsed.map((p) => p.s), ...rest]];
+}
+
+/**
+ * Fills `match_packages` and `match_names` from `affected`, `advisories` and
+ * the alias groups (`groups`: id → group key). Run inside the import's
+ * transaction, after every source is in and the groups are set.
+ */
+export function buildMatchIndex(db: Database.Database, groups: ReadonlyMap<string, string>): number {
+  const members = new Map<string, string[]>();
+  for (const [id, g] of groups) {
+    const m = members.get(g);
+    if (m) m.push(id);
+    else members.set(g, [id]);
+  }
+  for (const m of members.values()) m.sort();
+  const NO_ALIASES = '[]';
+  const aliasText = new Map<string, string>();
+  const aliasesOf = (id: string, groupId: string): string => {
+    const m = members.get(groupId);
+    if (!m || m.length <= 1) return NO_ALIASES;
+    let t = aliasText.get(id);
+    if (t === undefined) {
+      t = JSON.stringify(m.filter((x) => x !== id));
+      aliasText.set(id, t);
+    }
+    return t;
+  };
+
+  const rows = db
+    .prepare(
+      `SELECT f.ecosystem, f.name, a.id, a.group_id, a.source, a.modified, a.published, a.summary, a.severity,
+              a.database_specific, f.package, f.purl, f.ranges, f.versions, f.severity, f.ecosystem_specific,
+              f.database_specific, f.withdrawn
+         FROM affected f JOIN advisories a ON a.rowid = f.advisory
+        ORDER BY f.ecosystem, f.name, f.advisory, f.ord`,
+    )
+    .raw()
+    .all() as BuildRow[];
+  const insPackage = db.prepare(
+    'INSERT INTO match_packages (ecosystem, name, entries, versions, meta) VALUES (?, ?, ?, ?, ?)',
+  );
+  const insNames = db.prepare('INSERT INTO match_names (ecosystem, names) VALUES (?, ?)');
+
+  let packages = 0;
+  let names: string[] = [];
+  let ecosystem: string | undefined;
+  let scheme: VersionScheme | undefined;
+  let name: string | undefined;
+  let group: BuildRow[] = [];
+
+  const flushPackage = (): void => {
+    if (ecosystem === undefined || name === undefined) return;
+    const live = liveRows(
+      group,
+      (r) => r[2],
+      (r) => r[4],
+      (r) => r[5],
+      (r) => r[17] !== 0,
+    );
+    group = [];
+    if (live.length === 0) return;
+    const lists = live.map((r) => (r[13] === null ? null : (JSON.parse(r[13]) as string[])));
+    let versions: string | null = null;
+    let index: Map<string, number> | undefined;
+    if (lists.some((l) => l !== null && l.length > 0)) {
+      const ordered = orderVersions(
+        lists.flatMap((l) => l ?? []),
+        scheme,
+      );
+      index = new Map(ordered[1].map((s, i) => [s, i]));
+      versions = JSON.stringify(ordered);
+    }
+    const entries: string[] = [];
+    const meta: string[] = [];
+    live.forEach((r, i) => {
+      const list = lists[i];
+      const listed =
+        list === null || list === undefined
+          ? 'null'
+          : JSON.stringify([...new Set(list.map((s) => index?.get(s) as number))].sort((a, b) => a - b));
+      entries.push(`[${q(r[2])},${q(r[3])},${q(r[4])},${orNull(r[12])},${listed}]`);
+      meta.push(
+        `[${q(r[5])},${r[6] === null ? 'null' : q(r[6])},${r[7] === null ? 'null' : q(r[7])},${orNull(r[8])},` +
+          `${orNull(r[9])},${aliasesOf(r[2], r[3])},${q(r[10])},${r[11] === null ? 'null' : q(r[11])},` +
+          `${orNull(r[14])},${orNull(r[15])},${orNull(r[16])}]`,
+      );
+    });
+    insPackage.run(ecosystem, name, `[${entries.join(',')}]`, versions, `[${meta.join(',')}]`);
+    names.push(name);
+    packages++;
+  };
+  const flushEcosystem = (): void => {
+    if (ecosystem !== undefined && names.length > 0) insNames.run(ecosystem, JSON.stringify(names));
+    names = [];
+  };
+
+  for (const r of rows) {
+    if (r[0] !== ecosystem || r[1] !== name) {
+      flushPackage();
+      if (r[0] !== ecosystem) {
+        flushEcosystem();
+        ecosystem = r[0];
+        scheme = schemeForEcosystem(ecosystem);
+      }
+      name = r[1];
+    }
+    group.push(r);
+  }
+  flushPackage();
+  flushEcosystem();
+  return packages;
+}
+
+/**
+ * One package's advisories as the matcher reads them: the entries' match
+ * fields eagerly, the listed versions and what findings show on demand.
+ */
+export interface PackageAdvisories {
+  /** The ecosystem as stored (the one looked up). */
+  readonly ecosystem: string;
+  readonly entries: readonly IndexedEntry[];
+  /** The distinct listed versions of every entry (see the module comment); undefined when none lists any. */
+  versions(): IndexedVersions | undefined;
+  /** Entry `i` in full, as `advisoriesFor` gives it (its `versions` deduplicated, in the ecosystem's order). */
+  entry(i: number): AffectedEntryFields;
+}
+
+/** The fields of a store's AffectedEntry (store.ts re-exports it under that name). */
+export interface AffectedEntryFields {
+  advisoryId: string;
+  /** Key of the advisory's alias group (the same for every ID of one weakness). */
+  groupId: string;
+  /** The other IDs of the group (CVE, GHSA, PYSEC, GO, RUSTSEC…), sorted. */
+  aliases: readonly string[];
+  /** The import source the record came from (e.g. `Go`, `AlmaLinux`). */
+  source: string;
+  modified: string;
+  published?: string;
+  summary?: string;
+  /** The record's severity entries (CVSS vectors, Ubuntu priorities). */
+  severity: readonly OsvSeverity[];
+  /** The record's top-level database_specific (e.g. GHSA severity). */
+  recordDatabaseSpecific?: unknown;
+  /** The package as the record names it. */
+  ecosystem: string;
+  packageName: string;
+  purl?: string;
+  ranges: readonly OsvRange[];
+  versions: readonly string[];
+  /** Per-package severity, when the record gives one. */
+  affectedSeverity?: readonly OsvSeverity[];
+  ecosystemSpecific?: unknown;
+  databaseSpecific?: unknown;
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+const NONE_SEVERITY: readonly OsvSeverity[] = Object.freeze([]);
+const NONE_RANGES: readonly OsvRange[] = Object.freeze([]);
+
+/** A match index row, parsed part by part as the matcher needs it. */
+export class IndexedPackage implements PackageAdvisories {
+  readonly ecosystem: string;
+  readonly entries: readonly IndexedEntry[];
+  private versionsText: string | null;
+  private versionsParsed: IndexedVersions | undefined;
+  private metaText: string;
+  private metaParsed: IndexedMeta[] | undefined;
+
+  constructor(ecosystem: string, entries: string, versions: string | null, meta: string) {
+    this.ecosystem = ecosystem;
+    this.entries = JSON.parse(entries) as IndexedEntry[];
+    this.versionsText = versions;
+    this.metaText = meta;
+  }
+
+  versions(): IndexedVersions | undefined {
+    if (this.versionsText !== null) {
+      this.versionsParsed = JSON.parse(this.versionsText) as IndexedVersions;
+      this.versionsText = null;
+    }
+    return this.versionsParsed;
+  }
+
+  entry(i: number): AffectedEntryFields {
+    if (!this.metaParsed) {
+      this.metaParsed = JSON.parse(this.metaText) as IndexedMeta[];
+      this.metaText = '';
+    }
+    const e = this.entries[i] as IndexedEntry;
+    const m = this.metaParsed[i] as IndexedMeta;
+    const strings = e[4] ? this.versions()?.[1] : undefined;
+    const out: AffectedEntryFields = {
+      advisoryId: e[0],
+      groupId: e[1],
+      aliases: m[5].length === 0 ? NONE : m[5],
+      source: e[2],
+      modified: m[0],
+      severity: m[3] ?? NONE_SEVERITY,
+      ecosystem: this.ecosystem,
+      packageName: m[6],
+      ranges: e[3] ?? NONE_RANGES,
+      versions: e[4] && strings ? e[4].map((x) => strings[x] as string) : NONE,
+    };
+    if (m[1] !== null) out.published = m[1];
+    if (m[2] !== null) out.summary = m[2];
+    if (m[4] !== null) out.recordDatabaseSpecific = m[4];
+    if (m[7] !== null) out.purl = m[7];
+    if (m[8] !== null) out.affectedSeverity = m[8];
+    if (m[9] !== null) out.ecosystemSpecific = m[9];
+    if (m[10] !== null) out.databaseSpecific = m[10];
+    return out;
+  }
+}
+
+/**
+ * The same view over entries a lookup gave in full (an AdvisoryLookup without
+ * a match index): the listed versions ordered here instead of at import.
+ */
+export class EntriesPackage implements PackageAdvisories {
+  readonly ecosystem: string;
+  readonly entries: readonly IndexedEntry[];
+  private readonly full: readonly AffectedEntryFields[];
+  private readonly ordered: IndexedVersions | undefined;
+
+  constructor(ecosystem: string, full: readonly AffectedEntryFields[]) {
+    this.ecosystem = ecosystem;
+    this.full = full;
+    let index: Map<string, number> | undefined;
+    if (full.some((e) => e.versions.length > 0)) {
+      this.ordered = orderVersions(
+        full.flatMap((e) => e.versions),
+        schemeForEcosystem(ecosystem),
+      );
+      index = new Map(this.ordered[1].map((s, i) => [s, i]));
+    }
+    this.entries = full.map((e): IndexedEntry => [
+      e.advisoryId,
+      e.groupId,
+      e.source,
+      e.ranges as OsvRange[],
+      e.versions.length === 0 && !index
+        ? null
+        : [...new Set(e.versions.map((s) => index?.get(s) as number))].sort((a, b) => a - b),
+    ]);
+  }
+
+  versions(): IndexedVersions | undefined {
+    return this.ordered;
+  }
+
+  entry(i: number): AffectedEntryFields {
+    return this.full[i] as AffectedEntryFields;
+  }
+}
