@@ -32,7 +32,12 @@ function applyJsonPatch(doc: unknown, ops: unknown[]): unknown {
     const parts = path === '' ? [] : path.split('/').slice(1).map(unescapePointer);
     const get = (ps: string[]): unknown =>
       ps.reduce<unknown>(
-        (cur, p) => (Array.isArray(cur) ? cur[Number(p)] : isObj(cur) ? cur[p] : undefined),
+        (cur, p) =>
+          Array.isArray(cur)
+            ? (cur as unknown[])[Number(p) < 0 ? cur.length + Number(p) : Number(p)]
+            : isObj(cur)
+              ? cur[p]
+              : undefined,
         root,
       );
     /**
