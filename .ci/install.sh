@@ -54,3 +54,5 @@ quiet scripts/trivy-peer.sh
 # kube-apiserver and etcd for the real test cluster (packages/platform/src/testing/cluster.ts),
 # built from their Go modules once and cached by version under ~/.cache/palisade/k8s.
 quiet scripts/k8s/build.sh
+# helm, for the chart tests (test/helm-chart.test.ts): built from helm.sh/helm/v4, cached by version.
+quiet scripts/helm/build.sh
