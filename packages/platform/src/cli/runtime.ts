@@ -419,6 +419,7 @@ async function serve(io: CliIO, opts: ServeOptions): Promise<void> {
   const signal = io.signal;
   if (signal?.aborted) {
     await router.close(false);
+    log.info({}, 'stopped before listening');
     return;
   }
   await new Promise<void>((ok, fail) => {
