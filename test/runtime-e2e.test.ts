@@ -324,4 +324,27 @@ describe('runtime serve on the real kube-apiserver audit webhook', () => {
       ka_user_name: 'palisade-admin',
     });
   });
+  it('accepts every batch the apiserver sent and, stopped, drains the outputs and logs its counters', async () => {
+    await alertFor('Attach/Exec Pod', { 'ka.target.name': 'target' });
+    await cluster?.stop();
+    cluster = undefined;
+    serveAbort.abort();
+    expect(await serveDone).toBe(0);
+    const line = serveErr.split('\n').find((l) => l.includes('"msg":"stopped"'));
+    expect(line).toBeDefined();
+    const stopped = JSON.parse(line ?? '{}') as {
+      ingest: { auditRequests: number; auditEvents: number; rejected: Record<string, number> };
+      engine: { events: number; alerts: number; errors: number };
+      outputs: Record<string, { received: number; sent: number; failed: number; dropped: number }>;
+    };
+    expect(stopped.ingest.auditRequests).toBeGreaterThan(0);
+    expect(Object.values(stopped.ingest.rejected).every((n) => n === 0)).toBe(true);
+    expect(stopped.engine.events).toBe(stopped.ingest.auditEvents);
+    expect(stopped.engine.errors).toBe(0);
+    // Every engine alert reached the file output, and the file holds exactly those.
+    expect(stopped.outputs['file']).toMatchObject({ received: stopped.engine.alerts, failed: 0, dropped: 0 });
+    expect(stopped.outputs['file']?.sent).toBe(stopped.engine.alerts);
+    expect(alerts()).toHaveLength(stopped.engine.alerts);
+    expect(stopped.outputs['alertmanager']).toMatchObject({ failed: 0, dropped: 0 });
+  });
 });
