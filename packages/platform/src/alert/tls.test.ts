@@ -75,7 +75,8 @@ beforeAll(async () => {
     { cert: s.cert, key: s.key, ca: c.cert, requestCert: true, rejectUnauthorized: false },
     (req, res) => {
       const sock = req.socket as TLSSocket;
-      seen.push({ authorized: sock.authorized, peer: sock.getPeerCertificate().subject?.CN ?? '' });
+      const cn = sock.getPeerCertificate().subject?.CN ?? '';
+      seen.push({ authorized: sock.authorized, peer: Array.isArray(cn) ? cn.join(',') : cn });
       req.resume();
       req.on('end', () => res.end('ok'));
     },
