@@ -89,12 +89,14 @@ export class RegistryClient {
     accept: string | undefined,
     what: string,
     signal?: AbortSignal,
+    method: 'GET' | 'HEAD' = 'GET',
   ): Promise<Response> {
     for (let attempt = 0; ; attempt++) {
       const used = this.auth.header;
       const { res } = await send(
         url,
         {
+          method,
           // Blobs must arrive byte for byte as stored: no transfer compression that fetch would undo.
           headers: accept ? { accept } : { 'accept-encoding': 'identity' },
           authorization: used,
@@ -186,6 +188,18 @@ export class RegistryClient {
     }
     this.log.debug({ reference, digest, bytes: bytes.length }, 'fetched manifest');
     return { bytes, contentType: res.headers.get('content-type'), digest };
+  }
+
+  /**
+   * The digest of a manifest from a HEAD request (its Docker-Content-Digest header), without
+   * downloading it; undefined when the registry sends no valid digest header.
+   */
+  async headManifest(reference: string): Promise<string | undefined> {
+    const what = `image ${formatReference(this.ref)}`;
+    const res = await this.get(this.url('manifests', reference), MANIFEST_ACCEPT, what, undefined, 'HEAD');
+    await res.body?.cancel().catch(() => undefined);
+    const d = res.headers.get('docker-content-digest') ?? '';
+    return /^sha256:[0-9a-f]{64}$/.test(d) ? d : undefined;
   }
 
   /** Fetches a small blob whole (an image config), verified against its digest and size. */
