@@ -1,0 +1,259 @@
+/**
+ * Aggregated PolicyReports (wgpolicyk8s.io/v1alpha2): one PolicyReport per namespace and one
+ * ClusterPolicyReport for cluster-scoped resources, each holding the latest result per
+ * policy × rule × resource, instead of one object per resource.
+ *
+ * - Bounded: at most `maxResults` results per report; beyond that the most severe (fail, error,
+ *   warn, skip, pass) and then the newest are kept, and the report says how many were dropped in an
+ *   annotation.
+ * - No churn: a result whose outcome and message did not change keeps its timestamp, so the built
+ *   report equals the stored one and nothing is written; writes are coalesced per flush.
+ *
+ * `buildReport` and `ReportState` are pure; `PolicyReportWriter` adds the client and the timer.
+ */
+import type { PolicyReport } from '@palisade/api';
+import { nullLogger, type Logger } from '../../core/logger.js';
+import type { EngineResponse, RuleStatus } from '../../policy/engine/index.js';
+import { KubeApiError, type KubeClient } from '../client/index.js';
+import { ClusterPolicyReports, PolicyReports } from '../reports/resources.js';
+
+type Obj = Record<string, unknown>;
+
+export const REPORT_NAME = 'palisade-policies';
+export const DROPPED_ANNOTATION = 'palisade.dev/dropped-results';
+
+export interface ReportResult {
+  source: 'kyverno';
+  policy: string;
+  rule: string;
+  result: RuleStatus;
+  message: string;
+  scored: true;
+  resources: { apiVersion: string; kind: string; name: string; namespace?: string; uid?: string }[];
+  timestamp: { seconds: number; nanos: 0 };
+  properties: { process: string };
+}
+
+const SEVERITY: Record<RuleStatus, number> = { fail: 0, error: 1, warn: 2, skip: 3, pass: 4 };
+
+function meta(o: Obj): Obj {
+  return typeof o['metadata'] === 'object' && o['metadata'] !== null ? (o['metadata'] as Obj) : {};
+}
+
+/** The results of one namespace (or the cluster scope, ''), keyed by policy/rule/resource. */
+export class ReportState {
+  readonly scopes = new Map<string, Map<string, ReportResult>>();
+  readonly dirty = new Set<string>();
+
+  /** Records the rule results of engine responses; returns how many results changed. */
+  record(responses: readonly EngineResponse[], process: string, now: Date): number {
+    let changed = 0;
+    const seconds = Math.floor(now.getTime() / 1000);
+    for (const er of responses) {
+      const md = meta(er.resource);
+      const ns = typeof md['namespace'] === 'string' ? md['namespace'] : '';
+      const name = typeof md['name'] === 'string' ? md['name'] : '';
+      if (!name) continue;
+      const resource = {
+        apiVersion: typeof er.resource['apiVersion'] === 'string' ? er.resource['apiVersion'] : '',
+        kind: typeof er.resource['kind'] === 'string' ? er.resource['kind'] : '',
+        name,
+        ...(ns ? { namespace: ns } : {}),
+        ...(typeof md['uid'] === 'string' ? { uid: md['uid'] } : {}),
+      };
+      const policy = er.policy.namespace ? `${er.policy.namespace}/${er.policy.name}` : er.policy.name;
+      let scope = this.scopes.get(ns);
+      if (!scope) {
+        scope = new Map<string, ReportResult>();
+        this.scopes.set(ns, scope);
+      }
+      for (const r of er.rules) {
+        const key = `${policy}\u0000${r.name}\u0000${resource.apiVersion}/${resource.kind}/${ns}/${name}`;
+        const old = scope.get(key);
+        if (
+          old &&
+          old.result === r.status &&
+          old.message === r.message &&
+          old.resources[0]?.uid === resource.uid
+        )
+          continue;
+        scope.set(key, {
+          source: 'kyverno',
+          policy,
+          rule: r.name,
+          result: r.status,
+          message: r.message,
+          scored: true,
+          resources: [resource],
+          timestamp: { seconds, nanos: 0 },
+          properties: { process },
+        });
+        this.dirty.add(ns);
+        changed++;
+      }
+    }
+    return changed;
+  }
+
+  /** Forgets every result about one resource (it was deleted). */
+  forgetResource(kind: string, namespace: string, name: string): void {
+    const scope = this.scopes.get(namespace);
+    if (!scope) return;
+    for (const [k, v] of scope) {
+      const r = v.resources[0];
+      if (r && r.kind === kind && r.name === name) {
+        scope.delete(k);
+        this.dirty.add(namespace);
+      }
+    }
+  }
+}
+
+/** The report object of one scope: results sorted (stable), bounded, with a summary. */
+export function buildReport(
+  namespace: string,
+  results: Iterable<ReportResult>,
+  maxResults: number,
+): { report: Obj; dropped: number } {
+  let list = [...results];
+  let dropped = 0;
+  if (list.length > maxResults) {
+    list.sort((a, b) => SEVERITY[a.result] - SEVERITY[b.result] || b.timestamp.seconds - a.timestamp.seconds);
+    dropped = list.length - maxResults;
+    list = list.slice(0, maxResults);
+  }
+  const keyOf = (r: ReportResult): string => {
+    const res = r.resources[0];
+    return `${r.policy}\u0000${r.rule}\u0000${res?.kind ?? ''}\u0000${res?.name ?? ''}`;
+  };
+  list.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+  const summary = { pass: 0, fail: 0, warn: 0, error: 0, skip: 0 };
+  for (const r of list) summary[r.result]++;
+  const metadata: Obj = {
+    name: REPORT_NAME,
+    ...(namespace ? { namespace } : {}),
+    labels: { 'app.kubernetes.io/managed-by': 'palisade' },
+    ...(dropped ? { annotations: { [DROPPED_ANNOTATION]: String(dropped) } } : {}),
+  };
+  return {
+    report: {
+      apiVersion: 'wgpolicyk8s.io/v1alpha2',
+      kind: namespace ? 'PolicyReport' : 'ClusterPolicyReport',
+      metadata,
+      results: list,
+      summary,
+    },
+    dropped,
+  };
+}
+
+function sameContent(a: Obj, b: Obj): boolean {
+  const pick = (o: Obj): string =>
+    JSON.stringify({
+      results: o['results'] ?? [],
+      summary: o['summary'],
+      annotations: (meta(o)['annotations'] as Obj | undefined)?.[DROPPED_ANNOTATION],
+    });
+  return pick(a) === pick(b);
+}
+
+export interface PolicyReportWriterOptions {
+  /** Results per report; default 1000. */
+  maxResults?: number;
+  /** Delay between a change and its write (coalescing); default 1000 ms. */
+  flushMs?: number;
+  logger?: Logger;
+  now?: () => Date;
+}
+
+/** Keeps the reports in the cluster equal to the state, writing only what changed. */
+export class PolicyReportWriter {
+  readonly state = new ReportState();
+  readonly stats = { writes: 0, skippedUnchanged: 0, errors: 0 };
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly o: PolicyReportWriterOptions = {},
+  ) {
+    this.log = (o.logger ?? nullLogger).child({ component: 'policy-reports' });
+  }
+
+  record(responses: readonly EngineResponse[], process: string): void {
+    if (this.state.record(responses, process, (this.o.now ?? (() => new Date()))()) > 0) this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.o.flushMs ?? 1000);
+  }
+
+  /** Writes every dirty scope now (waits for a flush already running). */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    this.flushing = this.doFlush().finally(() => {
+      this.flushing = undefined;
+    });
+    await this.flushing;
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+
+  private async doFlush(): Promise<void> {
+    const scopes = [...this.state.dirty];
+    this.state.dirty.clear();
+    for (const ns of scopes) {
+      const { report } = buildReport(
+        ns,
+        this.state.scopes.get(ns)?.values() ?? [],
+        this.o.maxResults ?? 1000,
+      );
+      try {
+        await this.write(ns, report);
+      } catch (err) {
+        this.stats.errors++;
+        this.state.dirty.add(ns);
+        this.log.warn(
+          { namespace: ns, err: err instanceof Error ? err.message : String(err) },
+          'report write failed',
+        );
+        this.schedule();
+      }
+    }
+  }
+
+  private async write(ns: string, report: Obj): Promise<void> {
+    const r = ns ? PolicyReports : ClusterPolicyReports;
+    let existing: Obj | undefined;
+    try {
+      existing = (await this.client.get(r, REPORT_NAME, ns || undefined)) as unknown as Obj;
+    } catch (err) {
+      if (!(err instanceof KubeApiError && err.status === 404)) throw err;
+    }
+    if (!existing) {
+      await this.client.create(r, report as unknown as PolicyReport, ns || undefined);
+      this.stats.writes++;
+      return;
+    }
+    if (sameContent(existing, report)) {
+      this.stats.skippedUnchanged++;
+      return;
+    }
+    const md = meta(existing);
+    const next = {
+      ...report,
+      metadata: { ...meta(report), resourceVersion: md['resourceVersion'] },
+    } as unknown as PolicyReport;
+    await this.client.replace(r, next);
+    this.stats.writes++;
+  }
+}

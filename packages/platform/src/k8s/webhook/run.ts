@@ -1,0 +1,204 @@
+/**
+ * The webhook as a running component: informers for policies and namespaces, the policy set,
+ * self-managed certificates, the HTTPS server, PolicyReports from admission results, and the
+ * URL-based webhook configurations pointing at this process (kept equal to the policies, with
+ * compare-before-write; removed on stop). `palisade webhook` and the end-to-end tests use it.
+ */
+import { nullLogger, type Logger } from '../../core/logger.js';
+import {
+  KubeApiError,
+  MutatingWebhookConfigurations,
+  SharedInformerFactory,
+  ValidatingWebhookConfigurations,
+  type KubeClient,
+} from '../client/index.js';
+import { PolicyReportWriter } from '../policyreports/aggregator.js';
+import { CertManager } from './certs.js';
+import { discoverResources, webhookConfigurations, type DiscoveredResource } from './config.js';
+import { ClusterPolicySource } from './policies.js';
+import type { WebhookPolicySet } from './policyset.js';
+import { WebhookServer } from './server.js';
+
+type Obj = Record<string, unknown>;
+
+export interface RunWebhookOptions {
+  client: KubeClient;
+  host?: string;
+  port?: number;
+  /** Name of the webhook configurations; default `palisade`. */
+  name?: string;
+  ownNamespace?: string;
+  /** Register the configurations (default true); false: serve only. */
+  register?: boolean;
+  /** Write PolicyReports (default true). */
+  reports?: boolean;
+  reportFlushMs?: number;
+  debounceMs?: number;
+  logger?: Logger;
+  /** How often certificates are checked for renewal; default 1 hour. */
+  certCheckMs?: number;
+}
+
+export interface RunningWebhook {
+  url: string;
+  port: number;
+  server: WebhookServer;
+  policies: ClusterPolicySource;
+  reports: PolicyReportWriter | undefined;
+  caPem: () => string;
+  /** Waits until the registered configurations reflect the current policy set. */
+  settled: () => Promise<void>;
+  /** Drains, removes the configurations (unless keepConfigurations), stops informers. */
+  stop: (o?: { drainMs?: number; keepConfigurations?: boolean }) => Promise<number>;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+async function upsert(
+  client: KubeClient,
+  r: typeof ValidatingWebhookConfigurations | typeof MutatingWebhookConfigurations,
+  desired: Obj,
+): Promise<boolean> {
+  const name = (desired['metadata'] as { name: string }).name;
+  let existing: Obj | undefined;
+  try {
+    existing = await client.get(r, name);
+  } catch (err) {
+    if (!(err instanceof KubeApiError && err.status === 404)) throw err;
+  }
+  if (!existing) {
+    await client.create(r, desired);
+    return true;
+  }
+  const md = existing['metadata'] as { labels?: unknown; resourceVersion?: string };
+  if (
+    sameJson(existing['webhooks'] ?? [], desired['webhooks']) &&
+    sameJson(md.labels, (desired['metadata'] as Obj)['labels'])
+  )
+    return false;
+  await client.replace(r, {
+    ...desired,
+    metadata: { ...(desired['metadata'] as Obj), resourceVersion: md.resourceVersion },
+  } as never);
+  return true;
+}
+
+export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> {
+  const log = (o.logger ?? nullLogger).child({ component: 'webhook' });
+  const host = o.host ?? '127.0.0.1';
+  const ac = new AbortController();
+  const factory = new SharedInformerFactory(o.client, { logger: log });
+  const reports =
+    o.reports === false
+      ? undefined
+      : new PolicyReportWriter(o.client, { flushMs: o.reportFlushMs ?? 1000, logger: log });
+  let discovery: DiscoveredResource[] = [];
+  let registerChain: Promise<void> = Promise.resolve();
+  const certs = new CertManager({ hosts: [host, 'localhost'] });
+  certs.ensure();
+  let url = '';
+  const register = (set: WebhookPolicySet): void => {
+    if (o.register === false || !url) return;
+    registerChain = registerChain.then(async () => {
+      try {
+        const g = webhookConfigurations(set, discovery, {
+          ...(o.name ? { name: o.name } : {}),
+          client: { url },
+          caBundlePem: certs.current.caBundlePem,
+          ...(o.ownNamespace ? { ownNamespace: o.ownNamespace } : {}),
+        });
+        if (g.unknownKinds.length) {
+          discovery = await discoverResources(o.client);
+          Object.assign(
+            g,
+            webhookConfigurations(set, discovery, {
+              ...(o.name ? { name: o.name } : {}),
+              client: { url },
+              caBundlePem: certs.current.caBundlePem,
+              ...(o.ownNamespace ? { ownNamespace: o.ownNamespace } : {}),
+            }),
+          );
+        }
+        const v = await upsert(o.client, ValidatingWebhookConfigurations, g.validating);
+        const m = await upsert(o.client, MutatingWebhookConfigurations, g.mutating);
+        const changed = v || m;
+        if (changed) log.info({ generation: set.generation }, 'webhook configurations updated');
+        if (g.unknownKinds.length) log.warn({ kinds: g.unknownKinds }, 'kinds the apiserver does not serve');
+      } catch (err) {
+        log.error({ err: err instanceof Error ? err.message : String(err) }, 'registering webhooks failed');
+      }
+    });
+  };
+  const policies = new ClusterPolicySource(factory, {
+    debounceMs: o.debounceMs ?? 100,
+    logger: log,
+    onChange: register,
+    onDiagnostics: (ds) => {
+      for (const d of ds) log.warn({ code: d.code, message: d.message }, 'policy diagnostic');
+    },
+  });
+  factory.start(ac.signal);
+  discovery = await discoverResources(o.client);
+  await policies.sync(ac.signal);
+
+  const server = new WebhookServer({
+    host,
+    port: o.port ?? 0,
+    tls: certs.current.serving,
+    deps: { policies: policies.current, namespaceLabels: policies.namespaceLabels },
+    ready: policies.ready,
+    logger: log,
+    onOutcome: (outcome, endpoint) => {
+      if (!reports || outcome.dryRun || !endpoint.startsWith('validate')) return;
+      const body = outcome.body as { response?: { allowed?: boolean } };
+      if (body.response?.allowed) reports.record(outcome.responses, 'admission review');
+    },
+  });
+  const port = await server.listen();
+  url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  register(policies.current());
+  const certTimer = setInterval(() => {
+    if (certs.ensure()) {
+      server.setTls(certs.current.serving);
+      register(policies.current());
+    }
+  }, o.certCheckMs ?? 3_600_000);
+  certTimer.unref();
+  log.info({ url }, 'webhook serving');
+
+  return {
+    url,
+    port,
+    server,
+    policies,
+    reports,
+    caPem: () => certs.current.caBundlePem,
+    settled: async () => {
+      await new Promise((r) => setTimeout(r, (o.debounceMs ?? 100) + 20));
+      await registerChain;
+    },
+    stop: async (so = {}) => {
+      clearInterval(certTimer);
+      policies.stop();
+      await registerChain;
+      if (o.register !== false && !so.keepConfigurations) {
+        const name = o.name ?? 'palisade';
+        for (const r of [ValidatingWebhookConfigurations, MutatingWebhookConfigurations]) {
+          try {
+            await o.client.delete(r, name);
+          } catch (err) {
+            if (!(err instanceof KubeApiError && err.status === 404))
+              log.warn({ err: err instanceof Error ? err.message : String(err) }, 'removing webhook failed');
+          }
+        }
+      }
+      const left = await server.close(so.drainMs ?? 10_000);
+      ac.abort();
+      await reports?.close();
+      await factory.done();
+      return left;
+    },
+  };
+}
