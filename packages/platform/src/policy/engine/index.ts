@@ -30,6 +30,8 @@ interface CompiledRule {
 export interface CompiledPolicy {
   readonly policy: KyvernoPolicy;
   readonly rules: readonly CompiledRule[];
+  /** The rules in evaluation order: mutate rules first (Kyverno mutates before it validates). */
+  readonly ordered: readonly CompiledRule[];
   /** Kinds (Kind part) its rules can match; '*' when any. */
   readonly kinds: ReadonlySet<string>;
 }
@@ -62,7 +64,11 @@ export function compilePolicy(policy: KyvernoPolicy): CompiledPolicy {
       match: compileMatch(r['match'], r['exclude']),
     };
   });
-  return { policy, rules, kinds };
+  const ordered = [
+    ...rules.filter((r) => r.type === 'Mutation'),
+    ...rules.filter((r) => r.type !== 'Mutation'),
+  ];
+  return { policy, rules, ordered, kinds };
 }
 
 function metaOf(o: Obj | undefined): Obj {
@@ -108,12 +114,19 @@ export class PolicyEngine {
   evaluate(req: EngineRequest): EngineResponse[] {
     const kind = typeof req.resource['kind'] === 'string' ? req.resource['kind'] : '';
     const out: EngineResponse[] = [];
+    const shared: SharedContext = {};
     for (const cp of this.candidates(kind)) {
-      const r = evaluatePolicy(cp, req, this.exceptions);
+      const r = evaluatePolicy(cp, req, this.exceptions, shared);
       if (r) out.push(r);
     }
     return out;
   }
+}
+
+/** A request's JSON context, built once and shared by the policies evaluated for that request. */
+export interface SharedContext {
+  ctx?: PolicyContext;
+  for?: Obj;
 }
 
 /** Evaluates one compiled policy; undefined when no rule matched the resource. */
@@ -121,6 +134,7 @@ export function evaluatePolicy(
   cp: CompiledPolicy,
   req: EngineRequest,
   exceptions: readonly CompiledException[] = [],
+  shared: SharedContext = {},
 ): EngineResponse | undefined {
   const policy = cp.policy;
   const policyKey =
@@ -146,11 +160,7 @@ export function evaluatePolicy(
   };
   const responses: RuleResponse[] = [];
   // mutate rules first (Kyverno runs mutation before validation), then the others in order
-  const ordered = [
-    ...cp.rules.filter((r) => r.type === 'Mutation'),
-    ...cp.rules.filter((r) => r.type !== 'Mutation'),
-  ];
-  for (const rule of ordered) {
+  for (const rule of cp.ordered) {
     const matchReq = {
       resource,
       operation,
@@ -161,106 +171,124 @@ export function evaluatePolicy(
     const why = rule.match(matchReq);
     if (why !== undefined) continue;
     const variables = { ...(req.variables ?? {}), ...(req.ruleVariables?.[rule.name] ?? {}) };
-    const ctx = PolicyContext.forRequest({
-      object: operation === 'DELETE' ? null : resource,
-      oldObject: req.oldResource ?? (operation === 'DELETE' ? resource : null),
-      operation,
-      userInfo: { username: req.userInfo?.username ?? '', groups: [...(req.userInfo?.groups ?? [])] },
-      admissionInfo: { roles: [...(req.roles ?? [])], clusterRoles: [...(req.clusterRoles ?? [])] },
-    });
-    for (const [k, v] of Object.entries(variables)) ctx.set(k, v);
-    const sources: ContextSources = {
-      variables,
-      ...(req.configMaps ? { configMaps: req.configMaps } : {}),
-      ...(req.apiCalls ? { apiCalls: req.apiCalls } : {}),
-      ...(req.globalContext ? { globalContext: req.globalContext } : {}),
-    };
-    const base = { name: rule.name, type: rule.type };
-    if (Array.isArray(rule.raw['context'])) {
-      const lr = loadContextEntries(entriesToLoad(rule.raw['context'], variables), ctx, sources);
-      if (!lr.ok) {
+    // one JSON context per resource state, shared by the rules (and the policies of one request);
+    // each rule's variables and context entries live above a checkpoint that is dropped after it
+    if (shared.ctx === undefined || shared.for !== resource) {
+      shared.ctx = PolicyContext.forRequest({
+        object: operation === 'DELETE' ? null : resource,
+        oldObject: req.oldResource ?? (operation === 'DELETE' ? resource : null),
+        operation,
+        userInfo: { username: req.userInfo?.username ?? '', groups: [...(req.userInfo?.groups ?? [])] },
+        admissionInfo: { roles: [...(req.roles ?? [])], clusterRoles: [...(req.clusterRoles ?? [])] },
+      });
+      shared.for = resource;
+    }
+    const ctx = shared.ctx;
+    ctx.checkpoint();
+    try {
+      for (const [k, v] of Object.entries(variables)) ctx.set(k, v);
+      const sources: ContextSources = {
+        variables,
+        ...(req.configMaps ? { configMaps: req.configMaps } : {}),
+        ...(req.apiCalls ? { apiCalls: req.apiCalls } : {}),
+        ...(req.globalContext ? { globalContext: req.globalContext } : {}),
+      };
+      const base = { name: rule.name, type: rule.type };
+      if (Array.isArray(rule.raw['context'])) {
+        const lr = loadContextEntries(entriesToLoad(rule.raw['context'], variables), ctx, sources);
+        if (!lr.ok) {
+          responses.push({
+            ...base,
+            status: 'error',
+            message: `failed to load context: ${lr.error?.message ?? ''}`,
+          });
+          continue;
+        }
+      }
+      const pre = evaluateConditions(rule.raw['preconditions'], ctx, '/preconditions');
+      if (!pre.ok) {
         responses.push({
           ...base,
           status: 'error',
-          message: `failed to load context: ${lr.error?.message ?? ''}`,
+          message: `failed to evaluate preconditions: ${pre.error}`,
         });
         continue;
       }
-    }
-    const pre = evaluateConditions(rule.raw['preconditions'], ctx, '/preconditions');
-    if (!pre.ok) {
-      responses.push({ ...base, status: 'error', message: `failed to evaluate preconditions: ${pre.error}` });
-      continue;
-    }
-    if (!pre.value) {
-      responses.push({
-        ...base,
-        status: 'skip',
-        message: pre.message ? `preconditions not met: ${pre.message}` : 'preconditions not met',
-      });
-      continue;
-    }
-    const target = operation === 'DELETE' ? (req.oldResource ?? resource) : resource;
-    const env = { ctx, resource: target, ruleName: rule.name, sources };
-    const exc = exceptions.length ? matchingExceptions(exceptions, policyKey, rule.name, matchReq, ctx) : [];
-    const podSecurityRule = isObj(rule.raw['validate']) && rule.raw['validate']['podSecurity'] !== undefined;
-    if (exc.length) {
-      const keys = exc.map((e) => e.key);
-      const whole = exc.find((e) => !e.podSecurity.length);
-      if (!podSecurityRule) {
-        // Kyverno's messages, literally (validate and mutate join without a space)
-        const message =
-          rule.type === 'Generation'
-            ? `rule is skipped due to policy exception ${keys.join(', ')}`
-            : `rule is skipped due to policy exceptions${keys.join(', ')}`;
-        responses.push({ ...base, status: 'skip', message, exceptions: keys });
-        continue;
-      }
-      if (whole) {
+      if (!pre.value) {
         responses.push({
           ...base,
           status: 'skip',
-          message: `rule is skipped due to policy exception ${whole.key}`,
-          exceptions: [whole.key],
+          message: pre.message ? `preconditions not met: ${pre.message}` : 'preconditions not met',
         });
         continue;
       }
-    }
-    if (rule.type === 'Validation' && isObj(rule.raw['validate'])) {
-      responses.push(
-        runValidate(
-          rule.raw['validate'],
-          exc.length
-            ? {
-                ...env,
-                podSecurityExceptions: {
-                  keys: exc.map((e) => e.key),
-                  excludes: exc.flatMap((e) => e.podSecurity),
-                },
-              }
-            : env,
-        ),
-      );
-    } else if (rule.type === 'Mutation' && isObj(rule.raw['mutate'])) {
-      const m = runMutate(rule.raw['mutate'], env);
-      responses.push(m.response);
-      if (m.patched) resource = m.patched;
-    } else if (rule.type === 'Generation' && isObj(rule.raw['generate'])) {
-      responses.push(
-        runGenerate(rule.raw['generate'], {
-          ...env,
-          policyName: policy.name,
-          policyNamespace: policy.namespace,
-          trigger: resource,
-          existing: req.existingResources ?? [],
-        }),
-      );
-    } else {
-      responses.push({
-        ...base,
-        status: 'error',
-        message: `${rule.type} rules are not supported by Palisade yet`,
-      });
+      const target = operation === 'DELETE' ? (req.oldResource ?? resource) : resource;
+      const env = { ctx, resource: target, ruleName: rule.name, sources };
+      const exc = exceptions.length
+        ? matchingExceptions(exceptions, policyKey, rule.name, matchReq, ctx)
+        : [];
+      const podSecurityRule =
+        isObj(rule.raw['validate']) && rule.raw['validate']['podSecurity'] !== undefined;
+      if (exc.length) {
+        const keys = exc.map((e) => e.key);
+        const whole = exc.find((e) => !e.podSecurity.length);
+        if (!podSecurityRule) {
+          // Kyverno's messages, literally (validate and mutate join without a space)
+          const message =
+            rule.type === 'Generation'
+              ? `rule is skipped due to policy exception ${keys.join(', ')}`
+              : `rule is skipped due to policy exceptions${keys.join(', ')}`;
+          responses.push({ ...base, status: 'skip', message, exceptions: keys });
+          continue;
+        }
+        if (whole) {
+          responses.push({
+            ...base,
+            status: 'skip',
+            message: `rule is skipped due to policy exception ${whole.key}`,
+            exceptions: [whole.key],
+          });
+          continue;
+        }
+      }
+      if (rule.type === 'Validation' && isObj(rule.raw['validate'])) {
+        responses.push(
+          runValidate(
+            rule.raw['validate'],
+            exc.length
+              ? {
+                  ...env,
+                  podSecurityExceptions: {
+                    keys: exc.map((e) => e.key),
+                    excludes: exc.flatMap((e) => e.podSecurity),
+                  },
+                }
+              : env,
+          ),
+        );
+      } else if (rule.type === 'Mutation' && isObj(rule.raw['mutate'])) {
+        const m = runMutate(rule.raw['mutate'], env);
+        responses.push(m.response);
+        if (m.patched) resource = m.patched;
+      } else if (rule.type === 'Generation' && isObj(rule.raw['generate'])) {
+        responses.push(
+          runGenerate(rule.raw['generate'], {
+            ...env,
+            policyName: policy.name,
+            policyNamespace: policy.namespace,
+            trigger: resource,
+            existing: req.existingResources ?? [],
+          }),
+        );
+      } else {
+        responses.push({
+          ...base,
+          status: 'error',
+          message: `${rule.type} rules are not supported by Palisade yet`,
+        });
+      }
+    } finally {
+      ctx.reset();
     }
   }
   if (!responses.length) return undefined;

@@ -4,6 +4,7 @@
  */
 import { substituteVariables, type PolicyContext } from '../context/index.js';
 import { evaluateOperator } from '../pattern/conditions.js';
+import { mayHaveVariables } from './substitute.js';
 
 type Obj = Record<string, unknown>;
 
@@ -19,7 +20,10 @@ function evalList(list: unknown, ctx: PolicyContext, path: string, mode: 'any' |
   for (let i = 0; i < list.length; i++) {
     const c: unknown = list[i];
     if (!isObj(c)) return { ok: false, error: `condition ${path}/${i} is not a map` };
-    const sub = substituteVariables({ key: c['key'], value: c['value'] }, ctx, { path: `${path}/${i}` });
+    const sub =
+      mayHaveVariables(c['key']) || mayHaveVariables(c['value'])
+        ? substituteVariables({ key: c['key'], value: c['value'] }, ctx, { path: `${path}/${i}` })
+        : { value: { key: c['key'], value: c['value'] } };
     if ('error' in sub) return { ok: false, error: sub.error };
     const kv = sub.value as Obj;
     const op = typeof c['operator'] === 'string' ? c['operator'] : '';

@@ -7,7 +7,8 @@ import { parse as parseYaml } from 'yaml';
 import { loadContextEntries, substituteInString, substituteVariables } from '../context/index.js';
 import type { Obj, RuleResponse } from '../engine/types.js';
 import { evaluateConditions } from './conditions.js';
-import { strategicMergePatch } from './strategic.js';
+import { deepEqual, strategicMergePatch } from './strategic.js';
+import { substituteIfNeeded } from './substitute.js';
 import { entriesToLoad, type RuleEnv } from './validate.js';
 
 export interface MutateOutcome {
@@ -146,7 +147,7 @@ function patchOnce(
   path: string,
 ): { ok: true; value: Obj } | { ok: false; error: string } {
   if (m['patchStrategicMerge'] !== undefined) {
-    const sub = substituteVariables(m['patchStrategicMerge'], env.ctx, {
+    const sub = substituteIfNeeded(m['patchStrategicMerge'], env.ctx, {
       path: `${path}/patchStrategicMerge`,
     });
     if ('error' in sub) return { ok: false, error: `variable substitution failed: ${sub.error}` };
@@ -252,7 +253,7 @@ export function runMutate(mutate: Obj, env: RuleEnv): MutateOutcome {
     ? runForEach(mutate['foreach'], env, env.resource, 0)
     : patchOnce(mutate, env, env.resource, '/mutate');
   if (!r.ok) return { response: { ...base, status: 'error', message: r.error } };
-  if (JSON.stringify(r.value) === JSON.stringify(env.resource)) {
+  if (r.value === env.resource || deepEqual(r.value, env.resource)) {
     return { response: { ...base, status: 'skip', message: 'no patches applied' } };
   }
   return { response: { ...base, status: 'pass', message: 'mutated resource' }, patched: r.value };

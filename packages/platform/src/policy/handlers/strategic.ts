@@ -30,6 +30,12 @@ class ConditionError extends Error {
     super(message);
   }
 }
+/**
+ * Anchor mismatches are control flow (the patch or an element is skipped) and their message is never
+ * shown, so two preallocated errors are thrown instead of building one (and its stack) per mismatch.
+ */
+const GLOBAL_MISMATCH = new ConditionError('global condition failed', true);
+const CONDITION_MISMATCH = new ConditionError('condition failed', false);
 
 const isCondition = (a: Anchor | null): boolean => a?.modifier === 'condition';
 const isGlobal = (a: Anchor | null): boolean => a?.modifier === 'global';
@@ -67,13 +73,12 @@ function validateConditionsOf(
   for (const k of Object.keys(pattern)) {
     const a = parseAnchor(k);
     if (!a || !filter(a)) continue;
-    if (!has(resource, a.key))
-      throw new ConditionError(`could not found "${a.key}" key in the resource`, global);
+    if (!has(resource, a.key)) throw global ? GLOBAL_MISMATCH : CONDITION_MISMATCH;
     const pv = pattern[k];
     const rv = resource[a.key];
     if (handleAddIfNotPresent(pv, rv) > 0) continue;
     const out = matchPattern(rv, pv);
-    if (out.status !== 'pass') throw new ConditionError(out.message || `condition ${k} not met`, global);
+    if (out.status !== 'pass') throw global ? GLOBAL_MISMATCH : CONDITION_MISMATCH;
   }
 }
 
@@ -196,6 +201,23 @@ function deleteConditionElements(pattern: Obj): void {
   for (const k of Object.keys(pattern)) {
     if (deleteAnchors(pattern[k], containsCondition(parseAnchor(k)))) delete pattern[k];
   }
+}
+
+/** Deep equality of JSON values (key order ignored). */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (isObj(a) && isObj(b)) {
+    const ka = Object.keys(a);
+    if (ka.length !== Object.keys(b).length) return false;
+    for (const k of ka) if (!has(b, k) || !deepEqual(a[k], b[k])) return false;
+    return true;
+  }
+  return false;
 }
 
 /** Keys lists of maps are merged by (kyaml's associative keys), in order of preference. */

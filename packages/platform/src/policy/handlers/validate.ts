@@ -7,7 +7,6 @@
 import {
   loadContextEntries,
   substituteInString,
-  substituteVariables,
   type ContextEntry,
   type ContextSources,
   type PolicyContext,
@@ -17,6 +16,7 @@ import { wildcardMatch } from '../pattern/wildcard.js';
 import { compilePodSecurity, parsePodSecurityPolicy } from '../pss/index.js';
 import type { Obj, PodSecurityCheck, RuleResponse } from '../engine/types.js';
 import { evaluateConditions } from './conditions.js';
+import { mayHaveVariables, substituteIfNeeded } from './substitute.js';
 
 export interface RuleEnv {
   readonly ctx: PolicyContext;
@@ -55,6 +55,7 @@ type Partial = { status: 'pass' | 'fail' | 'skip' | 'error'; message: string; ch
 
 function messageOf(raw: unknown, env: RuleEnv): string {
   if (typeof raw !== 'string' || raw === '') return '';
+  if (!mayHaveVariables(raw)) return raw;
   const r = substituteInString(raw, env.ctx);
   return 'error' in r ? raw : typeof r.value === 'string' ? r.value : JSON.stringify(r.value);
 }
@@ -67,7 +68,7 @@ function patternFailMessage(msg: string, rule: string, path: string): string {
 
 function runPatterns(v: Obj, target: Obj, env: RuleEnv, msg: string): Partial {
   if (v['pattern'] !== undefined) {
-    const sub = substituteVariables(v['pattern'], env.ctx, { path: '/validate/pattern' });
+    const sub = substituteIfNeeded(v['pattern'], env.ctx, { path: '/validate/pattern' });
     if ('error' in sub)
       return {
         status: 'error',
@@ -85,7 +86,7 @@ function runPatterns(v: Obj, target: Obj, env: RuleEnv, msg: string): Partial {
   }
   const list = v['anyPattern'];
   if (!Array.isArray(list)) return { status: 'error', message: 'anyPattern must be a list' };
-  const sub = substituteVariables(list, env.ctx, { path: '/validate/anyPattern' });
+  const sub = substituteIfNeeded(list, env.ctx, { path: '/validate/anyPattern' });
   if ('error' in sub)
     return {
       status: 'error',

@@ -1,0 +1,322 @@
+#!/usr/bin/env node
+// Benchmark: the Kyverno-compatible policy engine (packages/platform/src/policy) on one core.
+// Bundles the engine from source with esbuild (no full build needed), then measures:
+//   - compile: loading + compiling each policy set (YAML parse, checks, autogen, match/kind index);
+//   - latency of one admission request (a Pod, CREATE) against
+//       * the Pod Security set: every ClusterPolicy under pod-security/ of the Kyverno policy library,
+//       * a 50-policy mixed set: the first 50 ClusterPolicies (by path) outside the CEL/pod-security
+//         folders whose rules can match a Pod and that need no cluster data (no apiCall/configMap
+//         context, no generate/verifyImages) — validate and mutate rules, autogen included;
+//     per request p50/p99/max, for a compliant pod and a violating pod;
+//   - the wall time of the whole conformance suite (every .kyverno-test/kyverno-test.yaml, as
+//     test/kyverno-conformance.test.ts runs it), and, when the Kyverno CLI can be built
+//     (scripts/kyverno/build.sh), `kyverno test` on the same folder with GOMAXPROCS=1, and the ratio.
+// Prints a table, then the figures as one JSON line (last line).
+//
+//   npm run bench:policy                  (defaults: 20k timed requests per pod and set)
+//   BENCH_ITERATIONS=5000 npm run bench:policy
+//   BENCH_KYVERNO=0 npm run bench:policy  skip the Kyverno CLI (no build attempt)
+import { build } from 'esbuild';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import process from 'node:process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const iterations = Number(process.env.BENCH_ITERATIONS ?? 20_000);
+const data = process.env.PALISADE_SHARED_DATA
+  ? join(process.env.PALISADE_SHARED_DATA, 'conformance/kyverno-policies')
+  : resolve(root, '..', 'shared', 'data', 'conformance/kyverno-policies');
+
+const src = 'packages/platform/src/policy';
+const out = await build({
+  stdin: {
+    contents: [
+      `export { PolicyEngine } from './${src}/engine/index.ts';`,
+      `export { loadPolicyText } from './${src}/loader/index.ts';`,
+      `export { runTestFile } from './${src}/test/index.ts';`,
+    ].join('\n'),
+    resolveDir: root,
+    loader: 'ts',
+  },
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  // CommonJS dependencies (yaml) require node built-ins
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
+  write: false,
+});
+const tmp = mkdtempSync(join(tmpdir(), 'policy-bench-'));
+const bundle = join(tmp, 'policy.mjs');
+writeFileSync(bundle, out.outputFiles[0].text);
+const policy = await import(pathToFileURL(bundle).href);
+rmSync(tmp, { recursive: true, force: true });
+
+// --- policy sets ---
+function yamlFiles(dir) {
+  const outFiles = [];
+  for (const name of readdirSync(dir).sort()) {
+    if (name.startsWith('.')) continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) outFiles.push(...yamlFiles(p));
+    else if (name.endsWith('.yaml') && !name.startsWith('kustomization')) outFiles.push(p);
+  }
+  return outFiles;
+}
+function loadFile(file) {
+  const r = policy.loadPolicyText(readFileSync(file, 'utf8'), file);
+  return r.diagnostics.some((d) => d.severity === 'error') ? [] : r.policies;
+}
+const podSecurityFiles = yamlFiles(join(data, 'pod-security'));
+const podSecurityTexts = podSecurityFiles.map((f) => [f, readFileSync(f, 'utf8')]);
+
+const matchesPod = (p) => p.rules.some((r) => JSON.stringify(r.match ?? {}).match(/"(Pod|\*)"/) !== null);
+const needsCluster = (p) =>
+  p.rules.some(
+    (r) =>
+      r.generate !== undefined ||
+      r.verifyImages !== undefined ||
+      (Array.isArray(r.context) && r.context.some((c) => c.apiCall || c.configMap || c.imageRegistry)) ||
+      (r.validate && (r.validate.cel || r.validate.manifests)),
+  );
+const mixedTexts = [];
+for (const dir of readdirSync(data).sort()) {
+  if (/(-cel|-vpol|-mpol|-gpol)$/.test(dir) || dir === 'pod-security' || dir.startsWith('.')) continue;
+  if (!statSync(join(data, dir)).isDirectory()) continue;
+  for (const f of yamlFiles(join(data, dir))) {
+    if (mixedTexts.length >= 50) break;
+    const ps = loadFile(f);
+    if (ps.length !== 1 || ps[0].kind !== 'ClusterPolicy') continue;
+    if (!matchesPod(ps[0]) || needsCluster(ps[0])) continue;
+    mixedTexts.push([f, readFileSync(f, 'utf8')]);
+  }
+}
+
+function compileSet(texts) {
+  const t0 = process.hrtime.bigint();
+  const policies = texts.flatMap(([f, t]) => policy.loadPolicyText(t, f).policies);
+  const engine = new policy.PolicyEngine(policies);
+  return { engine, policies, ms: Number(process.hrtime.bigint() - t0) / 1e6 };
+}
+// compile each set 20 times, report the median (first run includes JIT warm-up)
+function compileMs(texts) {
+  const runs = Array.from({ length: 20 }, () => compileSet(texts).ms).sort((a, b) => a - b);
+  return { firstMs: runs[0], medianMs: runs[10] };
+}
+
+// --- requests ---
+const container = (name) => ({
+  name,
+  image: 'registry.example/app:1.2.3',
+  imagePullPolicy: 'IfNotPresent',
+  ports: [{ containerPort: 8080, protocol: 'TCP' }],
+  livenessProbe: { httpGet: { path: '/healthz', port: 8080 } },
+  readinessProbe: { tcpSocket: { port: 8080 } },
+  resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+  securityContext: {
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'] },
+    runAsNonRoot: true,
+    runAsUser: 10001,
+    readOnlyRootFilesystem: true,
+    seccompProfile: { type: 'RuntimeDefault' },
+  },
+  volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+});
+const compliant = {
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: {
+    name: 'web',
+    namespace: 'prod',
+    labels: { app: 'web', 'app.kubernetes.io/name': 'web' },
+    annotations: { team: 'a' },
+  },
+  spec: {
+    automountServiceAccountToken: false,
+    securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' }, fsGroup: 2000 },
+    initContainers: [container('init')],
+    containers: [container('app'), container('sidecar')],
+    volumes: [
+      { name: 'tmp', emptyDir: {} },
+      { name: 'config', configMap: { name: 'web' } },
+    ],
+  },
+};
+const violating = {
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'debug', namespace: 'default' },
+  spec: {
+    hostNetwork: true,
+    hostPID: true,
+    containers: [
+      {
+        name: 'debug',
+        image: 'tools:latest',
+        ports: [{ containerPort: 22, hostPort: 22 }],
+        securityContext: { privileged: true, runAsUser: 0, capabilities: { add: ['SYS_ADMIN'] } },
+      },
+    ],
+    volumes: [{ name: 'host', hostPath: { path: '/' } }],
+  },
+};
+
+function latency(engine, pod) {
+  const req = { resource: pod, operation: 'CREATE' };
+  const first = engine.evaluate(req);
+  const statuses = {};
+  for (const r of first) for (const x of r.rules) statuses[x.status] = (statuses[x.status] ?? 0) + 1;
+  for (let i = 0; i < Math.min(5000, iterations); i++) engine.evaluate(req); // warm-up
+  const samples = new Float64Array(iterations);
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < iterations; i++) {
+    const s = process.hrtime.bigint();
+    engine.evaluate(req);
+    samples[i] = Number(process.hrtime.bigint() - s);
+  }
+  const totalNs = Number(process.hrtime.bigint() - start);
+  samples.sort();
+  const q = (p) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))] / 1000;
+  return {
+    p50Us: q(0.5),
+    p99Us: q(0.99),
+    maxUs: samples[samples.length - 1] / 1000,
+    perSecond: Math.round(iterations / (totalNs / 1e9)),
+    rules: statuses,
+  };
+}
+
+const sets = {};
+for (const [name, texts] of [
+  ['podSecurity', podSecurityTexts],
+  ['mixed50', mixedTexts],
+]) {
+  const { engine, policies } = compileSet(texts);
+  const c = compileMs(texts);
+  sets[name] = {
+    policies: policies.length,
+    rules: policies.reduce((n, p) => n + p.rules.length, 0),
+    compileMs: c.medianMs,
+    compliant: latency(engine, compliant),
+    violating: latency(engine, violating),
+  };
+}
+
+// --- the whole conformance suite ---
+function findTests(dir) {
+  const found = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (!statSync(p).isDirectory()) continue;
+    const t = join(p, '.kyverno-test', 'kyverno-test.yaml');
+    if (existsSync(t)) found.push(t);
+    else if (!name.startsWith('.')) found.push(...findTests(p));
+  }
+  return found;
+}
+const testFiles = findTests(data);
+let t0 = process.hrtime.bigint();
+let met = 0;
+let total = 0;
+for (const f of testFiles) {
+  const r = await policy.runTestFile(f);
+  for (const c of r.cases) {
+    total++;
+    if (c.ok) met++;
+  }
+}
+const suiteMs = Number(process.hrtime.bigint() - t0) / 1e6;
+
+// --- the Kyverno CLI on the same suite ---
+let kyverno = { status: 'skipped (BENCH_KYVERNO=0)' };
+if (process.env.BENCH_KYVERNO !== '0') {
+  const b = spawnSync('bash', [join(root, 'scripts/kyverno/build.sh')], { encoding: 'utf8' });
+  if (b.status !== 0) {
+    kyverno = {
+      status: 'unavailable',
+      reason: (b.stderr || b.stdout).trim().split('\n').slice(0, 3).join(' '),
+    };
+  } else {
+    const bin = b.stdout.trim().split('\n').pop();
+    const version = execFileSync(bin, ['version'], { encoding: 'utf8' }).split('\n')[0];
+    const taskset = spawnSync('taskset', ['--version']).status === 0;
+    const cmd = taskset ? 'taskset' : bin;
+    const args = [...(taskset ? ['-c', '0', bin] : []), 'test', data, '--remove-color'];
+    t0 = process.hrtime.bigint();
+    const k = spawnSync(cmd, args, {
+      encoding: 'utf8',
+      env: { ...process.env, GOMAXPROCS: '1' },
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    const kyvernoMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    const summary = /Test Summary: (.*)/.exec(k.stdout ?? '')?.[1] ?? '';
+    kyverno = {
+      status: 'ran',
+      version,
+      exitCode: k.status,
+      wallMs: kyvernoMs,
+      summary,
+      ratio: suiteMs / kyvernoMs,
+    };
+  }
+}
+
+const fmt = (x) => x.toFixed(1).padStart(8);
+console.log(`Kyverno-compatible policy engine, ${iterations} timed requests per pod and set (one core)`);
+for (const [name, s] of Object.entries(sets)) {
+  console.log(
+    `  ${name}: ${s.policies} policies, ${s.rules} rules (autogen included), compile ${s.compileMs.toFixed(2)} ms`,
+  );
+  console.log(`                       p50 µs   p99 µs   max µs  requests/s  rule results`);
+  for (const k of ['compliant', 'violating']) {
+    const r = s[k];
+    console.log(
+      `    ${k.padEnd(16)}${fmt(r.p50Us)} ${fmt(r.p99Us)} ${fmt(r.maxUs)}  ${String(r.perSecond).padStart(10)}  ${JSON.stringify(r.rules)}`,
+    );
+  }
+}
+console.log(
+  `  conformance suite: ${testFiles.length} test files, ${met}/${total} expectations met, ${suiteMs.toFixed(0)} ms`,
+);
+if (kyverno.status === 'ran')
+  console.log(
+    `  kyverno test (${kyverno.version}, GOMAXPROCS=1): ${kyverno.wallMs.toFixed(0)} ms (${kyverno.summary}); ratio ${kyverno.ratio.toFixed(3)}`,
+  );
+else console.log(`  kyverno test: ${kyverno.status}${kyverno.reason ? `: ${kyverno.reason}` : ''}`);
+
+const round = (x, d = 2) => Number(x.toFixed(d));
+const setJson = (s) => ({
+  policies: s.policies,
+  rules: s.rules,
+  compileMs: round(s.compileMs, 3),
+  compliant: {
+    p50Us: round(s.compliant.p50Us),
+    p99Us: round(s.compliant.p99Us),
+    perSecond: s.compliant.perSecond,
+  },
+  violating: {
+    p50Us: round(s.violating.p50Us),
+    p99Us: round(s.violating.p99Us),
+    perSecond: s.violating.perSecond,
+  },
+});
+console.log(
+  JSON.stringify({
+    bench: 'policy',
+    node: process.version,
+    iterations,
+    podSecurity: setJson(sets.podSecurity),
+    mixed50: { ...setJson(sets.mixed50), files: mixedTexts.map(([f]) => relative(data, f)) },
+    suite: { testFiles: testFiles.length, expectations: total, met, wallMs: round(suiteMs, 0) },
+    kyverno:
+      kyverno.status === 'ran'
+        ? { ...kyverno, wallMs: round(kyverno.wallMs, 0), ratio: round(kyverno.ratio, 3) }
+        : kyverno,
+  }),
+);
