@@ -14,6 +14,8 @@ import { scanCommand } from './scan.js';
 import { policyCommand } from './policy.js';
 import { auditCommand } from './audit.js';
 import { exporterCommand } from './exporter.js';
+import { operatorCommand } from './operator.js';
+import { benchmarkCommand } from './benchmark.js';
 import { VERSION } from './version.js';
 
 export { VERSION };
@@ -57,6 +59,8 @@ export function buildProgram(io: CliIO): Command {
     auditCommand(io).exitOverride().configureOutput(output).showHelpAfterError('(run with --help for usage)'),
   );
   program.addCommand(exporterCommand(io).exitOverride().configureOutput(output));
+  program.addCommand(operatorCommand(io).exitOverride().configureOutput(output));
+  program.addCommand(benchmarkCommand(io).exitOverride().configureOutput(output));
   program.addHelpText(
     'after',
     `

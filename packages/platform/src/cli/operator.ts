@@ -1,0 +1,245 @@
+/**
+ * `palisade operator`: VulnerabilityReports (and ExposedSecretReports) per workload container,
+ * each unique image digest scanned once by in-process workers; leader election with a Lease;
+ * optionally the exporter on a local port (docs/operator.md).
+ */
+import { randomBytes } from 'node:crypto';
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import type { SettingName } from '../config/settings.js';
+import { loadConfigFile, resolveSettings } from '../config/resolve.js';
+import { PalisadeError } from '../core/errors.js';
+import { ReportExporter, startExporterServer } from '../export/index.js';
+import type { ExporterServer } from '../export/index.js';
+import { KubeClient } from '../k8s/client/rest.js';
+import {
+  DigestCache,
+  LeaderElector,
+  Operator,
+  PipelineScanner,
+  databaseBuild,
+} from '../k8s/operator/index.js';
+import { SqliteLayerCache, noLayerCache } from '../scan/cache/layer-cache.js';
+import { databasePath } from './db.js';
+import { parseListen } from './exporter.js';
+import type { CliIO } from './io.js';
+import { cliLogger } from './logger.js';
+import { addSettingOptions, flagValues } from './settings-options.js';
+import { VERSION } from './version.js';
+
+const SETTINGS: SettingName[] = [
+  'scanners',
+  'dbPath',
+  'cacheDir',
+  'noCache',
+  'platform',
+  'insecure',
+  'logLevel',
+  'config',
+];
+
+/** `500ms`, `30s`, `10m`, `24h`, `0` → milliseconds. */
+export function parseDuration(flag: string, v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(v.trim());
+  if (!m)
+    throw new PalisadeError(
+      'E_USAGE',
+      `${flag}: expected a duration like 30s, 10m or 24h, got ${JSON.stringify(v)}`,
+    );
+  const n = Number(m[1]);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 's'] ?? 1000;
+  return Math.round(n * unit);
+}
+
+function positiveInt(flag: string, v: string, min = 1): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min)
+    throw new PalisadeError('E_USAGE', `${flag}: expected a whole number ≥ ${min}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+const list = (v: string): string[] =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+
+interface OperatorFlags {
+  kubeconfig?: string;
+  namespaces: string;
+  excludeNamespaces: string;
+  concurrency: string;
+  reconcileWorkers: string;
+  rescanInterval: string;
+  rescanJitter: string;
+  rescanRate: string;
+  dbCheckInterval: string;
+  resync: string;
+  maxQueue: string;
+  maxPendingScans: string;
+  skipInitContainers: boolean;
+  metricsListen?: string;
+  leaderElect: boolean;
+  leaseNamespace: string;
+  leaseName: string;
+  leaseDuration: string;
+  [k: string]: unknown;
+}
+
+export function operatorCommand(io: CliIO): Command {
+  const cmd = new Command('operator')
+    .summary('keep VulnerabilityReports per workload container, each image digest scanned once')
+    .description(
+      "Watch Pods and their controllers and keep Trivy Operator's VulnerabilityReport (and, with\n" +
+        '--scanners vuln,secret, ExposedSecretReport) per workload container. Each unique image digest\n' +
+        'is scanned once by in-process workers and the result shared by every workload running it;\n' +
+        'results persist under the cache directory, so a restart repeats no finished scan. Reports are\n' +
+        'rescanned when the advisory database build changes and on a schedule. One instance leads\n' +
+        '(a coordination.k8s.io Lease); others stand by.',
+    )
+    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+    .option('--namespaces <list>', 'comma-separated namespaces to watch (default: all)', '')
+    .option('--exclude-namespaces <list>', 'namespaces never reported', 'kube-system')
+    .option('--concurrency <n>', 'image scans at the same time', '2')
+    .option('--reconcile-workers <n>', 'workloads reconciled at the same time', '4')
+    .option('--rescan-interval <duration>', 'rescan a digest when its result is this old (0: never)', '24h')
+    .option('--rescan-jitter <duration>', 'spread rescans over this window (per-digest delay)', '10m')
+    .option('--rescan-rate <n>', 'at most this many rescans per minute (0: unlimited)', '60')
+    .option(
+      '--db-check-interval <duration>',
+      'how often the database build and due rescans are checked',
+      '60s',
+    )
+    .option('--resync <duration>', 'reconcile every workload again this often', '10m')
+    .option('--max-queue <n>', 'most workloads waiting to be reconciled', '50000')
+    .option('--max-pending-scans <n>', 'most digests waiting for a scan', '10000')
+    .option('--skip-init-containers', 'no reports for init containers', false)
+    .option(
+      '--metrics-listen <addr>',
+      'also serve the exporter /metrics on this address (e.g. 127.0.0.1:9090)',
+    )
+    .option('--no-leader-elect', 'run without a Lease (only one instance may run)')
+    .option('--lease-namespace <ns>', 'namespace of the leader Lease', 'default')
+    .option('--lease-name <name>', 'name of the leader Lease', 'palisade-operator')
+    .option('--lease-duration <duration>', 'how long a Lease holds without renewal', '15s');
+  addSettingOptions(cmd, SETTINGS);
+  cmd.addHelpText(
+    'after',
+    `
+Examples:
+  palisade db update && palisade operator --kubeconfig ~/.kube/config
+  palisade operator --namespaces team-a,team-b --concurrency 4 --scanners vuln,secret
+  palisade operator --metrics-listen 127.0.0.1:9090 --rescan-interval 12h
+
+Options are described with examples in docs/operator.md.`,
+  );
+  cmd.action(async (o: OperatorFlags) => {
+    const flags = flagValues(o, SETTINGS);
+    const configPath =
+      typeof flags.config === 'string' ? flags.config : (io.env['PALISADE_CONFIG'] ?? 'palisade.yaml');
+    const settings = resolveSettings({
+      env: io.env,
+      flags,
+      file: loadConfigFile(
+        join(io.cwd, configPath),
+        flags.config !== undefined || io.env['PALISADE_CONFIG'] !== undefined,
+      ),
+    });
+    const scanners = new Set(
+      settings.scanners.filter((s): s is 'vuln' | 'secret' => s === 'vuln' || s === 'secret'),
+    );
+    if (scanners.size === 0) throw new PalisadeError('E_USAGE', '--scanners: use vuln, secret or both');
+    const concurrency = positiveInt('--concurrency', o.concurrency);
+    const reconcileWorkers = positiveInt('--reconcile-workers', o.reconcileWorkers);
+    const maxQueue = positiveInt('--max-queue', o.maxQueue);
+    const maxPendingScans = positiveInt('--max-pending-scans', o.maxPendingScans);
+    const rescanPerMinute = positiveInt('--rescan-rate', o.rescanRate, 0);
+    const rescanIntervalMs = parseDuration('--rescan-interval', o.rescanInterval);
+    const rescanJitterMs = parseDuration('--rescan-jitter', o.rescanJitter);
+    const tickMs = Math.max(1000, parseDuration('--db-check-interval', o.dbCheckInterval));
+    const resyncMs = parseDuration('--resync', o.resync);
+    const leaseMs = Math.max(2000, parseDuration('--lease-duration', o.leaseDuration));
+    const listen = o.metricsListen ? parseListen(o.metricsListen) : undefined;
+    const logger = cliLogger(io, settings.logLevel === 'warn' ? 'info' : settings.logLevel);
+
+    const dbPath = databasePath(settings, io.cwd);
+    const build = scanners.has('vuln') ? () => databaseBuild(dbPath) : undefined;
+    build?.(); // a missing database is an error before anything starts
+    const file = o.kubeconfig ?? io.env['KUBECONFIG'] ?? join(homedir(), '.kube', 'config');
+    const client = KubeClient.fromFile(file);
+    const layerCache = settings.noCache
+      ? noLayerCache
+      : SqliteLayerCache.open(join(settings.cacheDir, 'layers.sqlite'), logger);
+    const cache = DigestCache.open(join(settings.cacheDir, 'operator', 'scans.sqlite'), logger);
+    const stop = new AbortController();
+    const onAbort = (): void => stop.abort();
+    io.signal?.addEventListener('abort', onAbort, { once: true });
+    let server: ExporterServer | undefined;
+    try {
+      if (listen) {
+        const exporter = new ReportExporter(client, {});
+        exporter.start(stop.signal);
+        server = await startExporterServer(exporter, { ...listen, synced: () => exporter.hasSynced() });
+        io.stderr.write(`palisade operator: metrics on ${server.url}/metrics\n`);
+      }
+      const operator = (): Operator =>
+        new Operator(client, {
+          scanner: new PipelineScanner({
+            dbPath,
+            scanners,
+            cache: layerCache,
+            logger,
+            ...(settings.platform ? { platform: settings.platform } : {}),
+            insecure: settings.insecure,
+          }),
+          cache,
+          ...(build ? { databaseBuild: build } : {}),
+          scanners,
+          namespaces: list(o.namespaces),
+          excludeNamespaces: list(o.excludeNamespaces),
+          concurrency,
+          reconcileWorkers,
+          maxQueue,
+          maxPendingScans,
+          rescanIntervalMs,
+          rescanJitterMs,
+          rescanPerMinute,
+          tickMs,
+          resyncMs,
+          skipInitContainers: o.skipInitContainers,
+          insecureRegistry: settings.insecure,
+          scannerInfo: { name: 'Palisade', vendor: 'Palisade', version: VERSION },
+          logger,
+        });
+      io.stderr.write(`palisade operator: watching ${client.server}\n`);
+      if (!o.leaderElect) {
+        await operator().run(stop.signal);
+        return;
+      }
+      const elector = new LeaderElector(client, {
+        namespace: o.leaseNamespace,
+        name: o.leaseName,
+        identity: `${hostname()}_${randomBytes(4).toString('hex')}`,
+        leaseDurationMs: leaseMs,
+        renewDeadlineMs: Math.round((leaseMs * 2) / 3),
+        retryPeriodMs: Math.max(500, Math.round(leaseMs / 7.5)),
+        logger,
+      });
+      const outcome = await elector.run(stop.signal, (leaderSignal) => operator().run(leaderSignal));
+      if (outcome === 'lost')
+        throw new PalisadeError(
+          'E_K8S_API',
+          'leadership lost (the Lease could not be renewed); exiting to restart',
+        );
+    } finally {
+      io.signal?.removeEventListener('abort', onAbort);
+      stop.abort();
+      await server?.close();
+      cache.close();
+      layerCache.close();
+      client.close();
+    }
+  });
+  return cmd;
+}
