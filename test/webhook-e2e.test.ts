@@ -223,3 +223,78 @@ describe('webhook on the real apiserver', () => {
     console.log(`policy edit Audit → Enforce took effect in ${took} ms`);
   });
 });
+
+describe('webhook process down', () => {
+  it('Ignore lets creates through, Fail denies them with a clear apiserver error, and a restart resumes', async () => {
+    await cluster.createNamespace('killi-a');
+    await cluster.createNamespace('killf-a');
+    // only two policies from here on: Pods go through the Ignore webhook, ConfigMaps through Fail
+    for (const name of ['deny', 'audit', 'edit', 'add-labels'])
+      await remove(cluster, { apiVersion: 'kyverno.io/v1', kind: 'ClusterPolicy', metadata: { name } });
+    await apply(cluster, privilegedPolicy('killi', 'Enforce', 'Ignore'));
+    await apply(cluster, {
+      apiVersion: 'kyverno.io/v1',
+      kind: 'ClusterPolicy',
+      metadata: { name: 'killf' },
+      spec: {
+        validationFailureAction: 'Enforce',
+        failurePolicy: 'Fail',
+        rules: [
+          {
+            name: 'no-bad',
+            match: { any: [{ resources: { kinds: ['ConfigMap'], namespaces: ['killf-*'] } }] },
+            validate: {
+              message: 'bad configmaps are refused',
+              pattern: { metadata: { '=(labels)': { '=(bad)': '!true' } } },
+            },
+          },
+        ],
+      },
+    });
+    const cm = (name: string, bad: boolean): Obj => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace: 'killf-a', labels: { bad: String(bad) } },
+    });
+    await untilDecision('killi-a', true, false);
+    await waitUntil('a denied bad configmap', async () =>
+      (await apply(cluster, cm(`bad-${probes++}`, true))).status === 400 ? true : undefined,
+    );
+    await hook?.settled();
+    const port = hook?.port ?? 0;
+    // the process goes away without cleaning up: configurations stay, the port is closed
+    await hook?.stop({ drainMs: 0, keepConfigurations: true });
+    hook = undefined;
+    const ignored = await createPod(pod('while-down', 'killi-a', true));
+    expect(ignored.status).toBe(201);
+    const failed = await apply(cluster, cm('while-down', false));
+    expect(failed.status).toBe(500);
+    const msg = String(failed.body['message']);
+    expect(msg).toContain('failed calling webhook "validate.palisade.svc-fail"');
+    expect(msg).toContain(`https://127.0.0.1:${port}/validate/fail`);
+    expect(msg).toContain('connection refused');
+    // back on the same port, with a new CA: the configurations are re-registered
+    hook = await runWebhook({ client, port, reportFlushMs: 200, debounceMs: 50 });
+    await hook.settled();
+    expect((await apply(cluster, cm('after', false))).status).toBe(201);
+    expect((await apply(cluster, cm('after-bad', true))).status).toBe(400);
+    const denied = await createPod(pod('after-priv', 'killi-a', true));
+    expect(denied.status).toBe(400);
+    expect(String(denied.body['message'])).toContain('validate.palisade.svc-ignore');
+  });
+
+  it('removes its configurations on a clean stop', async () => {
+    await hook?.stop({ drainMs: 1000 });
+    hook = undefined;
+    const v = await cluster.request(
+      'GET',
+      '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/palisade',
+    );
+    const m = await cluster.request(
+      'GET',
+      '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/palisade',
+    );
+    expect([v.status, m.status]).toEqual([404, 404]);
+    expect((await createPod(pod('no-hook', 'killf-a', true))).status).toBe(201);
+  });
+});
