@@ -3,7 +3,8 @@
  * evaluated in definition order. By default the first matching rule wins (as
  * in Falco); `all` reports every matching rule.
  */
-import type { RuntimeEvent } from './fields/types.js';
+import type { FieldValue, RuntimeEvent } from './fields/types.js';
+import type { Guard } from './filter/compile.js';
 import type { CompiledRule } from './rules/compiler.js';
 import type { Priority } from './rules/types.js';
 import { PRIORITIES } from './rules/types.js';
@@ -33,7 +34,22 @@ interface Bucket {
   any: CompiledRule[];
   /** Cache of merged lists per type. */
   merged: Map<string, CompiledRule[]>;
+  /** Guard fields the rules of this source are indexed by (see {@link Guard}). */
+  index: IndexField[];
+  /** Candidate lists per event type and index-field values; bounded. */
+  byKey: Map<string, CompiledRule[]>;
 }
+
+interface IndexField {
+  field: string;
+  extract: Guard['extract'];
+}
+
+/** Fields guarding at least this many rules become index fields (at most MAX_INDEX_FIELDS of them). */
+const MIN_GUARDED_RULES = 2;
+const MAX_INDEX_FIELDS = 4;
+/** Distinct index keys cached per source; past it the cache starts over (hostile value spreads). */
+const MAX_INDEX_KEYS = 4096;
 
 export interface Match {
   rule: CompiledRule;
@@ -71,7 +87,7 @@ export class Engine {
     for (const r of this.rules) {
       let b = this.buckets.get(r.source);
       if (!b) {
-        b = { byType: new Map(), any: [], merged: new Map() };
+        b = { byType: new Map(), any: [], merged: new Map(), index: [], byKey: new Map() };
         this.buckets.set(r.source, b);
       }
       if (r.eventTypes === undefined) b.any.push(r);
@@ -82,18 +98,62 @@ export class Engine {
           b.byType.set(t, l);
         }
     }
+    this.buildIndexes();
   }
 
   private candidates(e: RuntimeEvent): CompiledRule[] {
     const b = this.buckets.get(e.source);
     if (!b) return [];
-    if (b.byType.size === 0) return b.any;
-    let m = b.merged.get(e.type);
-    if (!m) {
-      m = [...(b.byType.get(e.type) ?? []), ...b.any].sort((x, y) => x.order - y.order);
-      b.merged.set(e.type, m);
+    let m: CompiledRule[] | undefined;
+    if (b.byType.size === 0) m = b.any;
+    else {
+      m = b.merged.get(e.type);
+      if (!m) {
+        m = [...(b.byType.get(e.type) ?? []), ...b.any].sort((x, y) => x.order - y.order);
+        b.merged.set(e.type, m);
+      }
     }
-    return m;
+    if (b.index.length === 0) return m;
+    // The index fields' values (memoized: the predicates read them again for free),
+    // length-prefixed so that no two value tuples share a key.
+    let key = `${e.type.length}:${e.type}`;
+    const values: FieldValue[] = [];
+    for (const f of b.index) {
+      const v = f.extract(e);
+      values.push(v);
+      key += v === undefined ? '|u' : typeof v === 'string' ? `|${v.length}:${v}` : '|o';
+    }
+    let c = b.byKey.get(key);
+    if (!c) {
+      c = m.filter((r) => admits(r, b.index, values));
+      if (b.byKey.size >= MAX_INDEX_KEYS) b.byKey.clear();
+      b.byKey.set(key, c);
+    }
+    return c;
+  }
+
+  /** The fields a source's rules are indexed by (most shared first). */
+  indexFields(source: string): string[] {
+    return (this.buckets.get(source)?.index ?? []).map((f) => f.field);
+  }
+
+  /** Picks the guard fields shared by the most rules of each source as its index. */
+  private buildIndexes(): void {
+    for (const b of this.buckets.values()) {
+      const rules = new Set([...b.any, ...[...b.byType.values()].flat()]);
+      const uses = new Map<string, { n: number; extract: Guard['extract'] }>();
+      for (const r of rules)
+        for (const g of r.guards) {
+          const u = uses.get(g.field);
+          if (u) u.n++;
+          else uses.set(g.field, { n: 1, extract: g.extract });
+        }
+      b.index = [...uses]
+        .filter(([, u]) => u.n >= MIN_GUARDED_RULES)
+        .sort((x, y) => y[1].n - x[1].n || (x[0] < y[0] ? -1 : 1))
+        .slice(0, MAX_INDEX_FIELDS)
+        .map(([field, u]) => ({ field, extract: u.extract }));
+    }
   }
 
   /** Evaluates one event; returns the matching rules (at most one unless match=all). */
@@ -122,4 +182,16 @@ export class Engine {
       hostname: this.hostname,
     };
   }
+}
+
+/** Whether a rule may match given the index fields' values: no guard of it excludes them. */
+function admits(r: CompiledRule, index: readonly IndexField[], values: readonly FieldValue[]): boolean {
+  for (const g of r.guards) {
+    const i = index.findIndex((f) => f.field === g.field);
+    if (i < 0) continue;
+    const v = values[i];
+    if (v === undefined) return false;
+    if (typeof v === 'string' && !g.values.has(v)) return false;
+  }
+  return true;
 }

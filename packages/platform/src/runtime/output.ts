@@ -7,7 +7,7 @@
  * Output formats are compiled once per rule: `%field` and `%field[arg]` tokens
  * resolved against the source's field table.
  */
-import type { EventSourceDef, FieldValue, RuntimeEvent, Scalar } from './fields/types.js';
+import type { EventSourceDef, FieldValue, RuntimeEvent } from './fields/types.js';
 import { FieldError, formatValue, memoized } from './fields/types.js';
 import { lookupField } from './filter/compile.js';
 import { clockTime, iso8601 } from './fields/time.js';
@@ -31,6 +31,8 @@ export interface CompiledOutput {
   tokens: Token[];
   /** Field names referenced, in order of first use. */
   fields: string[];
+  /** The referenced fields once each, sorted by name (the key order of Falco's output_fields). */
+  sortedFields: { name: string; extract: (e: RuntimeEvent) => FieldValue }[];
 }
 
 const FIELD_CHARS = /[a-zA-Z0-9_.]/;
@@ -39,6 +41,7 @@ const FIELD_CHARS = /[a-zA-Z0-9_.]/;
 export function compileOutput(format: string, source: EventSourceDef): CompiledOutput {
   const tokens: Token[] = [];
   const fields: string[] = [];
+  const sortedFields: CompiledOutput['sortedFields'] = [];
   let text = '';
   let i = 0;
   while (i < format.length) {
@@ -79,13 +82,18 @@ export function compileOutput(format: string, source: EventSourceDef): CompiledO
     }
     const full = arg === undefined ? name : `${name}[${arg}]`;
     extract = memoized(source.name, full, extract);
-    if (!fields.includes(full)) fields.push(full);
-    tokens.push({ text, field: { name: full, extract } });
+    const field = { name: full, extract };
+    if (!fields.includes(full)) {
+      fields.push(full);
+      sortedFields.push(field);
+    }
+    tokens.push({ text, field });
     text = '';
     i = j;
   }
   if (text) tokens.push({ text });
-  return { format, tokens, fields };
+  sortedFields.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { format, tokens, fields, sortedFields };
 }
 
 export interface RenderedOutput {
@@ -93,22 +101,26 @@ export interface RenderedOutput {
   fields: Record<string, string | null>;
 }
 
-/** Renders a compiled output for an event. */
+/**
+ * Renders a compiled output for an event. `fields` has its keys in sorted order
+ * (what Falco's JSON output writes), so the JSON line needs no re-sorting.
+ */
 export function renderOutput(out: CompiledOutput, e: RuntimeEvent): RenderedOutput {
-  let s = '';
-  const fields: Record<string, string | null> = {};
+  const parts: string[] = [];
   for (const t of out.tokens) {
-    s += t.text;
-    if (t.field) {
-      const v = t.field.extract(e);
-      s += formatValue(v);
-      fields[t.field.name] = v === undefined ? null : fieldString(v);
-    }
+    parts.push(t.text);
+    if (t.field) parts.push(formatValue(t.field.extract(e)));
+  }
+  // one flat string (a chain of += is a rope every later reader must flatten)
+  const s = parts.join('');
+  const fields: Record<string, string | null> = {};
+  // extractors are memoized per event: the second read of each field is a lookup
+  for (const f of out.sortedFields) {
+    const v = f.extract(e);
+    fields[f.name] = v === undefined ? null : formatValue(v);
   }
   return { output: s, fields };
 }
-
-const fieldString = (v: Scalar | readonly Scalar[]): string => formatValue(v);
 
 export interface AlertInput {
   rule: string;
@@ -133,12 +145,10 @@ export function alertText(a: AlertInput, opts: AlertFormatOptions = {}): string 
 
 /** Falco's JSON alert line (keys in the order Falco writes them). */
 export function alertJson(a: AlertInput, opts: AlertFormatOptions = {}): string {
-  const fields: Record<string, string | null> = {};
-  for (const k of Object.keys(a.rendered.fields).sort()) fields[k] = a.rendered.fields[k] ?? null;
   return JSON.stringify({
     hostname: a.hostname,
     output: alertText(a, opts),
-    output_fields: fields,
+    output_fields: sortedKeys(a.rendered.fields),
     priority: a.priority,
     rule: a.rule,
     source: a.source,
@@ -150,4 +160,17 @@ export function alertJson(a: AlertInput, opts: AlertFormatOptions = {}): string 
 /** `2018-10-25T14:09:12.000000000+0000` as Falco's text line with time_format_iso_8601 (UTC). */
 function iso8601Offset(e: RuntimeEvent): string {
   return iso8601(e.sec, e.nsec).replace(/Z$/, '+0000');
+}
+
+/** The record itself when its keys are already in order (renderOutput's are) and set, else a sorted copy. */
+function sortedKeys(rec: Record<string, string | null>): Record<string, string | null> {
+  const keys = Object.keys(rec);
+  let sorted = true;
+  for (let i = 0; i < keys.length && sorted; i++)
+    sorted =
+      rec[keys[i] as string] !== undefined && (i === 0 || (keys[i - 1] as string) < (keys[i] as string));
+  if (sorted) return rec;
+  const out: Record<string, string | null> = {};
+  for (const k of keys.sort()) out[k] = rec[k] ?? null;
+  return out;
 }

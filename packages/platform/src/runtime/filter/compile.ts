@@ -42,7 +42,23 @@ export interface CompiledFilter {
   predicate: Predicate;
   /** evt.type values the filter can match; undefined = every type. */
   eventTypes: ReadonlySet<string> | undefined;
+  /** Necessary conditions on single string fields (see {@link Guard}); the engine indexes rules by them. */
+  guards: Guard[];
   warnings: CompileWarning[];
+}
+
+/**
+ * A check the whole filter requires, read off the top-level conjunction:
+ * `F = v` or `F in (v1, v2, …)` on a plain (not list, not transformed) string
+ * field F. When F's value on an event is a string outside `values`, or is not
+ * available, the filter is false on that event, so the engine can skip the rule
+ * without running its predicate. Other values (numbers, lists) decide nothing.
+ */
+export interface Guard {
+  /** Field name with its argument (`jevt.value[/stage]`), the memo key. */
+  field: string;
+  values: ReadonlySet<string>;
+  extract: Extract;
 }
 
 /** Resolves a field name (with dynamic families) on a source. */
@@ -70,7 +86,35 @@ export class FilterCompiler {
   compile(expr: Expr): CompiledFilter {
     const predicate = this.node(expr);
     const types = this.source.eventTypes ? eventTypesOf(expr, this.source.eventTypes) : undefined;
-    return { predicate, eventTypes: types, warnings: this.warnings };
+    return { predicate, eventTypes: types, guards: this.guards(expr), warnings: this.warnings };
+  }
+
+  /** Guards of the top-level conjunction (nested `and`s flattened); compiled after the predicate, so fields are known. */
+  private guards(expr: Expr): Guard[] {
+    const out = new Map<string, Guard>();
+    const visit = (e: Expr): void => {
+      if (e.kind === 'and') {
+        for (const c of e.children) visit(c);
+        return;
+      }
+      if (e.kind !== 'binary' || e.left.kind !== 'field') return;
+      if (e.op !== '=' && e.op !== '==' && e.op !== 'in' && e.op !== 'intersects') return;
+      if (e.right.kind !== 'value' && e.right.kind !== 'list') return;
+      if (e.left.name === 'evt.type') return; // indexed by event type already
+      const def = lookupField(this.source, e.left.name);
+      if (!def || def.type !== 'string' || def.isList) return;
+      const f = this.field(e.left);
+      const values = new Set(e.right.kind === 'list' ? e.right.values : [e.right.value]);
+      const prev = out.get(f.name);
+      // two guards on one field: the value must be in both sets
+      out.set(f.name, {
+        field: f.name,
+        values: prev ? new Set([...values].filter((v) => prev.values.has(v))) : values,
+        extract: f.extract,
+      });
+    };
+    visit(expr);
+    return [...out.values()];
   }
 
   private node(e: Expr): Predicate {

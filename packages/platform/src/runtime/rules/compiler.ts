@@ -22,7 +22,7 @@ import type { Collector } from './collector.js';
 import type { LoadContext, ResultBuilder } from './result.js';
 import { RuleLoadError } from './result.js';
 import type { ExceptionInfo, Priority } from './types.js';
-import type { Predicate } from '../filter/compile.js';
+import type { Guard, Predicate } from '../filter/compile.js';
 
 export interface CompiledRule {
   name: string;
@@ -38,6 +38,8 @@ export interface CompiledRule {
   predicate: Predicate;
   /** evt.type values the rule can match; undefined = all (non-syscall sources). */
   eventTypes: ReadonlySet<string> | undefined;
+  /** Necessary single-field checks of the condition (the engine's index). */
+  guards: Guard[];
   output: CompiledOutput;
 }
 
@@ -345,6 +347,7 @@ export class RulesCompiler {
         condition,
         predicate: compiled.predicate,
         eventTypes: types && types.size * 2 > 100 ? undefined : types,
+        guards: compiled.guards,
         output,
       });
     }
