@@ -13,6 +13,7 @@ import { runtimeCommand } from './runtime.js';
 import { scanCommand } from './scan.js';
 import { policyCommand } from './policy.js';
 import { auditCommand } from './audit.js';
+import { webhookCommand } from './webhook.js';
 import { exporterCommand } from './exporter.js';
 import { operatorCommand } from './operator.js';
 import { benchmarkCommand } from './benchmark.js';
@@ -61,6 +62,7 @@ export function buildProgram(io: CliIO): Command {
   program.addCommand(exporterCommand(io).exitOverride().configureOutput(output));
   program.addCommand(operatorCommand(io).exitOverride().configureOutput(output));
   program.addCommand(benchmarkCommand(io).exitOverride().configureOutput(output));
+  program.addCommand(webhookCommand(io).exitOverride().configureOutput(output));
   program.addHelpText(
     'after',
     `
