@@ -408,8 +408,8 @@ async function runCheck(
     r.reason = error;
     r.actualValue = outputs.audit;
   }
-  if (r.status !== 'PASS') {
-    // A file the check reads is absent on this node: say so instead of a bare failure.
+  if (r.status !== 'PASS' && outputs.audit.trim() === '' && (outputs.config ?? '').trim() === '') {
+    // Nothing to test, and a file the check reads is absent on this node: say so instead of a bare failure.
     const missingFile = refs.map((n) => vars.get(n)).find((v) => v?.missing);
     if (missingFile?.missing) {
       r.status = 'WARN';
