@@ -12,6 +12,7 @@
  * (no garbage collector is assumed). A periodic tick notices a new advisory database build and
  * due rescans; a periodic resync reconciles every owner again.
  */
+import { setMaxListeners } from 'node:events';
 import type { V1Secret, V1ServiceAccount } from '@kubernetes/client-node';
 import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -531,6 +532,8 @@ export class Operator {
 
   /** Runs until the signal aborts (the caller holds the leader Lease). */
   async run(signal: AbortSignal): Promise<void> {
+    // One listener per informer, worker and timer: more than Node's default warning threshold.
+    setMaxListeners(64 + (this.o.reconcileWorkers ?? 4) + (this.o.concurrency ?? 2), signal);
     if (this.o.databaseBuild) this.scans.setBuild(this.o.databaseBuild().builtAt);
     const resync = this.o.resyncMs ?? 10 * 60_000;
     const runs: Promise<void>[] = [];
