@@ -34,7 +34,7 @@ const src = 'packages/platform/src/policy';
 const out = await build({
   stdin: {
     contents: [
-      `export { PolicyEngine } from './${src}/engine/index.ts';`,
+      `export { PolicyEngine, evaluatePolicy } from './${src}/engine/index.ts';`,
       `export { loadPolicyText } from './${src}/loader/index.ts';`,
       `export { runTestFile } from './${src}/test/index.ts';`,
     ].join('\n'),
@@ -76,12 +76,13 @@ const podSecurityFiles = yamlFiles(join(data, 'pod-security'));
 const podSecurityTexts = podSecurityFiles.map((f) => [f, readFileSync(f, 'utf8')]);
 
 const matchesPod = (p) => p.rules.some((r) => JSON.stringify(r.match ?? {}).match(/"(Pod|\*)"/) !== null);
+// external data (API server, registries, ConfigMaps) anywhere in a rule, foreach entries included
 const needsCluster = (p) =>
   p.rules.some(
     (r) =>
       r.generate !== undefined ||
       r.verifyImages !== undefined ||
-      (Array.isArray(r.context) && r.context.some((c) => c.apiCall || c.configMap || c.imageRegistry)) ||
+      /"(apiCall|configMap|imageRegistry|globalReference)"\s*:/.test(JSON.stringify(r)) ||
       (r.validate && (r.validate.cel || r.validate.manifests)),
   );
 const mixedTexts = [];
@@ -171,7 +172,12 @@ function latency(engine, pod) {
   const req = { resource: pod, operation: 'CREATE' };
   const first = engine.evaluate(req);
   const statuses = {};
-  for (const r of first) for (const x of r.rules) statuses[x.status] = (statuses[x.status] ?? 0) + 1;
+  const errors = [];
+  for (const r of first)
+    for (const x of r.rules) {
+      statuses[x.status] = (statuses[x.status] ?? 0) + 1;
+      if (x.status === 'error') errors.push(`${r.policy.name}/${x.name}: ${x.message}`);
+    }
   for (let i = 0; i < Math.min(5000, iterations); i++) engine.evaluate(req); // warm-up
   const samples = new Float64Array(iterations);
   const start = process.hrtime.bigint();
@@ -189,6 +195,7 @@ function latency(engine, pod) {
     maxUs: samples[samples.length - 1] / 1000,
     perSecond: Math.round(iterations / (totalNs / 1e9)),
     rules: statuses,
+    errors,
   };
 }
 
@@ -207,6 +214,22 @@ for (const [name, texts] of [
     violating: latency(engine, violating),
   };
 }
+
+// the slowest policies of the mixed set for the violating pod (where the time goes)
+const slowest = (() => {
+  const { engine } = compileSet(mixedTexts);
+  const req = { resource: violating, operation: 'CREATE' };
+  const n = Math.max(200, Math.floor(iterations / 20));
+  return engine.policies
+    .map((cp) => {
+      for (let i = 0; i < 50; i++) policy.evaluatePolicy(cp, req);
+      const s = process.hrtime.bigint();
+      for (let i = 0; i < n; i++) policy.evaluatePolicy(cp, req);
+      return { policy: cp.policy.name, us: Number(process.hrtime.bigint() - s) / 1000 / n };
+    })
+    .sort((a, b) => b.us - a.us)
+    .slice(0, 5);
+})();
 
 // --- the whole conformance suite ---
 function findTests(dir) {
@@ -279,8 +302,12 @@ for (const [name, s] of Object.entries(sets)) {
     console.log(
       `    ${k.padEnd(16)}${fmt(r.p50Us)} ${fmt(r.p99Us)} ${fmt(r.maxUs)}  ${String(r.perSecond).padStart(10)}  ${JSON.stringify(r.rules)}`,
     );
+    for (const e of r.errors) console.log(`      error: ${e.slice(0, 160)}`);
   }
 }
+console.log(
+  `  slowest in mixed50 (violating pod, µs per evaluation): ${slowest.map((x) => `${x.policy} ${x.us.toFixed(0)}`).join(', ')}`,
+);
 console.log(
   `  conformance suite: ${testFiles.length} test files, ${met}/${total} expectations met, ${suiteMs.toFixed(0)} ms`,
 );
@@ -312,7 +339,11 @@ console.log(
     node: process.version,
     iterations,
     podSecurity: setJson(sets.podSecurity),
-    mixed50: { ...setJson(sets.mixed50), files: mixedTexts.map(([f]) => relative(data, f)) },
+    mixed50: {
+      ...setJson(sets.mixed50),
+      slowest: slowest.map((x) => ({ policy: x.policy, us: round(x.us, 1) })),
+      files: mixedTexts.map(([f]) => relative(data, f)),
+    },
     suite: { testFiles: testFiles.length, expectations: total, met, wallMs: round(suiteMs, 0) },
     kyverno:
       kyverno.status === 'ran'

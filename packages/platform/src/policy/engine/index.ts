@@ -13,7 +13,7 @@ import { runGenerate } from '../handlers/generate.js';
 import { runMutate } from '../handlers/mutate.js';
 import { entriesToLoad, runValidate } from '../handlers/validate.js';
 import type { KyvernoPolicy, PolicyExceptionDoc } from '../loader/index.js';
-import { compileMatch, kindsOf, parseKind, type CompiledMatch } from '../match/index.js';
+import { compileMatch, kindsOf, parseKind, type CompiledMatch, type MatchRequest } from '../match/index.js';
 import { compileExceptions, matchingExceptions, type CompiledException } from './exceptions.js';
 import type { EngineRequest, EngineResponse, Obj, RuleResponse, RuleType } from './types.js';
 
@@ -160,17 +160,21 @@ export function evaluatePolicy(
   };
   const responses: RuleResponse[] = [];
   // mutate rules first (Kyverno runs mutation before validation), then the others in order
+  const matchFor = (r: Obj): MatchRequest => ({
+    resource: r,
+    operation,
+    ...(req.subresource ? { subresource: req.subresource } : {}),
+    ...(namespaceLabels ? { namespaceLabels } : {}),
+    userInfo,
+  });
+  let matchReq = matchFor(resource);
+  const baseVariables = req.variables ?? {};
   for (const rule of cp.ordered) {
-    const matchReq = {
-      resource,
-      operation,
-      ...(req.subresource ? { subresource: req.subresource } : {}),
-      ...(namespaceLabels ? { namespaceLabels } : {}),
-      userInfo,
-    };
+    if (matchReq.resource !== resource) matchReq = matchFor(resource);
     const why = rule.match(matchReq);
     if (why !== undefined) continue;
-    const variables = { ...(req.variables ?? {}), ...(req.ruleVariables?.[rule.name] ?? {}) };
+    const ruleVars = req.ruleVariables?.[rule.name];
+    const variables = ruleVars ? { ...baseVariables, ...ruleVars } : baseVariables;
     // one JSON context per resource state, shared by the rules (and the policies of one request);
     // each rule's variables and context entries live above a checkpoint that is dropped after it
     if (shared.ctx === undefined || shared.for !== resource) {

@@ -247,8 +247,23 @@ function mergeValue(base: unknown, patch: unknown, depth: number): unknown {
   return structuredClone(patch);
 }
 
+/**
+ * Overlays without any anchor preprocess the same way whatever the resource: their plain patch is
+ * computed once per overlay object (variable-free overlays keep their identity between requests).
+ */
+const plainPatches = new WeakMap<Obj, Obj>();
+
 /** Applies a patchStrategicMerge overlay (variables already substituted) to a resource. */
 export function strategicMergePatch(resource: Obj, overlay: Obj): Obj {
+  const cached = plainPatches.get(overlay);
+  if (cached) return mergeValue(resource, cached, 0) as Obj;
+  if (!hasAnchors(overlay, hasAnchor)) {
+    const plain = structuredClone(overlay);
+    preprocess(plain, undefined, 0);
+    deleteConditionElements(plain);
+    plainPatches.set(overlay, plain);
+    return mergeValue(resource, plain, 0) as Obj;
+  }
   let patch = structuredClone(overlay);
   try {
     preprocess(patch, resource, 0);
