@@ -161,7 +161,9 @@ Options are described with examples in docs/operator.md.`,
     const resyncMs = parseDuration('--resync', o.resync);
     const leaseMs = Math.max(2000, parseDuration('--lease-duration', o.leaseDuration));
     const listen = o.metricsListen ? parseListen(o.metricsListen) : undefined;
-    const logger = cliLogger(io, settings.logLevel === 'warn' ? 'info' : settings.logLevel);
+    // An operator logs what it does at info unless told otherwise (scan commands default to warn).
+    const explicitLevel = flags.logLevel !== undefined || io.env['PALISADE_LOG_LEVEL'] !== undefined;
+    const logger = cliLogger(io, explicitLevel ? settings.logLevel : 'info');
 
     const dbPath = databasePath(settings, io.cwd);
     const build = scanners.has('vuln') ? () => databaseBuild(dbPath) : undefined;
