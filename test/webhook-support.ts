@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { KubeApiError, type KubeClient } from '../packages/platform/src/k8s/client/index.js';
 import type { TestCluster } from '../packages/platform/src/testing/cluster.js';
 import { repoRoot } from '../packages/platform/src/testing/shared-data.js';
 
@@ -91,10 +92,38 @@ export async function restPath(cluster: TestCluster, obj: Obj, withName = false)
   return `${base}${ns}/${info.plural}${withName ? `/${md.name ?? ''}` : ''}`;
 }
 
-/** Creates (or, when it exists, replaces) an object; returns the apiserver's answer. */
-export async function apply(cluster: TestCluster, obj: Obj): Promise<{ status: number; body: Obj }> {
-  const r = await cluster.request('POST', await restPath(cluster, obj), obj);
+/**
+ * Creates an object, or when it exists merges it in (JSON merge patch, as `kubectl apply` of a
+ * partial manifest would); returns the apiserver's answer. A Namespace also gets its `default`
+ * ServiceAccount (no controller-manager runs).
+ */
+export async function apply(
+  cluster: TestCluster,
+  obj: Obj,
+  client?: KubeClient,
+): Promise<{ status: number; body: Obj }> {
+  // like chainsaw's apply: an existing object is patched, a new one created
+  const exists = client
+    ? (await cluster.request('GET', await restPath(cluster, obj, true))).status === 200
+    : false;
+  const r = exists
+    ? { status: 409, body: {} }
+    : await cluster.request('POST', await restPath(cluster, obj), obj);
+  if (r.status === 201 && obj['kind'] === 'Namespace')
+    await cluster.createNamespace((obj['metadata'] as { name: string }).name);
   if (r.status !== 409) return r as { status: number; body: Obj };
+  if (client) {
+    try {
+      const body = await client.request<Obj>('PATCH', await restPath(cluster, obj, true), {
+        body: obj,
+        contentType: 'application/merge-patch+json',
+      });
+      return { status: 200, body };
+    } catch (err) {
+      if (err instanceof KubeApiError) return { status: err.status, body: (err.body ?? {}) as Obj };
+      throw err;
+    }
+  }
   const cur = await cluster.request('GET', await restPath(cluster, obj, true));
   const rv = ((cur.body as Obj)['metadata'] as { resourceVersion?: string }).resourceVersion;
   const next = { ...obj, metadata: { ...(obj['metadata'] as Obj), resourceVersion: rv } };
