@@ -13,10 +13,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
+import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import type { ExposedSecretReport, VulnerabilityReport } from '@palisade/api';
 import { ALL_CRDS, crdName, toCustomResourceDefinition } from '@palisade/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../packages/platform/src/cli/program.js';
 import { nullLogger } from '../packages/platform/src/core/logger.js';
 import { KubeClient } from '../packages/platform/src/k8s/client/rest.js';
 import {
@@ -555,4 +557,89 @@ describe('palisade operator on a real apiserver and registry', () => {
     });
     await stopInstance(again);
   }, 300_000);
+
+  it('takes over a Lease whose holder stopped renewing, once it has not changed for its duration', async () => {
+    await client.create(Leases, {
+      metadata: { name: 'crashed', namespace: NS },
+      spec: {
+        holderIdentity: 'ghost',
+        leaseDurationSeconds: 2,
+        renewTime: new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z'),
+          .toISOString()
+          .replace('Z', '000Z')
+          .replace(/\.(\d{3})000Z$/, '.$1000Z'),
+      },
+    });
+    const elector = new LeaderElector(client, {
+      namespace: NS,
+      name: 'crashed',
+      identity: 'heir',
+      leaseDurationMs: 2000,
+      retryPeriodMs: 200,
+    });
+    const started = Date.now();
+    expect(await elector.tryAcquireOrRenew()).toBe(false);
+    const stop = new AbortController();
+    let ledAfter = 0;
+    const done = elector.run(stop.signal, async (s) => {
+      ledAfter = Date.now() - started;
+      await new Promise<void>((r) => s.addEventListener('abort', () => r(), { once: true }));
+    });
+    await until('the heir to lead', () => (ledAfter > 0 ? true : undefined), 20_000);
+    expect(ledAfter).toBeGreaterThanOrEqual(2000);
+    const lease = await client.get(Leases, 'crashed', NS);
+    expect(lease.spec?.holderIdentity).toBe('heir');
+    expect(lease.spec?.leaseTransitions).toBe(1);
+    stop.abort();
+    expect(await done).toBe('stopped');
+  }, 60_000);
+
+  it('palisade operator --kubeconfig F --metrics-listen serves the exporter and reuses finished scans', async () => {
+    const stderr = new PassThrough();
+    const stdout = new PassThrough();
+    let err = '';
+    stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const ctl = new AbortController();
+    const code = run(
+      [
+        'operator',
+        '--kubeconfig',
+        cluster.kubeconfigPath,
+        '--cache-dir',
+        work,
+        '--namespaces',
+        NS,
+        '--lease-namespace',
+        NS,
+        '--scanners',
+        'vuln,secret',
+        '--metrics-listen',
+        '127.0.0.1:0',
+        '--log-level',
+        'error',
+      ],
+      { stdout, stderr, env: { HOME: work }, cwd: work, signal: ctl.signal },
+    );
+    const url = await until('the metrics address', () => /metrics on (http:\/\/\S+)\/metrics/.exec(err)?.[1]);
+    const body = await until('report series', async () => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      return text.includes('report_name="apps/pod-tool-app"') ? text : undefined;
+    });
+    expect(body).toMatch(
+      /starboard_exporter_vulnerabilityreport_image_vulnerability_severity_count\{report_name="apps\/statefulset-db-app",[^}]*image_repository="test\/alpine"[^}]*severity="CRITICAL"\} 0/,
+    );
+    // It became leader and found every result in the cache: the reports keep their versions.
+    const lease = await until('the CLI operator to lead', async () => {
+      const l = await client.get(Leases, 'palisade-operator', NS);
+      return l.spec?.holderIdentity && l.spec.holderIdentity !== '' ? l : undefined;
+    });
+    expect(lease.spec?.holderIdentity).toMatch(/_[0-9a-f]{8}$/);
+    const before = (await client.list(VulnerabilityReports, NS)).items.map((r) => r.metadata.resourceVersion);
+    await new Promise((r) => setTimeout(r, 3000));
+    const after = (await client.list(VulnerabilityReports, NS)).items.map((r) => r.metadata.resourceVersion);
+    expect(after).toEqual(before);
+    ctl.abort();
+    expect(await code).toBe(0);
+    expect((await client.get(Leases, 'palisade-operator', NS)).spec?.holderIdentity).toBe('');
+  }, 120_000);
 });
