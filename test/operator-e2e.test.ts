@@ -565,9 +565,6 @@ describe('palisade operator on a real apiserver and registry', () => {
         holderIdentity: 'ghost',
         leaseDurationSeconds: 2,
         renewTime: new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z'),
-          .toISOString()
-          .replace('Z', '000Z')
-          .replace(/\.(\d{3})000Z$/, '.$1000Z'),
       },
     });
     const elector = new LeaderElector(client, {
