@@ -36,9 +36,17 @@ interface Bucket {
   merged: Map<string, CompiledRule[]>;
   /** Guard fields the rules of this source are indexed by (see {@link Guard}). */
   index: IndexField[];
-  /** Candidate lists per event type and index-field values; bounded. */
-  byKey: Map<string, CompiledRule[]>;
+  /** Candidate lists by event type, then each index field's value; bounded. */
+  tree: IndexTree;
+  /** Candidate lists in the tree. */
+  cached: number;
 }
+
+/** A level of the candidate cache: value → next level, or the candidate list at the last level. */
+type IndexTree = Map<unknown, unknown>;
+/** Tree keys for a value not available, and for values that are not strings (they decide nothing). */
+const UNSET = Symbol('unset');
+const OTHER = Symbol('other');
 
 interface IndexField {
   field: string;
@@ -48,7 +56,7 @@ interface IndexField {
 /** Fields guarding at least this many rules become index fields (at most MAX_INDEX_FIELDS of them). */
 const MIN_GUARDED_RULES = 2;
 const MAX_INDEX_FIELDS = 4;
-/** Distinct index keys cached per source; past it the cache starts over (hostile value spreads). */
+/** Candidate lists cached per source; past it the cache starts over (hostile value spreads). */
 const MAX_INDEX_KEYS = 4096;
 
 export interface Match {
@@ -87,7 +95,7 @@ export class Engine {
     for (const r of this.rules) {
       let b = this.buckets.get(r.source);
       if (!b) {
-        b = { byType: new Map(), any: [], merged: new Map(), index: [], byKey: new Map() };
+        b = { byType: new Map(), any: [], merged: new Map(), index: [], tree: new Map(), cached: 0 };
         this.buckets.set(r.source, b);
       }
       if (r.eventTypes === undefined) b.any.push(r);
@@ -114,20 +122,31 @@ export class Engine {
       }
     }
     if (b.index.length === 0) return m;
-    // The index fields' values (memoized: the predicates read them again for free),
-    // length-prefixed so that no two value tuples share a key.
-    let key = `${e.type.length}:${e.type}`;
-    const values: FieldValue[] = [];
+    // Walk the cache tree by event type, then each index field's value (memoized: the
+    // predicates read them again for free). Map keys compare exactly: no key strings to build.
+    let node = b.tree;
+    let k: unknown = e.type;
     for (const f of b.index) {
+      let child = node.get(k) as IndexTree | undefined;
+      if (child === undefined) {
+        child = new Map();
+        node.set(k, child);
+      }
+      node = child;
       const v = f.extract(e);
-      values.push(v);
-      key += v === undefined ? '|u' : typeof v === 'string' ? `|${v.length}:${v}` : '|o';
+      k = v === undefined ? UNSET : typeof v === 'string' ? v : OTHER;
     }
-    let c = b.byKey.get(key);
-    if (!c) {
+    let c = node.get(k) as CompiledRule[] | undefined;
+    if (c === undefined) {
+      const values = b.index.map((f) => f.extract(e));
       c = m.filter((r) => admits(r, b.index, values));
-      if (b.byKey.size >= MAX_INDEX_KEYS) b.byKey.clear();
-      b.byKey.set(key, c);
+      if (b.cached >= MAX_INDEX_KEYS) {
+        b.tree = new Map();
+        b.cached = 0;
+      } else {
+        node.set(k, c);
+        b.cached++;
+      }
     }
     return c;
   }

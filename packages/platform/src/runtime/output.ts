@@ -152,7 +152,7 @@ export function alertJson(a: AlertInput, opts: AlertFormatOptions = {}): string 
     priority: a.priority,
     rule: a.rule,
     source: a.source,
-    tags: [...a.tags].sort(),
+    tags: sortedList(a.tags),
     time: iso8601(a.event.sec, a.event.nsec),
   });
 }
@@ -164,13 +164,24 @@ function iso8601Offset(e: RuntimeEvent): string {
 
 /** The record itself when its keys are already in order (renderOutput's are) and set, else a sorted copy. */
 function sortedKeys(rec: Record<string, string | null>): Record<string, string | null> {
-  const keys = Object.keys(rec);
+  let prev: string | undefined;
   let sorted = true;
-  for (let i = 0; i < keys.length && sorted; i++)
-    sorted =
-      rec[keys[i] as string] !== undefined && (i === 0 || (keys[i - 1] as string) < (keys[i] as string));
+  for (const k in rec) {
+    if (rec[k] === undefined || (prev !== undefined && prev >= k)) {
+      sorted = false;
+      break;
+    }
+    prev = k;
+  }
   if (sorted) return rec;
   const out: Record<string, string | null> = {};
-  for (const k of keys.sort()) out[k] = rec[k] ?? null;
+  for (const k of Object.keys(rec).sort()) out[k] = rec[k] ?? null;
   return out;
+}
+
+/** The list itself when already sorted (compiled rules' tags are), else a sorted copy. */
+function sortedList(list: readonly string[]): readonly string[] {
+  for (let i = 1; i < list.length; i++)
+    if ((list[i - 1] as string) > (list[i] as string)) return [...list].sort();
+  return list;
 }
