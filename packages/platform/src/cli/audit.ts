@@ -1,13 +1,23 @@
-/** `palisade audit manifests <files|dirs|->`: configuration checks over Kubernetes YAML (docs/audit.md). */
+/**
+ * `palisade audit manifests <files|dirs|->`: configuration checks over Kubernetes YAML, and
+ * `palisade audit cluster`: the same checks over live objects, optionally written back as Trivy
+ * Operator report objects (docs/audit.md).
+ */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { extname, join, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { PalisadeError } from '../core/errors.js';
 import { formatDiagnostic } from '../core/diagnostics.js';
 import type { Diagnostic } from '../core/diagnostics.js';
-import type { ObjectResult, Severity } from '../audit/index.js';
+import type { CompiledChecks, ObjectResult, Severity } from '../audit/index.js';
 import { auditObject, compileChecks, finishCross, readManifests, SEVERITIES } from '../audit/index.js';
 import { complianceReport, loadComplianceSpec } from '../audit/benchmarks/compliance.js';
+import type { ComplianceReport, ComplianceSpec } from '../audit/benchmarks/compliance.js';
+import { KubeClient } from '../k8s/client/rest.js';
+import { collectCluster } from '../k8s/audit/collector.js';
+import { buildAuditReport, buildComplianceReport } from '../k8s/audit/reports.js';
+import { syncAuditReports, syncComplianceReport } from '../k8s/audit/sync.js';
 import type { AuditReport } from '../audit/report.js';
 import {
   formatConfigAuditReports,
@@ -21,6 +31,7 @@ import { ExitWith } from './io.js';
 import { emit } from './output.js';
 
 const FORMATS = ['table', 'json', 'sarif', 'junit', 'configauditreport'] as const;
+const CLUSTER_FORMATS = ['table', 'json', 'sarif', 'junit'] as const;
 const MANIFEST_EXT = new Set(['.yaml', '.yml', '.json']);
 const MAX_FILES = 100_000;
 
@@ -59,16 +70,10 @@ function parseSeverities(v: string): Severity[] {
   return list as Severity[];
 }
 
-export function auditCommand(io: CliIO): Command {
-  const cmd = new Command('audit').summary('configuration checks for Kubernetes objects (Trivy KSV checks)');
-  const manifests = new Command('manifests')
-    .summary('audit Kubernetes manifests (files, directories or - for stdin)')
-    .description(
-      'Run the Kubernetes configuration checks (Trivy KSV IDs) over manifests: plain YAML or JSON,\n' +
-        'Helm-rendered or kustomize output, multi-document files and List kinds.',
-    )
-    .argument('<paths...>', "manifest files, directories (walked for .yaml/.yml/.json) or '-' for stdin")
-    .addOption(new Option('--format <format>', 'output format').choices([...FORMATS]).default('table'))
+/** The options `audit manifests` and `audit cluster` share. */
+function addCommonOptions(c: Command, formats: readonly string[]): Command {
+  return c
+    .addOption(new Option('--format <format>', 'output format').choices([...formats]).default('table'))
     .option('--output <file>', 'write results to this file instead of stdout')
     .option(
       '--severity <list>',
@@ -85,6 +90,101 @@ export function auditCommand(io: CliIO): Command {
       'print the compliance view for this spec file (Trivy format, e.g. k8s-pss-baseline-0.1.yaml)',
     )
     .option('--exit-code <n>', 'exit with this code when a failed check is found', '0');
+}
+
+interface RunSetup {
+  compiled: CompiledChecks;
+  spec: ComplianceSpec | undefined;
+  format: string;
+  exitCode: number;
+}
+
+function setupRun(io: CliIO, opts: Record<string, unknown>): RunSetup {
+  const format = String(opts['format']);
+  const severities = parseSeverities(String(opts['severity']));
+  const exitCode = Number(opts['exitCode']);
+  if (!Number.isInteger(exitCode) || exitCode < 0 || exitCode > 255)
+    throw new PalisadeError(
+      'E_USAGE',
+      `--exit-code must be an integer 0-255, not '${String(opts['exitCode'])}'`,
+    );
+  const ids =
+    typeof opts['checks'] === 'string'
+      ? opts['checks']
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : undefined;
+  const compiled = compileChecks({
+    severities,
+    includeOptional: opts['includeOptional'] === true,
+    ...(ids ? { ids } : {}),
+  });
+  const spec =
+    typeof opts['compliance'] === 'string'
+      ? (() => {
+          const p = resolve(io.cwd, opts['compliance']);
+          let text: string;
+          try {
+            text = readFileSync(p, 'utf8');
+          } catch (err) {
+            throw new PalisadeError('E_IO', `cannot read compliance spec ${p}`, { cause: err });
+          }
+          return loadComplianceSpec(text, p);
+        })()
+      : undefined;
+  if (spec && format !== 'table' && format !== 'json')
+    throw new PalisadeError('E_USAGE', `--compliance prints 'table' or 'json', not '${format}'`);
+  return { compiled, spec, format, exitCode };
+}
+
+/** Prints the results (or the compliance view); returns the compliance report when one was asked for. */
+async function printResults(
+  io: CliIO,
+  opts: Record<string, unknown>,
+  setup: RunSetup,
+  results: ObjectResult[],
+  diagnostics: Diagnostic[],
+): Promise<ComplianceReport | undefined> {
+  const { compiled, spec, format } = setup;
+  const allMeta = [...compiled.checks, ...compiled.cross];
+  const report: AuditReport = { results, diagnostics, checks: allMeta };
+  let text: string;
+  let cr: ComplianceReport | undefined;
+  if (spec) {
+    for (const f of spec.fixes) io.stderr.write(`note: compliance spec ${spec.id} fixed: ${f}\n`);
+    cr = complianceReport(spec, results, allMeta);
+    if (format === 'json') text = JSON.stringify(cr, null, 2) + '\n';
+    else {
+      const rows = cr.status.summaryReport.controlCheck.map(
+        (c) =>
+          `${c.id.padEnd(8)} ${c.severity.padEnd(9)} ${c.totalFail === undefined ? 'n/a' : String(c.totalFail).padStart(3)}  ${c.name}`,
+      );
+      text = `${cr.status.summaryReport.title}\nID       SEVERITY  FAIL  CONTROL\n${rows.join('\n')}\n\npass ${cr.status.summary.passCount}, fail ${cr.status.summary.failCount}\n`;
+    }
+  } else if (format === 'json') text = formatJson(report);
+  else if (format === 'sarif') text = formatSarif(report);
+  else if (format === 'junit') text = formatJunit(report);
+  else if (format === 'configauditreport') text = formatConfigAuditReports(report);
+  else text = formatTable(report);
+  await emit(io, text, typeof opts['output'] === 'string' ? opts['output'] : '');
+  return cr;
+}
+
+function failedCheck(results: readonly ObjectResult[]): boolean {
+  return results.some((r) => r.results.some((c) => !c.success));
+}
+
+export function auditCommand(io: CliIO): Command {
+  const cmd = new Command('audit').summary('configuration checks for Kubernetes objects (Trivy KSV checks)');
+  const manifests = new Command('manifests')
+    .summary('audit Kubernetes manifests (files, directories or - for stdin)')
+    .description(
+      'Run the Kubernetes configuration checks (Trivy KSV IDs) over manifests: plain YAML or JSON,\n' +
+        'Helm-rendered or kustomize output, multi-document files and List kinds.',
+    )
+    .argument('<paths...>', "manifest files, directories (walked for .yaml/.yml/.json) or '-' for stdin");
+  addCommonOptions(manifests, FORMATS);
   manifests.addHelpText(
     'after',
     `
@@ -99,39 +199,8 @@ Examples:
 Exit codes: 0 done, the --exit-code value when a check failed, 2 bad usage or unreadable input.`,
   );
   manifests.action(async (paths: string[], opts: Record<string, unknown>) => {
-    const format = String(opts['format']);
-    const severities = parseSeverities(String(opts['severity']));
-    const exitCode = Number(opts['exitCode']);
-    if (!Number.isInteger(exitCode) || exitCode < 0 || exitCode > 255)
-      throw new PalisadeError(
-        'E_USAGE',
-        `--exit-code must be an integer 0-255, not '${String(opts['exitCode'])}'`,
-      );
-    const ids =
-      typeof opts['checks'] === 'string'
-        ? opts['checks']
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean)
-        : undefined;
-    const compiled = compileChecks({
-      severities,
-      includeOptional: opts['includeOptional'] === true,
-      ...(ids ? { ids } : {}),
-    });
-    const spec =
-      typeof opts['compliance'] === 'string'
-        ? (() => {
-            const p = resolve(io.cwd, opts['compliance']);
-            let text: string;
-            try {
-              text = readFileSync(p, 'utf8');
-            } catch (err) {
-              throw new PalisadeError('E_IO', `cannot read compliance spec ${p}`, { cause: err });
-            }
-            return loadComplianceSpec(text, p);
-          })()
-        : undefined;
+    const setup = setupRun(io, opts);
+    const { compiled } = setup;
 
     const results: ObjectResult[] = [];
     const diagnostics: Diagnostic[] = [];
@@ -172,29 +241,8 @@ Exit codes: 0 done, the --exit-code value when a check failed, 2 bad usage or un
     results.push(...finishCross(compiled));
     for (const d of diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
 
-    const allMeta = [...compiled.checks, ...compiled.cross];
-    const report: AuditReport = { results, diagnostics, checks: allMeta };
-    let text: string;
-    if (spec) {
-      for (const f of spec.fixes) io.stderr.write(`note: compliance spec ${spec.id} fixed: ${f}\n`);
-      const cr = complianceReport(spec, results, allMeta);
-      if (format === 'json') text = JSON.stringify(cr, null, 2) + '\n';
-      else if (format === 'table') {
-        const rows = cr.status.summaryReport.controlCheck.map(
-          (c) =>
-            `${c.id.padEnd(8)} ${c.severity.padEnd(9)} ${c.totalFail === undefined ? 'n/a' : String(c.totalFail).padStart(3)}  ${c.name}`,
-        );
-        text = `${cr.status.summaryReport.title}\nID       SEVERITY  FAIL  CONTROL\n${rows.join('\n')}\n\npass ${cr.status.summary.passCount}, fail ${cr.status.summary.failCount}\n`;
-      } else throw new PalisadeError('E_USAGE', `--compliance prints 'table' or 'json', not '${format}'`);
-    } else if (format === 'json') text = formatJson(report);
-    else if (format === 'sarif') text = formatSarif(report);
-    else if (format === 'junit') text = formatJunit(report);
-    else if (format === 'configauditreport') text = formatConfigAuditReports(report);
-    else text = formatTable(report);
-    await emit(io, text, typeof opts['output'] === 'string' ? opts['output'] : '');
-
-    const failed = results.some((r) => r.results.some((c) => !c.success));
-    if (failed && exitCode !== 0) throw new ExitWith(exitCode);
+    await printResults(io, opts, setup, results, diagnostics);
+    if (failedCheck(results) && setup.exitCode !== 0) throw new ExitWith(setup.exitCode);
     if (diagnostics.some((d) => d.severity === 'error') && results.length === 0)
       throw new PalisadeError('E_PARSE', 'no object could be read', { hint: 'see the errors above' });
   });
@@ -203,5 +251,101 @@ Exit codes: 0 done, the --exit-code value when a check failed, 2 bad usage or un
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)');
   cmd.addCommand(manifests);
+  cmd.addCommand(clusterCommand(io));
   return cmd;
+}
+
+function clusterCommand(io: CliIO): Command {
+  const cluster = new Command('cluster')
+    .summary('audit the live objects of a cluster (through a kubeconfig)')
+    .description(
+      'List workloads (every controller kind, Pods without a controller), Services, ConfigMaps,\n' +
+        'Ingresses, NetworkPolicies, Namespaces and RBAC objects page by page and run the same\n' +
+        'checks as `audit manifests` (PAL001 default-deny coverage included). With --write-reports,\n' +
+        'store the results as Trivy Operator ConfigAuditReport/RbacAssessmentReport objects (and a\n' +
+        'ClusterComplianceReport with --compliance) and delete the reports of objects that are gone.',
+    )
+    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+    .option('--namespaces <list>', 'only these namespaces (comma-separated; default: all)')
+    .option('--write-reports', 'create/update report objects in the cluster (see docs/audit.md for RBAC)')
+    .option('--page-size <n>', 'objects per list page', '500');
+  addCommonOptions(cluster, CLUSTER_FORMATS);
+  cluster.addHelpText(
+    'after',
+    `
+Examples:
+  palisade audit cluster --kubeconfig ~/.kube/config
+  palisade audit cluster --namespaces shop,payments --severity HIGH,CRITICAL --exit-code 1
+  palisade audit cluster --format sarif --output cluster.sarif
+  palisade audit cluster --write-reports                 then: kubectl get configauditreports -A
+  palisade audit cluster --write-reports --compliance k8s-pss-baseline-0.1.yaml
+
+Exit codes: 0 done, the --exit-code value when a check failed, 2 bad usage or an unusable kubeconfig.`,
+  );
+  cluster.action(async (opts: Record<string, unknown>) => {
+    const setup = setupRun(io, opts);
+    const { compiled } = setup;
+    const pageSize = Number(opts['pageSize']);
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 10_000)
+      throw new PalisadeError(
+        'E_USAGE',
+        `--page-size must be an integer 1-10000, not '${String(opts['pageSize'])}'`,
+      );
+    const namespaces =
+      typeof opts['namespaces'] === 'string'
+        ? opts['namespaces']
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : [];
+    const file =
+      typeof opts['kubeconfig'] === 'string'
+        ? resolve(io.cwd, opts['kubeconfig'])
+        : (io.env['KUBECONFIG']?.split(':')[0] ?? join(homedir(), '.kube', 'config'));
+    const client = KubeClient.fromFile(file);
+    try {
+      const collected = await collectCluster(client, {
+        namespaces,
+        pageSize,
+        ...(io.signal ? { signal: io.signal } : {}),
+      });
+      const diagnostics = collected.diagnostics;
+      const results = collected.objects.map((o) => auditObject(compiled, o));
+      const perObject = results.length;
+      results.push(...finishCross(compiled));
+      for (const d of diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
+      const cr = await printResults(io, opts, setup, results, diagnostics);
+      if (opts['writeReports'] === true) {
+        const checks = [...compiled.checks, ...compiled.cross];
+        const now = new Date();
+        const desired = collected.objects.flatMap((o, i) => {
+          const r = i < perObject ? results[i] : undefined;
+          const rep = r ? buildAuditReport(o, r, { checks, now }) : undefined;
+          return rep ? [rep] : [];
+        });
+        const stats = await syncAuditReports(client, desired, {
+          namespaces,
+          incompleteKinds: collected.incomplete,
+          pageSize,
+        });
+        const skipped = collected.objects.filter((o) => !o.namespace).length;
+        io.stderr.write(
+          `reports: ${stats.created} created, ${stats.updated} updated, ${stats.unchanged} unchanged, ${stats.deleted} deleted` +
+            ` (${skipped} cluster-scoped object(s) without a report: no Cluster* report CRDs)\n`,
+        );
+        if (cr) {
+          const outcome = await syncComplianceReport(client, buildComplianceReport(cr));
+          io.stderr.write(`ClusterComplianceReport ${cr.metadata.name}: ${outcome}\n`);
+        }
+      }
+      if (failedCheck(results) && setup.exitCode !== 0) throw new ExitWith(setup.exitCode);
+    } finally {
+      client.close();
+    }
+  });
+  cluster
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError('(run with --help for usage)');
+  return cluster;
 }
