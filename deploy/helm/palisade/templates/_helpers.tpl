@@ -51,7 +51,8 @@ app.kubernetes.io/part-of: palisade
 {{/* Pod-level fields shared by every component: "palisade.podCommon" (dict "ctx" $ "values" .Values.webhook "component" "webhook") */}}
 {{- define "palisade.podCommon" -}}
 serviceAccountName: {{ include "palisade.componentName" . }}
-automountServiceAccountToken: true
+{{- /* the runtime service calls no Kubernetes API */}}
+automountServiceAccountToken: {{ ne .component "runtime" }}
 enableServiceLinks: false
 securityContext:
   {{- toYaml .ctx.Values.podSecurityContext | nindent 2 }}
@@ -115,7 +116,11 @@ metadata:
   labels:
     {{- include "palisade.labels" . | nindent 4 }}
 spec:
+  {{- if hasKey .values.podDisruptionBudget "minAvailable" }}
   minAvailable: {{ .values.podDisruptionBudget.minAvailable }}
+  {{- else }}
+  maxUnavailable: {{ .values.podDisruptionBudget.maxUnavailable | default 1 }}
+  {{- end }}
   selector:
     matchLabels:
       {{- include "palisade.selectorLabels" . | nindent 6 }}
@@ -133,11 +138,25 @@ metadata:
 {{- end -}}
 
 {{/* Namespaces the webhook never intercepts: the configured ones plus the release namespace. */}}
-{{- define "palisade.webhookExcluded" -}}
-{{- $ns := concat (list .Release.Namespace) .Values.webhook.excludeNamespaces | uniq | sortAlpha -}}
-{{- join "," $ns -}}
-{{- end -}}
 
 {{- define "palisade.webhookConfigName" -}}
 {{- default (include "palisade.fullname" .) .Values.webhook.configurationName -}}
+{{- end -}}
+
+{{/*
+In-cluster access: Palisade's Kubernetes client reads a kubeconfig (it has no in-cluster mode
+yet), so the chart mounts one that points at the API server with the Pod's ServiceAccount
+token and CA (ConfigMap <fullname>-kubeconfig).
+*/}}
+{{- define "palisade.kubeconfigEnv" -}}
+- name: KUBECONFIG
+  value: /etc/palisade/kubeconfig/kubeconfig
+{{- end -}}
+{{- define "palisade.kubeconfigMount" -}}
+- { name: kubeconfig, mountPath: /etc/palisade/kubeconfig, readOnly: true }
+{{- end -}}
+{{- define "palisade.kubeconfigVolume" -}}
+- name: kubeconfig
+  configMap:
+    name: {{ include "palisade.fullname" .ctx }}-kubeconfig
 {{- end -}}
