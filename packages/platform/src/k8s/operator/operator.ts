@@ -411,19 +411,26 @@ export class Operator {
   async reconcile(key: string): Promise<void> {
     this.stats.reconciles++;
     const w = desiredWorkload(key, this.view);
-    const kinds: { kind: string; resource: ResourceType<ReportObject>; build: 'vuln' | 'secret' }[] = [
+    // Both kinds are always reconciled, so turning a scanner off deletes its reports.
+    const kinds: {
+      kind: string;
+      resource: ResourceType<ReportObject>;
+      build: 'vuln' | 'secret';
+      enabled: boolean;
+    }[] = [
       {
         kind: 'VulnerabilityReport',
         resource: VulnerabilityReports as unknown as ResourceType<ReportObject>,
         build: 'vuln',
+        enabled: this.o.scanners.has('vuln'),
       },
-    ];
-    if (this.o.scanners.has('secret'))
-      kinds.push({
+      {
         kind: 'ExposedSecretReport',
         resource: ExposedSecretReports as unknown as ResourceType<ReportObject>,
         build: 'secret',
-      });
+        enabled: this.o.scanners.has('secret'),
+      },
+    ];
     const desired = new Map<string, Map<string, ReportObject | 'keep'>>(
       kinds.map((k) => [k.kind, new Map()]),
     );
@@ -446,7 +453,7 @@ export class Operator {
           retry = true;
         }
         if (!digest) {
-          for (const k of kinds) desired.get(k.kind)?.set(name, 'keep');
+          for (const k of kinds) if (k.enabled) desired.get(k.kind)?.set(name, 'keep');
           continue;
         }
         const ref = parseReference(c.image);
@@ -458,6 +465,7 @@ export class Operator {
         targets.push(target);
         const { scan } = this.scans.result(target);
         for (const k of kinds) {
+          if (!k.enabled) continue;
           if (!scan) {
             desired.get(k.kind)?.set(name, 'keep');
             continue;
