@@ -25,7 +25,7 @@
  * compares both over real manifests).
  */
 import type { Node } from 'yaml';
-import { isMap, isSeq, LineCounter, parseAllDocuments, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument } from 'yaml';
 import { FAILSAFE_SCHEMA, Type, load as loadFast } from 'js-yaml';
 import type { LoadOptions, State as JsYamlState } from 'js-yaml';
 import { Diagnostics } from '../core/diagnostics.js';
@@ -217,7 +217,10 @@ function readWithYaml(sink: Sink, text: string, lineOffset: number, docBudget: n
       );
       continue;
     }
-    if (doc.contents === null) continue; // empty document (`---` with only comments)
+    // An empty document (`---` with only comments, or with nothing before the end of the
+    // file, where `yaml` gives an empty plain scalar) holds no object and is no error.
+    const c = doc.contents;
+    if (c === null || (isScalar(c) && c.value === null && c.source === '' && !c.tag && !c.anchor)) continue;
     if (nodeDepthExceeds(doc.contents, limits.maxDepth)) {
       diagnostics.error('E_LIMIT', `document nested deeper than ${limits.maxDepth} levels; skipped`, {
         file,
@@ -329,6 +332,8 @@ const listen = {
   tables: new Map<object, Children>(),
   rootKind: null as string | null,
   rootLine: 0,
+  /** A mapping key that js-yaml turns into a property name differently from `yaml`. */
+  keysDiffer: false,
 };
 
 function onParseEvent(event: 'open' | 'close', st: JsYamlState): void {
@@ -347,7 +352,15 @@ function onParseEvent(event: 'open' | 'close', st: JsYamlState): void {
     if (!l.tables.has(r)) {
       let end = l.kids.length;
       // A block mapping's last, empty call (it found no further key) is not a child.
-      if (st.kind === 'mapping' && ((end - start) / 2) % 2 === 1 && l.kids[end - 2] === null) end -= 2;
+      if (st.kind === 'mapping') {
+        if (((end - start) / 2) % 2 === 1 && l.kids[end - 2] === null) end -= 2;
+        // A null or collection key: js-yaml names it "null" / "[object Object]", `yaml`
+        // '' / its YAML text; leave such a document to the reference parser.
+        for (let i = start; i < end; i += 4) {
+          const k = l.kids[i];
+          if (k === null || typeof k === 'object') l.keysDiffer = true;
+        }
+      }
       l.tables.set(r, l.kids.slice(start, end));
     }
   }
@@ -461,10 +474,13 @@ function readFast(sink: Sink, text: string): void {
     l.kids.length = 0;
     l.starts.length = 0;
     l.lines.length = 0;
+    l.keysDiffer = false;
     try {
       value = loadFast(seg, options);
+      if (l.keysDiffer) throw new Error('keys differ');
     } catch {
-      // Malformed for js-yaml (or nested too deep): the reference parser decides and reports.
+      // Malformed for js-yaml (or nested too deep, or with null or collection keys):
+      // the reference parser decides and reports.
       docs += readWithYaml(sink, seg, first, limits.maxDocuments - docs);
       return true;
     }
