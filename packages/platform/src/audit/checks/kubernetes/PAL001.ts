@@ -27,6 +27,33 @@ export function isDefaultDeny(obj: AuditObject): boolean {
 
 const SYSTEM = new Set(['kube-system', 'kube-public', 'kube-node-lease']);
 
+/** Kinds that live in no namespace: they do not put a namespace in the input (not even 'default'). */
+const CLUSTER_SCOPED = new Set([
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'Node',
+  'PersistentVolume',
+  'StorageClass',
+  'VolumeAttachment',
+  'CSIDriver',
+  'CSINode',
+  'CustomResourceDefinition',
+  'PriorityClass',
+  'IngressClass',
+  'RuntimeClass',
+  'MutatingWebhookConfiguration',
+  'ValidatingWebhookConfiguration',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
+  'APIService',
+  'PodSecurityPolicy',
+  'CertificateSigningRequest',
+  'FlowSchema',
+  'PriorityLevelConfiguration',
+  'GatewayClass',
+  'DeviceClass',
+]);
+
 export function createPAL001(): CrossCheck {
   let seen = new Map<string, AuditObject>();
   let covered = new Set<string>();
@@ -43,6 +70,7 @@ export function createPAL001(): CrossCheck {
     kinds: ['*'],
     category: 'network',
     observe(obj) {
+      if (CLUSTER_SCOPED.has(obj.kind)) return;
       const ns = obj.kind === 'Namespace' ? obj.name : obj.namespace || 'default';
       if (obj.kind === 'Namespace' || !seen.has(ns)) {
         if (!seen.has(ns) || obj.kind === 'Namespace') seen.set(ns, obj);
