@@ -89,6 +89,29 @@ describe('palisade policy', () => {
     expect(h2.text().stdout).toContain('apiVersion: wgpolicyk8s.io/v1alpha2');
   });
 
+  it('apply: --exception turns the excepted rule into skip, so --exit-code no longer fires', async () => {
+    const dir = fixture('pass');
+    writeFileSync(
+      join(dir, 'exception.yaml'),
+      `apiVersion: kyverno.io/v2
+kind: PolicyException
+metadata: {name: allow-bad, namespace: ops}
+spec:
+  exceptions: [{policyName: no-latest, ruleNames: [tag]}]
+  match: {any: [{resources: {kinds: [Pod], names: [bad]}}]}
+`,
+    );
+    const h = io(dir);
+    expect(
+      await run(
+        ['policy', 'apply', 'policy.yaml', '-r', 'pods.yaml', '-e', 'exception.yaml', '--exit-code', '3'],
+        h.io,
+      ),
+    ).toBe(0);
+    expect(h.text().stdout).toContain('pass: 1, fail: 0');
+    expect(h.text().stdout).toContain('skip: 1');
+  });
+
   it('apply: an invalid policy is a usage error with a location', async () => {
     const dir = fixture('pass');
     writeFileSync(join(dir, 'bad.yaml'), POLICY.replace('- name: tag', '- nam: tag'));
