@@ -6,6 +6,7 @@
 import type {
   AuditObject,
   Check,
+  CheckContext,
   CheckMeta,
   CheckResult,
   CrossCheck,
@@ -95,25 +96,26 @@ function resultOf(
   };
 }
 
+function runCheck(c: Check, obj: AuditObject, ctx: CheckContext, results: CheckResult[]): void {
+  try {
+    results.push(resultOf(c, obj, c.evaluate(obj, ctx)));
+  } catch (err) {
+    results.push({
+      ...resultOf(c, obj, [
+        { message: `check error: ${err instanceof Error ? err.message : String(err)}`, path: [] },
+      ]),
+      error: true,
+    });
+  }
+}
+
 /** Runs the single-object checks on one object. Cross checks see it too (call finishCross at the end). */
 export function auditObject(compiled: CompiledChecks, obj: AuditObject): ObjectResult {
   const list = compiled.byKind.get(obj.kind);
-  const ctx = { workload: list ? workloadOf(obj) : undefined };
+  const ctx: CheckContext = { workload: list ? workloadOf(obj) : undefined };
   const results: CheckResult[] = [];
-  const run = (c: Check): void => {
-    try {
-      results.push(resultOf(c, obj, c.evaluate(obj, ctx)));
-    } catch (err) {
-      results.push({
-        ...resultOf(c, obj, [
-          { message: `check error: ${err instanceof Error ? err.message : String(err)}`, path: [] },
-        ]),
-        error: true,
-      });
-    }
-  };
-  if (list) for (const c of list) run(c);
-  for (const c of compiled.anyKind) run(c);
+  if (list) for (const c of list) runCheck(c, obj, ctx, results);
+  for (const c of compiled.anyKind) runCheck(c, obj, ctx, results);
   for (const c of compiled.cross) c.observe(obj);
   return {
     object: {

@@ -271,6 +271,8 @@ const INT_HEX_RE = /^0x[0-9a-fA-F]+$/;
 const FLOAT_NAN_RE = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
 const FLOAT_EXP_RE = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
 const FLOAT_RE = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
+/** A digit or a sign: the first character of every int and float but `.5`/`.inf`/`.nan`. */
+const NUMERIC_START = (c: number): boolean => (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2b;
 
 /**
  * YAML 1.2 core schema with exactly the `yaml` library's resolution rules (its
@@ -282,17 +284,17 @@ const CORE_SCHEMA = FAILSAFE_SCHEMA.extend({
   implicit: [
     scalarType(
       'tag:yaml.org,2002:null',
-      (s) => NULL_RE.test(s),
+      (s) => s.length === 0 || (s.length <= 4 && NULL_RE.test(s)),
       () => null,
     ),
     scalarType(
       'tag:yaml.org,2002:bool',
-      (s) => BOOL_RE.test(s),
+      (s) => (s.length === 4 || s.length === 5) && BOOL_RE.test(s),
       (s) => s[0] === 't' || s[0] === 'T',
     ),
     scalarType(
       'tag:yaml.org,2002:int',
-      (s) => INT_OCT_RE.test(s) || INT_RE.test(s) || INT_HEX_RE.test(s),
+      (s) => NUMERIC_START(s.charCodeAt(0)) && (INT_RE.test(s) || INT_OCT_RE.test(s) || INT_HEX_RE.test(s)),
       (s) =>
         INT_OCT_RE.test(s)
           ? parseInt(s.substring(2), 8)
@@ -302,7 +304,9 @@ const CORE_SCHEMA = FAILSAFE_SCHEMA.extend({
     ),
     scalarType(
       'tag:yaml.org,2002:float',
-      (s) => FLOAT_NAN_RE.test(s) || FLOAT_EXP_RE.test(s) || FLOAT_RE.test(s),
+      (s) =>
+        (NUMERIC_START(s.charCodeAt(0)) || s.charCodeAt(0) === 0x2e) &&
+        (FLOAT_RE.test(s) || FLOAT_EXP_RE.test(s) || FLOAT_NAN_RE.test(s)),
       (s) =>
         FLOAT_NAN_RE.test(s)
           ? s.slice(-3).toLowerCase() === 'nan'
