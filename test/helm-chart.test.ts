@@ -7,7 +7,7 @@
  * the flags passed to commands that exist in the CLI are flags those commands know.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -15,6 +15,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { buildProgram, run } from '../packages/platform/src/cli/program.js';
+import { parseAlertConfig } from '../packages/platform/src/config/alert.js';
+import { loadConfigFile } from '../packages/platform/src/config/resolve.js';
 import { startTestCluster, type TestCluster } from '../packages/platform/src/testing/cluster.js';
 
 const exec = promisify(execFile);
@@ -763,6 +765,32 @@ describe('helm chart deploy/helm/palisade', () => {
     expect(bad).toEqual([]);
     for (const cmd of ['webhook', 'operator', 'exporter', 'runtime serve', 'db update'])
       expect(checked.some((c) => c.includes(`(palisade ${cmd}`))).toBe(true);
+  });
+
+  it("the runtime's rendered alert config and rules load with Palisade's own loaders", async () => {
+    const { objects } = renders.get('every component enabled')!;
+    const secret = objects.find((o) => id(o) === 'Secret/full-palisade-runtime-config');
+    const rules = objects.find((o) => id(o) === 'ConfigMap/full-palisade-runtime-rules');
+    expect(secret && rules).toBeTruthy();
+    const dir = join(work, 'runtime-mount');
+    mkdirSync(join(dir, 'rules'), { recursive: true });
+    writeFileSync(join(dir, 'palisade.yaml'), str(secret, 'stringData', 'palisade.yaml'));
+    const alert = parseAlertConfig(loadConfigFile(join(dir, 'palisade.yaml'), true), { env: {} });
+    expect(alert.outputs.map((o) => o.kind)).toEqual(['stdout', 'webhook']);
+    for (const [file, text] of Object.entries(at(rules, 'data') as Record<string, string>))
+      writeFileSync(join(dir, 'rules', file), text);
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let err = '';
+    stderr.on('data', (c: Buffer) => (err += c.toString()));
+    stdout.resume();
+    const code = await run(['runtime', 'validate', '-r', join(dir, 'rules')], {
+      stdout,
+      stderr,
+      env: { HOME: work },
+      cwd: work,
+    });
+    expect(code, err).toBe(0);
   });
 
   it('helm template fails with a clear message on values the chart cannot honour', async () => {
