@@ -4,7 +4,8 @@
 // (packages/platform/dist/scan/detect). Wall time and peak RSS are measured by GNU time for the import;
 // matching runs in a child process (fresh store, fresh matcher: SQLite lookups, JSON parsing and range
 // compilation included) timed around detectVulnerabilities, median of BENCH_RUNS runs, with the child's
-// peak RSS. Prints a summary on stderr, then the figures as one JSON line (last line).
+// peak RSS. Each time is given as wall time and as the process' CPU time (user + system, which a loaded
+// machine does not inflate), with the load average at the end. Prints a summary on stderr, then the figures as one JSON line (last line).
 //
 // The inventory: 10,000 packages in four lockfile results (npm-style names are not in these zips, so the
 // ecosystems are Go, PyPI, crates.io and an AlmaLinux 8 OS result). BENCH_HIT_SHARE of them (default: two
@@ -16,7 +17,7 @@
 //   BENCH_RUNS=5 BENCH_HIT_SHARE=0.01,1 npm run bench:match
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -86,14 +87,17 @@ try {
       findings: samples[0].findings,
       matchMs: round(median(samples.map((s) => s.matchMs))),
       matchSamplesMs: samples.map((s) => round(s.matchMs)),
+      matchCpuMs: round(median(samples.map((s) => s.matchCpuMs))),
       warmMatchMs: round(median(samples.map((s) => s.warmMs))),
+      warmCpuMs: round(median(samples.map((s) => s.warmCpuMs))),
       withDetailsMs: round(median(samples.map((s) => s.detailsMs))),
       peakRssMiB: Math.round(median(samples.map((s) => s.rssMiB))),
     };
     matching.push(row);
     process.stderr.write(
       `matching ${PACKAGES} packages, ${row.packagesWithAdvisories} with advisories → ${row.findings} findings: ` +
-        `${row.matchMs} ms cold (runs: ${row.matchSamplesMs.join(', ')}), ${row.warmMatchMs} ms with a warm matcher, ` +
+        `${row.matchMs} ms cold (runs: ${row.matchSamplesMs.join(', ')}; CPU ${row.matchCpuMs} ms), ` +
+        `${row.warmMatchMs} ms with a warm matcher (CPU ${row.warmCpuMs} ms), ` +
         `${row.withDetailsMs} ms cold with details (description, references), peak RSS ${row.peakRssMiB} MiB\n`,
     );
   }
@@ -107,6 +111,7 @@ try {
     runs,
     matching,
     node: process.version,
+    loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
   };
   process.stderr.write(
     `db import of ${ecosystems.join(', ')}: wall ${imp.wall.toFixed(2)} s, peak RSS ${result.importPeakRssMiB} MiB, ${dbMiB} MiB file\n`,
@@ -184,13 +189,21 @@ async function child(dbPath, share, seed) {
   let store = AdvisoryStore.open(dbPath);
   const matcher = new Matcher(store);
   const stats = newDetectStats();
+  const cpuMs = (since) => {
+    const u = process.cpuUsage(since);
+    return (u.user + u.system) / 1000;
+  };
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const report = detectVulnerabilities(inventory, store, { matcher, stats, details: false });
   const matchMs = performance.now() - t0;
+  const matchCpuMs = cpuMs(c0);
   // Warm: the same matcher again (compiled ranges cached).
   const t1 = performance.now();
+  const c1 = process.cpuUsage();
   detectVulnerabilities(inventory, store, { matcher, details: false });
   const warmMs = performance.now() - t1;
+  const warmCpuMs = cpuMs(c1);
   store.close();
   // Cold with details: every matched advisory read in full for description and references.
   store = AdvisoryStore.open(dbPath);
@@ -200,5 +213,7 @@ async function child(dbPath, share, seed) {
   store.close();
   const findings = report.results.reduce((n, r) => n + r.vulnerabilities.length, 0);
   if (stats.packages !== PACKAGES) throw new Error(`inventory has ${stats.packages} packages`);
-  console.log(JSON.stringify({ matchMs, warmMs, detailsMs, findings, withAdvisories: nHits }));
+  console.log(
+    JSON.stringify({ matchMs, matchCpuMs, warmMs, warmCpuMs, detailsMs, findings, withAdvisories: nHits }),
+  );
 }

@@ -143,7 +143,8 @@ const NEVER = (): boolean => false;
  */
 export class Matcher {
   private readonly store: AdvisoryLookup;
-  private readonly byName = new Map<string, CompiledPackage | null>();
+  /** Per ecosystem, per name (two maps: no key string is built per lookup). */
+  private readonly byName = new Map<string, Map<string, CompiledPackage | null>>();
   private readonly details = new Map<string, StoredAdvisory | null>();
 
   constructor(store: AdvisoryLookup) {
@@ -152,8 +153,9 @@ export class Matcher {
 
   /** A package's compiled advisories (cached); undefined when none names it. */
   private compiled(ecosystem: string, name: string): CompiledPackage | undefined {
-    const key = `${ecosystem}\u0000${name}`;
-    let c = this.byName.get(key);
+    let names = this.byName.get(ecosystem);
+    if (!names) this.byName.set(ecosystem, (names = new Map<string, CompiledPackage | null>()));
+    let c = names.get(name);
     if (c === undefined) {
       let pkg: PackageAdvisories | undefined;
       if (this.store.packageAdvisories) pkg = this.store.packageAdvisories(ecosystem, name);
@@ -173,7 +175,7 @@ export class Matcher {
           full: [],
         };
       }
-      this.byName.set(key, c);
+      names.set(name, c);
     }
     return c ?? undefined;
   }
