@@ -22,6 +22,8 @@
 //   npm run bench:webhook
 //   BENCH_REPEATS=5 BENCH_DIRECT_REQUESTS=10000 BENCH_CREATES=4000 node bench/webhook.mjs
 //   BENCH_IN_PROCESS=1 node bench/webhook.mjs      (also the in-process webhook, apiserver path)
+//   BENCH_REPORTS=0 node bench/webhook.mjs         (the webhook writes no PolicyReports)
+//   BENCH_CPU_PROF=/tmp/prof node bench/webhook.mjs  (a V8 CPU profile of the webhook process)
 import { execFileSync, spawn } from 'node:child_process';
 import { Buffer } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
@@ -48,6 +50,7 @@ const cfg = {
   creates: num('BENCH_CREATES', 2000),
   repeats: num('BENCH_REPEATS', 3),
   inProcess: process.env.BENCH_IN_PROCESS === '1',
+  reports: process.env.BENCH_REPORTS !== '0',
 };
 const sharedData = process.env.PALISADE_SHARED_DATA ?? resolve(root, '..', 'shared', 'data');
 const policyDir = join(sharedData, 'conformance/kyverno-policies/pod-security');
@@ -354,6 +357,22 @@ try {
       return r.body.items.length === 0;
     });
   };
+  /** CPU time (ms, user + system) a process has used so far, from /proc (Linux). */
+  const cpuMs = (pid) => {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in USER_HZ (100)
+    } catch {
+      return NaN;
+    }
+  };
+  const procs = () => ({
+    apiserver: cluster.pids().apiserver,
+    etcd: cluster.pids().etcd,
+    webhook: child?.pid ?? 0,
+    bench: process.pid,
+  });
   /** One round: a warm-up wave, then `creates` timed creates of compliant Pods; all deleted after. */
   const createRound = async (label) => {
     const one = async () => {
@@ -361,11 +380,22 @@ try {
       return r.status === 201 ? undefined : `HTTP ${r.status}: ${r.text.slice(0, 200)}`;
     };
     await drive(cfg.createConcurrency, cfg.createConcurrency, one);
+    const p = procs();
+    const cpu0 = Object.fromEntries(Object.entries(p).map(([k, pid]) => [k, cpuMs(pid)]));
     const res = await drive(cfg.createConcurrency, cfg.creates, one);
+    // CPU per create, per process: where the time goes on a shared 2-core machine.
+    res.cpuMsPerCreate = Object.fromEntries(
+      Object.entries(p)
+        .filter(([k]) => k !== 'webhook' || label.includes('child'))
+        .map(([k, pid]) => [k, round((cpuMs(pid) - cpu0[k]) / cfg.creates)]),
+    );
     await deleteAllPods();
     log(
       `  ${label.padEnd(22)} p50 ${res.p50Ms.toFixed(1).padStart(7)} ms  p99 ${res.p99Ms.toFixed(1).padStart(7)} ms  ` +
-        `${res.perSecond}/s  errors ${res.errors}  load ${load()}`,
+        `${res.perSecond}/s  errors ${res.errors}  load ${load()}  CPU ms/create ` +
+        Object.entries(res.cpuMsPerCreate)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', '),
     );
     return res;
   };
@@ -387,7 +417,18 @@ try {
   const stderrTail = [];
   child = spawn(
     process.execPath,
-    [join(work, 'palisade.mjs'), 'webhook', '--kubeconfig', cluster.kubeconfigPath, '--log-level', 'warn'],
+    [
+      ...(process.env.BENCH_CPU_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF)}`]
+        : []),
+      join(work, 'palisade.mjs'),
+      'webhook',
+      '--kubeconfig',
+      cluster.kubeconfigPath,
+      '--log-level',
+      'warn',
+      ...(cfg.reports ? [] : ['--no-reports']),
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const serving = new Promise((resolvePromise, reject) => {
@@ -474,11 +515,13 @@ try {
     await drive(c, Math.max(1000, c * 2), task); // warm-up: connections, JIT
     const runs = [];
     for (let r = 0; r < cfg.repeats; r++) {
+      const cpu0 = cpuMs(child.pid);
       const res = await drive(c, cfg.directRequests, task);
+      res.webhookCpuMsPerReview = round((cpuMs(child.pid) - cpu0) / cfg.directRequests);
       runs.push(res);
       log(
         `  ${String(c).padStart(3)} concurrent: ${String(res.perSecond).padStart(6)} req/s  p50 ${res.p50Ms.toFixed(1)} ms  ` +
-          `p99 ${res.p99Ms.toFixed(1)} ms  max ${res.maxMs.toFixed(1)} ms  errors ${res.errors}  load ${load()}`,
+          `p99 ${res.p99Ms.toFixed(1)} ms  max ${res.maxMs.toFixed(1)} ms  errors ${res.errors}  load ${load()}  webhook CPU ${res.webhookCpuMsPerReview} ms/review`,
       );
     }
     agent.destroy();
