@@ -88,6 +88,10 @@ function decodedStream(
   });
   if (signal) {
     const onAbort = (): void => {
+      // The consumer may already have given up on this stream (the walk rejected on the same
+      // signal): a listener of our own keeps the abort error from becoming an uncaught
+      // 'error' event. Consumers still listening receive it as before.
+      out.on('error', () => undefined);
       out.destroy(new PalisadeError('E_ABORTED', `${what}: cancelled`, { cause: signal.reason }));
     };
     if (signal.aborted) queueMicrotask(onAbort);
