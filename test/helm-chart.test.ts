@@ -16,6 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { buildProgram, run } from '../packages/platform/src/cli/program.js';
 import { parseAlertConfig } from '../packages/platform/src/config/alert.js';
+import { KubeApiError, KubeClient, Pods } from '../packages/platform/src/k8s/client/index.js';
+import { VulnerabilityReports } from '../packages/platform/src/k8s/reports/resources.js';
 import { loadConfigFile } from '../packages/platform/src/config/resolve.js';
 import { startTestCluster, type TestCluster } from '../packages/platform/src/testing/cluster.js';
 
@@ -765,6 +767,53 @@ describe('helm chart deploy/helm/palisade', () => {
     expect(bad).toEqual([]);
     for (const cmd of ['webhook', 'operator', 'exporter', 'runtime serve', 'db update'])
       expect(checked.some((c) => c.includes(`(palisade ${cmd}`))).toBe(true);
+  });
+
+  it("the chart's in-cluster kubeconfig authenticates as the component's ServiceAccount", async () => {
+    // The token and CA the kubelet would mount, from the real apiserver (TokenRequest).
+    const tr = await cluster.request(
+      'POST',
+      '/api/v1/namespaces/palisade/serviceaccounts/palisade-exporter/token',
+      {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { expirationSeconds: 600 },
+      },
+    );
+    expect(tr.status, JSON.stringify(tr.body)).toBe(201);
+    const mount = join(work, 'sa-mount');
+    mkdirSync(mount, { recursive: true });
+    writeFileSync(join(mount, 'token'), str(tr.body, 'status', 'token'));
+    writeFileSync(join(mount, 'ca.crt'), cluster.caPem);
+    const cm = renders.get('default values')!.objects.find((o) => id(o) === 'ConfigMap/palisade-kubeconfig');
+    const text = str(cm, 'data', 'kubeconfig')
+      .replaceAll('/var/run/secrets/kubernetes.io/serviceaccount', mount)
+      .replace('"https://kubernetes.default.svc"', JSON.stringify(cluster.server));
+    expect(text).toContain(mount);
+    expect(text).toContain(cluster.server);
+    const client = KubeClient.fromString(text);
+    try {
+      // A CRD's storage can answer 429 "(re)initializing" for a moment after it is created.
+      let reports;
+      for (let i = 0; ; i++) {
+        try {
+          reports = await client.list(VulnerabilityReports);
+          break;
+        } catch (e) {
+          if (!(e instanceof KubeApiError && e.status === 429 && i < 50)) throw e;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+      expect(reports.items).toEqual([]);
+      const denied = await client.list(Pods).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(denied).toBeInstanceOf(KubeApiError);
+      expect((denied as KubeApiError).status).toBe(403);
+    } finally {
+      client.close();
+    }
   });
 
   it("the runtime's rendered alert config and rules load with Palisade's own loaders", async () => {
