@@ -18,11 +18,34 @@ export const K8S_AUDIT_EVENT_TYPE = 'k8s_audit';
 
 type Extract = (e: RuntimeEvent) => FieldValue;
 
+/** A compiled path lookup: one closure per path length up to 3 (most k8saudit fields), no loop. */
+function pathGetter(path: readonly string[]): (data: unknown) => unknown {
+  const [a, b, c] = path as [string, string, string];
+  const step = (o: unknown, k: string): unknown =>
+    o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined;
+  switch (path.length) {
+    case 1:
+      return (d) => step(d, a);
+    case 2:
+      return (d) => step(step(d, a), b);
+    case 3:
+      return (d) => step(step(step(d, a), b), c);
+    default:
+      return (d) => getPath(d, path);
+  }
+}
+
 const keys = (name: string, path: readonly string[], desc: string): FieldDef => ({
   name,
   type: 'string',
   desc,
-  extractor: () => (e) => jsonAsString(getPath(e.data, path)),
+  extractor: () => {
+    const get = pathGetter(path);
+    return (e) => {
+      const v = get(e.data);
+      return typeof v === 'string' ? v : jsonAsString(v);
+    };
+  },
 });
 
 const listKeys = (name: string, path: readonly string[], desc: string): FieldDef => ({
