@@ -105,7 +105,10 @@ export function buildAuditReport(
       ],
     },
     report: {
-      updateTimestamp: (o.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      // The RbacAssessmentReport CRD has no updateTimestamp (the apiserver would prune it).
+      ...(kind === 'ConfigAuditReport'
+        ? { updateTimestamp: (o.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z') }
+        : {}),
       scanner: o.scanner ?? DEFAULT_SCANNER,
       summary,
       checks: result.results.map((c) => ({

@@ -79,7 +79,9 @@ export async function syncAuditReports(
       const e = have.get(k);
       if (e && canonicalJson(withoutTimestamp(e.report)) === canonicalJson(withoutTimestamp(d.report))) {
         const ts = (e.report as { updateTimestamp?: unknown } | undefined)?.updateTimestamp;
-        if (typeof ts === 'string') (d.report as { updateTimestamp?: string }).updateTimestamp = ts;
+        const rep = d.report as { updateTimestamp?: string };
+        if (typeof ts === 'string') rep.updateTimestamp = ts;
+        else delete rep.updateTimestamp;
       }
       await writer.apply(r, d, e);
     }
