@@ -7,7 +7,7 @@
  * kind or apiVersion, an unknown kind. Input is bounded: file size, documents per
  * file, alias expansion and nesting depth.
  *
- * Two parsers, one result (see docs/adr/0009-fast-manifest-reader.md):
+ * Two parsers, one result (see docs/adr/0013-fast-manifest-reader.md):
  * - the fast path: the file is cut into documents at their `---`/`...` marker lines
  *   (YAML forbids those lines inside any node, so the cut is exact) and each document
  *   is loaded with js-yaml, with a scalar schema that resolves exactly as the `yaml`
@@ -26,8 +26,9 @@
  */
 import type { Node } from 'yaml';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument } from 'yaml';
-import { FAILSAFE_SCHEMA, Type, load as loadFast } from 'js-yaml';
-import type { LoadOptions, State as JsYamlState } from 'js-yaml';
+import type * as JsYaml from 'js-yaml';
+import type { LoadOptions, State as JsYamlState, Type } from 'js-yaml';
+import { lazy } from '../core/lazy.js';
 import { Diagnostics } from '../core/diagnostics.js';
 import type { AuditObject, Path } from './types.js';
 import { isRec, str } from './util.js';
@@ -260,8 +261,15 @@ function readWithYaml(sink: Sink, text: string, lineOffset: number, docBudget: n
 // ---------------------------------------------------------------------------
 // The fast path: js-yaml with the `yaml` library's core schema
 
+/** Loaded on first use (ADR 0004: the CLI's start-up loads no parser it does not need). */
+const jsYaml = lazy<typeof JsYaml>('js-yaml');
+
 const scalarType = (tag: string, resolve: (s: string) => boolean, construct: (s: string) => unknown): Type =>
-  new Type(tag, { kind: 'scalar', resolve: (s: unknown) => typeof s === 'string' && resolve(s), construct });
+  new (jsYaml().Type)(tag, {
+    kind: 'scalar',
+    resolve: (s: unknown) => typeof s === 'string' && resolve(s),
+    construct,
+  });
 
 const NULL_RE = /^(?:~|[Nn]ull|NULL)?$/;
 const BOOL_RE = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
@@ -280,44 +288,46 @@ const NUMERIC_START = (c: number): boolean => (c >= 0x30 && c <= 0x39) || c === 
  * parsers give the same values; js-yaml's own core schema also takes `0b…`, `1_000`
  * and signed hex, which `yaml` leaves as strings.
  */
-const CORE_SCHEMA = FAILSAFE_SCHEMA.extend({
-  implicit: [
-    scalarType(
-      'tag:yaml.org,2002:null',
-      (s) => s.length === 0 || (s.length <= 4 && NULL_RE.test(s)),
-      () => null,
-    ),
-    scalarType(
-      'tag:yaml.org,2002:bool',
-      (s) => (s.length === 4 || s.length === 5) && BOOL_RE.test(s),
-      (s) => s[0] === 't' || s[0] === 'T',
-    ),
-    scalarType(
-      'tag:yaml.org,2002:int',
-      (s) => NUMERIC_START(s.charCodeAt(0)) && (INT_RE.test(s) || INT_OCT_RE.test(s) || INT_HEX_RE.test(s)),
-      (s) =>
-        INT_OCT_RE.test(s)
-          ? parseInt(s.substring(2), 8)
-          : INT_HEX_RE.test(s)
-            ? parseInt(s.substring(2), 16)
-            : parseInt(s, 10),
-    ),
-    scalarType(
-      'tag:yaml.org,2002:float',
-      (s) =>
-        (NUMERIC_START(s.charCodeAt(0)) || s.charCodeAt(0) === 0x2e) &&
-        (FLOAT_RE.test(s) || FLOAT_EXP_RE.test(s) || FLOAT_NAN_RE.test(s)),
-      (s) =>
-        FLOAT_NAN_RE.test(s)
-          ? s.slice(-3).toLowerCase() === 'nan'
-            ? NaN
-            : s[0] === '-'
-              ? Number.NEGATIVE_INFINITY
-              : Number.POSITIVE_INFINITY
-          : parseFloat(s),
-    ),
-  ],
-});
+let coreSchema: JsYaml.Schema | undefined;
+const CORE_SCHEMA = (): JsYaml.Schema =>
+  (coreSchema ??= jsYaml().FAILSAFE_SCHEMA.extend({
+    implicit: [
+      scalarType(
+        'tag:yaml.org,2002:null',
+        (s) => s.length === 0 || (s.length <= 4 && NULL_RE.test(s)),
+        () => null,
+      ),
+      scalarType(
+        'tag:yaml.org,2002:bool',
+        (s) => (s.length === 4 || s.length === 5) && BOOL_RE.test(s),
+        (s) => s[0] === 't' || s[0] === 'T',
+      ),
+      scalarType(
+        'tag:yaml.org,2002:int',
+        (s) => NUMERIC_START(s.charCodeAt(0)) && (INT_RE.test(s) || INT_OCT_RE.test(s) || INT_HEX_RE.test(s)),
+        (s) =>
+          INT_OCT_RE.test(s)
+            ? parseInt(s.substring(2), 8)
+            : INT_HEX_RE.test(s)
+              ? parseInt(s.substring(2), 16)
+              : parseInt(s, 10),
+      ),
+      scalarType(
+        'tag:yaml.org,2002:float',
+        (s) =>
+          (NUMERIC_START(s.charCodeAt(0)) || s.charCodeAt(0) === 0x2e) &&
+          (FLOAT_RE.test(s) || FLOAT_EXP_RE.test(s) || FLOAT_NAN_RE.test(s)),
+        (s) =>
+          FLOAT_NAN_RE.test(s)
+            ? s.slice(-3).toLowerCase() === 'nan'
+              ? NaN
+              : s[0] === '-'
+                ? Number.NEGATIVE_INFINITY
+                : Number.POSITIVE_INFINITY
+            : parseFloat(s),
+      ),
+    ],
+  }));
 
 /**
  * What the parse listener keeps of one collection: its children's values and the
@@ -445,7 +455,7 @@ function readFast(sink: Sink, text: string): void {
     return;
   }
   const options = {
-    schema: CORE_SCHEMA,
+    schema: CORE_SCHEMA(),
     json: true, // a duplicated key keeps the last value, as `yaml` with uniqueKeys: false
     maxDepth: limits.maxDepth + 1, // parser calls nest one deeper than values; deeper → reference path
     listener: onParseEvent,
@@ -480,7 +490,7 @@ function readFast(sink: Sink, text: string): void {
     l.lines.length = 0;
     l.keysDiffer = false;
     try {
-      value = loadFast(seg, options);
+      value = jsYaml().load(seg, options);
       if (l.keysDiffer) throw new Error('keys differ');
     } catch {
       // Malformed for js-yaml (or nested too deep, or with null or collection keys):
