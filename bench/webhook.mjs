@@ -502,7 +502,9 @@ try {
   const directUrl = `${validateUrl}?timeout=10s`;
   log(`direct AdmissionReviews to ${validateUrl}: ${cfg.directRequests} per run, best of ${cfg.repeats}`);
   for (const c of cfg.directConcurrency) {
-    const agent = new Agent({ keepAlive: true, maxSockets: c, ca: caPem });
+    // maxFreeSockets: keep every connection between runs (the default 256 would close the rest, and
+    // the next run would pay hundreds of TLS handshakes at once at 500 concurrent).
+    const agent = new Agent({ keepAlive: true, maxSockets: c, maxFreeSockets: c, ca: caPem });
     const task = async (i) => {
       const { uid, v, body } = review(i);
       const r = await call(agent, directUrl, 'POST', body);
