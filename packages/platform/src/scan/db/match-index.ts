@@ -159,16 +159,21 @@ export function buildMatchIndex(db: Database.Database, groups: ReadonlyMap<strin
     return t;
   };
 
-  const rows = db
+  // One ecosystem at a time (rows are read whole: the connection cannot write while a query iterates).
+  const ecosystems = db
+    .prepare('SELECT DISTINCT ecosystem FROM affected ORDER BY ecosystem')
+    .pluck()
+    .all() as string[];
+  const rowsOf = db
     .prepare(
       `SELECT f.ecosystem, f.name, a.id, a.group_id, a.source, a.modified, a.published, a.summary, a.severity,
               a.database_specific, f.package, f.purl, f.ranges, f.versions, f.severity, f.ecosystem_specific,
               f.database_specific, f.withdrawn
          FROM affected f JOIN advisories a ON a.rowid = f.advisory
+        WHERE f.ecosystem = ?
         ORDER BY f.ecosystem, f.name, f.advisory, f.ord`,
     )
-    .raw()
-    .all() as BuildRow[];
+    .raw();
   const insPackage = db.prepare(
     'INSERT INTO match_packages (ecosystem, name, entries, versions, meta) VALUES (?, ?, ?, ?, ?)',
   );
@@ -227,18 +232,19 @@ export function buildMatchIndex(db: Database.Database, groups: ReadonlyMap<strin
     names = [];
   };
 
-  for (const r of rows) {
-    if (r[0] !== ecosystem || r[1] !== name) {
-      flushPackage();
-      if (r[0] !== ecosystem) {
-        flushEcosystem();
-        ecosystem = r[0];
-        scheme = schemeForEcosystem(ecosystem);
+  for (const eco of ecosystems)
+    for (const r of rowsOf.all(eco) as BuildRow[]) {
+      if (r[0] !== ecosystem || r[1] !== name) {
+        flushPackage();
+        if (r[0] !== ecosystem) {
+          flushEcosystem();
+          ecosystem = r[0];
+          scheme = schemeForEcosystem(ecosystem);
+        }
+        name = r[1];
       }
-      name = r[1];
+      group.push(r);
     }
-    group.push(r);
-  }
   flushPackage();
   flushEcosystem();
   return packages;
