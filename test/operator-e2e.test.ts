@@ -304,7 +304,7 @@ async function createWorkloads(): Promise<void> {
 const EXPECTED = ['pod-tool-app', 'replicaset-web-5d8f9-app', 'statefulset-db-app'];
 
 async function reportNames(): Promise<string[]> {
-  return (await client.list(VulnerabilityReports, NS)).items.map((r) => r.metadata.name).sort();
+  return (await client.list(VulnerabilityReports, NS)).items.map((r) => r.metadata.name ?? '').sort();
 }
 
 beforeAll(async () => {
@@ -406,7 +406,7 @@ describe('palisade operator on a real apiserver and registry', () => {
         blockOwnerDeletion: false,
       },
     ]);
-    expect(vr.report.registry.server).toBe(reg.host);
+    expect(vr.report.registry?.server).toBe(reg.host);
     expect(vr.report.artifact).toEqual({
       repository: 'test/alpine',
       tag: '3.17',
