@@ -34,6 +34,7 @@ import {
 import { startTestCluster } from '../packages/platform/src/testing/cluster.js';
 import type { TestCluster } from '../packages/platform/src/testing/cluster.js';
 import { repoRoot, sharedData } from '../packages/platform/src/testing/shared-data.js';
+import { CLUSTER_KINDS } from '../packages/platform/src/audit/collect/cluster.js';
 
 const NS = 'shop';
 const PSS_BASELINE = sharedData('conformance/cis/trivy-checks/compliance/k8s-pss-baseline-0.1.yaml');
@@ -533,5 +534,74 @@ describe('palisade audit cluster', () => {
     expect(junit.out).toContain('<testsuite');
     const bad = await auditCluster('--kubeconfig', join(work, 'missing'));
     expect(bad.code).toBe(2);
+  });
+
+  it('needs only the RBAC docs/audit.md lists (SubjectAccessReview of every request it makes)', async () => {
+    const doc = readFileSync(join(repoRoot, 'docs', 'audit.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('### RBAC the command needs'));
+    const roles = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map(
+      (m) => parse(m[1] ?? '') as { metadata: { name: string } },
+    );
+    expect(roles.map((r) => r.metadata.name)).toEqual([
+      'palisade-audit-cluster',
+      'palisade-audit-cluster-reports',
+    ]);
+    const ClusterRoles = defineResource<Loose>({
+      ...ClusterRoleBindings,
+      plural: 'clusterroles',
+      kind: 'ClusterRole',
+    });
+    for (const role of roles) {
+      await client.create(ClusterRoles, role);
+      await client.create(ClusterRoleBindings, {
+        metadata: { name: role.metadata.name },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata.name },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'auditor' }],
+      });
+    }
+    const Sar = defineResource<Loose>({
+      group: 'authorization.k8s.io',
+      version: 'v1',
+      plural: 'subjectaccessreviews',
+      kind: 'SubjectAccessReview',
+      namespaced: false,
+    });
+    const allowed = async (
+      group: string,
+      resource: string,
+      verb: string,
+      namespace?: string,
+      sub?: string,
+    ) => {
+      const r = await client.create(Sar, {
+        metadata: {},
+        spec: {
+          user: 'auditor',
+          resourceAttributes: {
+            group,
+            resource,
+            verb,
+            ...(namespace ? { namespace } : {}),
+            ...(sub ? { subresource: sub } : {}),
+          },
+        },
+      });
+      return (r['status'] as { allowed?: boolean } | undefined)?.allowed === true;
+    };
+    const denied: string[] = [];
+    const want = async (g: string, res: string, verb: string, ns?: string, sub?: string): Promise<void> => {
+      if (!(await allowed(g, res, verb, ns, sub))) denied.push(`${verb} ${g}/${res}${sub ? `/${sub}` : ''}`);
+    };
+    for (const k of CLUSTER_KINDS) await want(k.group, k.plural, 'list');
+    for (const res of ['configauditreports', 'rbacassessmentreports'])
+      for (const verb of ['list', 'create', 'update', 'delete'])
+        await want('aquasecurity.github.io', res, verb, NS);
+    for (const verb of ['get', 'create', 'update'])
+      await want('aquasecurity.github.io', 'clustercompliancereports', verb);
+    await want('aquasecurity.github.io', 'clustercompliancereports', 'update', undefined, 'status');
+    expect(denied).toEqual([]);
+    // The review is not vacuous: what the roles do not grant is denied.
+    expect(await allowed('', 'secrets', 'list', NS)).toBe(false);
+    expect(await allowed('apps', 'deployments', 'delete', NS)).toBe(false);
   });
 });
