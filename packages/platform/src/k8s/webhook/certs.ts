@@ -217,6 +217,18 @@ export interface CertState {
 
 const DAY = 86_400_000;
 
+/** What is persisted (a Secret) so replicas and restarts share one CA and serving certificate. */
+export interface PersistedCerts {
+  ca: KeyPairPem;
+  serving: KeyPairPem;
+  /** The CA that is being replaced, trusted until it expires; absent outside a CA roll-over. */
+  previousCaPem?: string;
+}
+
+function coversHost(cert: X509Certificate, host: string): boolean {
+  return isIP(host) ? cert.checkIP(host) !== undefined : cert.checkHost(host) !== undefined;
+}
+
 /**
  * Keeps a CA and serving certificate valid. `ensure()` issues what is missing or due for renewal
  * and returns whether anything changed (then: reload the TLS context and patch the caBundle).
@@ -239,6 +251,56 @@ export class CertManager {
   get current(): CertState {
     if (!this.state) this.ensure();
     return this.state as CertState;
+  }
+
+  /** The certificates in use (CA key included) for persisting; issues them when there are none. */
+  snapshot(): PersistedCerts {
+    const st = this.current;
+    return {
+      ca: st.ca,
+      serving: st.serving,
+      ...(this.previousCa ? { previousCaPem: this.previousCa.pem } : {}),
+    };
+  }
+
+  /**
+   * Adopts persisted certificates (another replica's, or an earlier run's). Returns false, keeping
+   * the current state, when they are unusable: unparsable, the serving certificate not issued by
+   * the CA or not covering every host, or either already expired. `ensure()` afterwards renews
+   * what is due.
+   */
+  adopt(p: PersistedCerts): boolean {
+    let ca: X509Certificate;
+    let leaf: X509Certificate;
+    let prev: X509Certificate | undefined;
+    try {
+      ca = new X509Certificate(p.ca.certPem);
+      leaf = new X509Certificate(p.serving.certPem);
+      prev = p.previousCaPem ? new X509Certificate(p.previousCaPem) : undefined;
+      createPrivateKey(p.ca.keyPem);
+      if (!leaf.checkPrivateKey(createPrivateKey(p.serving.keyPem))) return false;
+    } catch {
+      return false;
+    }
+    const now = this.o.now().getTime();
+    const caNotAfter = new Date(ca.validTo);
+    const servingNotAfter = new Date(leaf.validTo);
+    if (!ca.ca || !leaf.checkIssued(ca) || !leaf.verify(ca.publicKey)) return false;
+    if (caNotAfter.getTime() <= now || servingNotAfter.getTime() <= now) return false;
+    if (!this.o.hosts.every((h) => coversHost(leaf, h))) return false;
+    const prevNotAfter = prev ? new Date(prev.validTo) : undefined;
+    this.previousCa =
+      p.previousCaPem && prevNotAfter && prevNotAfter.getTime() > now
+        ? { pem: p.previousCaPem, notAfter: prevNotAfter }
+        : undefined;
+    this.state = {
+      ca: p.ca,
+      caBundlePem: p.ca.certPem + (this.previousCa?.pem ?? ''),
+      serving: p.serving,
+      servingNotAfter,
+      caNotAfter,
+    };
+    return true;
   }
 
   /** Issues or renews; true when the serving certificate or the CA bundle changed. */

@@ -18,7 +18,7 @@ import {
   type KubeObject,
   type SharedInformerFactory,
 } from '../client/index.js';
-import { buildPolicySet, type WebhookPolicySet } from './policyset.js';
+import { buildPolicySet, type PolicySetDefaults, type WebhookPolicySet } from './policyset.js';
 
 type Obj = Record<string, unknown>;
 
@@ -52,6 +52,8 @@ export interface ClusterPolicySourceOptions {
   logger?: Logger;
   onChange?: (set: WebhookPolicySet) => void;
   onDiagnostics?: (d: readonly Diagnostic[]) => void;
+  /** failurePolicy and timeoutSeconds for policies that set none. */
+  defaults?: PolicySetDefaults;
 }
 
 interface Loaded {
@@ -166,7 +168,7 @@ export class ClusterPolicySource {
       }
     }
     for (const k of [...this.cache.keys()]) if (!seen.has(k)) this.cache.delete(k);
-    this.set = buildPolicySet(policies, exceptions);
+    this.set = buildPolicySet(policies, exceptions, this.o.defaults);
     this.rebuilds++;
     this.log.info(
       { policies: policies.length, exceptions: exceptions.length, generation: this.set.generation },

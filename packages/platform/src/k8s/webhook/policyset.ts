@@ -24,17 +24,17 @@ export const TIMEOUT_MIN_SECONDS = 1;
 export const TIMEOUT_MAX_SECONDS = 30;
 
 /** `spec.failurePolicy` (or `spec.webhookConfiguration.failurePolicy`); Kyverno's default is Fail. */
-export function failurePolicyOf(p: KyvernoPolicy): FailurePolicy {
+export function failurePolicyOf(p: KyvernoPolicy, fallback: FailurePolicy = 'Fail'): FailurePolicy {
   const wc = p.spec['webhookConfiguration'];
   const v = (isObj(wc) ? wc['failurePolicy'] : undefined) ?? p.spec['failurePolicy'];
-  return v === 'Ignore' ? 'Ignore' : 'Fail';
+  return v === 'Ignore' ? 'Ignore' : v === 'Fail' ? 'Fail' : fallback;
 }
 
 /** `spec.webhookTimeoutSeconds` (or `spec.webhookConfiguration.timeoutSeconds`), clamped to 1..30. */
-export function timeoutSecondsOf(p: KyvernoPolicy): number {
+export function timeoutSecondsOf(p: KyvernoPolicy, fallback = TIMEOUT_DEFAULT_SECONDS): number {
   const wc = p.spec['webhookConfiguration'];
   const v = (isObj(wc) ? wc['timeoutSeconds'] : undefined) ?? p.spec['webhookTimeoutSeconds'];
-  const n = typeof v === 'number' && Number.isFinite(v) ? Math.trunc(v) : TIMEOUT_DEFAULT_SECONDS;
+  const n = typeof v === 'number' && Number.isFinite(v) ? Math.trunc(v) : fallback;
   return Math.min(TIMEOUT_MAX_SECONDS, Math.max(TIMEOUT_MIN_SECONDS, n));
 }
 
@@ -117,24 +117,32 @@ export function policyKey(p: { kind: string; name: string; namespace: string | u
 
 let generations = 0;
 
+/** Defaults for policies that do not set their own (`--failure-policy`, `--timeout-seconds`). */
+export interface PolicySetDefaults {
+  failurePolicy?: FailurePolicy;
+  timeoutSeconds?: number;
+}
+
 /** Builds the four engines (validate/mutate × Fail/Ignore) from loaded policies and exceptions. */
 export function buildPolicySet(
   policies: readonly KyvernoPolicy[],
   exceptions: readonly PolicyExceptionDoc[] = [],
+  defaults: PolicySetDefaults = {},
 ): WebhookPolicySet {
+  const defaultTimeout = defaults.timeoutSeconds ?? TIMEOUT_DEFAULT_SECONDS;
   const enabled = policies.filter(admissionEnabled);
   const byKey = new Map(enabled.map((p) => [policyKey(p), p]));
   const group = (endpoint: Endpoint, failurePolicy: FailurePolicy): PolicyGroup => {
     const keep = endpoint === 'mutate' ? isMutate : isValidate;
     const reduced: KyvernoPolicy[] = [];
     for (const p of enabled) {
-      if (failurePolicyOf(p) !== failurePolicy) continue;
+      if (failurePolicyOf(p, defaults.failurePolicy) !== failurePolicy) continue;
       const rules = p.rules.filter(keep);
       if (rules.length) reduced.push({ ...p, rules });
     }
     const timeoutSeconds = reduced.length
-      ? Math.max(...reduced.map(timeoutSecondsOf))
-      : TIMEOUT_DEFAULT_SECONDS;
+      ? Math.max(...reduced.map((p) => timeoutSecondsOf(p, defaultTimeout)))
+      : defaultTimeout;
     return {
       endpoint,
       failurePolicy,

@@ -13,10 +13,10 @@ import {
   type KubeClient,
 } from '../client/index.js';
 import { PolicyReportWriter } from '../policyreports/aggregator.js';
-import { CertManager } from './certs.js';
+import { FileCerts, SelfManagedCerts, type CertProvider, type FileCertsOptions } from './certsource.js';
 import { discoverResources, webhookConfigurations, type DiscoveredResource } from './config.js';
 import { ClusterPolicySource } from './policies.js';
-import type { WebhookPolicySet } from './policyset.js';
+import type { FailurePolicy, WebhookPolicySet } from './policyset.js';
 import { WebhookServer } from './server.js';
 
 type Obj = Record<string, unknown>;
@@ -35,8 +35,24 @@ export interface RunWebhookOptions {
   reportFlushMs?: number;
   debounceMs?: number;
   logger?: Logger;
-  /** How often certificates are checked for renewal; default 1 hour. */
+  /** How often certificates are checked (renewal, the shared Secret, changed files); default 1 minute. */
   certCheckMs?: number;
+  /** In-cluster: the configurations name this Service instead of a URL (and stay on stop). */
+  service?: { namespace: string; name: string; port?: number };
+  /** Address to listen on when it differs from `host` (in-cluster: 0.0.0.0). */
+  listenHost?: string;
+  /** failurePolicy / timeoutSeconds of policies that set none. */
+  failurePolicy?: FailurePolicy;
+  timeoutSeconds?: number;
+  /** Namespaces never intercepted, in addition to kube-system and ownNamespace. */
+  excludeNamespaces?: readonly string[];
+  /** Certificates from files (reloaded on change) instead of self-managed ones. */
+  tlsFiles?: FileCertsOptions;
+  /** Self-managed certificates shared through this Secret. */
+  certSecret?: { namespace: string; name: string };
+  /** Self-managed certificate lifetimes (default 30 days / 1 year). */
+  servingValidityMs?: number;
+  caValidityMs?: number;
 }
 
 export interface RunningWebhook {
@@ -46,6 +62,7 @@ export interface RunningWebhook {
   policies: ClusterPolicySource;
   reports: PolicyReportWriter | undefined;
   caPem: () => string;
+  servingPem: () => string;
   /** Waits until the registered configurations reflect the current policy set. */
   settled: () => Promise<void>;
   /** Drains, removes the configurations (unless keepConfigurations), stops informers. */
@@ -96,30 +113,49 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
       : new PolicyReportWriter(o.client, { flushMs: o.reportFlushMs ?? 1000, logger: log });
   let discovery: DiscoveredResource[] = [];
   let registerChain: Promise<void> = Promise.resolve();
-  const certs = new CertManager({ hosts: [host, 'localhost'] });
-  certs.ensure();
+  const svc = o.service;
+  const hosts = svc
+    ? [
+        svc.name,
+        `${svc.name}.${svc.namespace}`,
+        `${svc.name}.${svc.namespace}.svc`,
+        `${svc.name}.${svc.namespace}.svc.cluster.local`,
+      ]
+    : [host, 'localhost'];
+  let certs: CertProvider;
+  if (o.tlsFiles) {
+    const f = new FileCerts(o.tlsFiles);
+    await f.load();
+    certs = f;
+  } else {
+    certs = new SelfManagedCerts({
+      hosts,
+      client: o.client,
+      ...(o.certSecret ? { secret: o.certSecret } : {}),
+      ...(o.servingValidityMs !== undefined ? { servingValidityMs: o.servingValidityMs } : {}),
+      ...(o.caValidityMs !== undefined ? { caValidityMs: o.caValidityMs } : {}),
+      logger: log,
+    });
+    await certs.refresh();
+  }
+  const own = o.ownNamespace ?? 'palisade';
+  const excludeNamespaces = [...new Set(['kube-system', own, ...(o.excludeNamespaces ?? [])])];
   let url = '';
   const register = (set: WebhookPolicySet): void => {
-    if (o.register === false || !url) return;
+    if (o.register === false || (!url && !svc)) return;
     registerChain = registerChain.then(async () => {
       try {
-        const g = webhookConfigurations(set, discovery, {
+        const opts = (): Parameters<typeof webhookConfigurations>[2] => ({
           ...(o.name ? { name: o.name } : {}),
-          client: { url },
-          caBundlePem: certs.current.caBundlePem,
-          ...(o.ownNamespace ? { ownNamespace: o.ownNamespace } : {}),
+          client: svc ? { service: svc } : { url },
+          caBundlePem: certs.caBundlePem(),
+          ownNamespace: own,
+          excludeNamespaces,
         });
+        const g = webhookConfigurations(set, discovery, opts());
         if (g.unknownKinds.length) {
           discovery = await discoverResources(o.client);
-          Object.assign(
-            g,
-            webhookConfigurations(set, discovery, {
-              ...(o.name ? { name: o.name } : {}),
-              client: { url },
-              caBundlePem: certs.current.caBundlePem,
-              ...(o.ownNamespace ? { ownNamespace: o.ownNamespace } : {}),
-            }),
-          );
+          Object.assign(g, webhookConfigurations(set, discovery, opts()));
         }
         const v = await upsert(o.client, ValidatingWebhookConfigurations, g.validating);
         const m = await upsert(o.client, MutatingWebhookConfigurations, g.mutating);
@@ -134,6 +170,10 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
   const policies = new ClusterPolicySource(factory, {
     debounceMs: o.debounceMs ?? 100,
     logger: log,
+    defaults: {
+      ...(o.failurePolicy ? { failurePolicy: o.failurePolicy } : {}),
+      ...(o.timeoutSeconds !== undefined ? { timeoutSeconds: o.timeoutSeconds } : {}),
+    },
     onChange: register,
     onDiagnostics: (ds) => {
       for (const d of ds) log.warn({ code: d.code, message: d.message }, 'policy diagnostic');
@@ -144,9 +184,9 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
   await policies.sync(ac.signal);
 
   const server = new WebhookServer({
-    host,
+    host: o.listenHost ?? host,
     port: o.port ?? 0,
-    tls: certs.current.serving,
+    tls: certs.serving(),
     deps: { policies: policies.current, namespaceLabels: policies.namespaceLabels },
     ready: policies.ready,
     logger: log,
@@ -159,12 +199,21 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
   const port = await server.listen();
   url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
   register(policies.current());
+  let certCheck: Promise<void> = Promise.resolve();
   const certTimer = setInterval(() => {
-    if (certs.ensure()) {
-      server.setTls(certs.current.serving);
-      register(policies.current());
-    }
-  }, o.certCheckMs ?? 3_600_000);
+    certCheck = certCheck.then(async () => {
+      try {
+        if (await certs.refresh()) {
+          server.setTls(certs.serving());
+          register(policies.current());
+          log.info({}, 'webhook certificates changed');
+        }
+      } catch (err) {
+        // keep serving the certificates in use (a half-written file, the apiserver away)
+        log.warn({ err: err instanceof Error ? err.message : String(err) }, 'certificate refresh failed');
+      }
+    });
+  }, o.certCheckMs ?? 60_000);
   certTimer.unref();
   log.info({ url }, 'webhook serving');
 
@@ -174,16 +223,19 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
     server,
     policies,
     reports,
-    caPem: () => certs.current.caBundlePem,
+    caPem: () => certs.caBundlePem(),
+    servingPem: () => certs.serving().certPem,
     settled: async () => {
       await new Promise((r) => setTimeout(r, (o.debounceMs ?? 100) + 20));
       await registerChain;
     },
     stop: async (so = {}) => {
       clearInterval(certTimer);
+      await certCheck;
       policies.stop();
       await registerChain;
-      if (o.register !== false && !so.keepConfigurations) {
+      // in-cluster, other replicas (and the next Pod of a rolling update) still serve them
+      if (o.register !== false && !(so.keepConfigurations ?? svc !== undefined)) {
         const name = o.name ?? 'palisade';
         for (const r of [ValidatingWebhookConfigurations, MutatingWebhookConfigurations]) {
           try {
