@@ -532,6 +532,13 @@ describe('palisade audit cluster', () => {
     expect(ksv010?.locations[0]?.physicalLocation.artifactLocation.uri).toBe('k8s://shop/Pod/debug');
     const junit = await auditCluster('--format', 'junit');
     expect(junit.out).toContain('<testsuite');
+    // Pagination: one object per page (continue tokens followed) gives the same results.
+    const paged = await auditCluster('--format', 'json', '--page-size', '1');
+    const whole = await auditCluster('--format', 'json');
+    expect(findings((JSON.parse(paged.out) as { results: ObjectOut[] }).results)).toEqual(
+      findings((JSON.parse(whole.out) as { results: ObjectOut[] }).results),
+    );
+    expect((await auditCluster('--page-size', '0')).code).toBe(2);
     const bad = await auditCluster('--kubeconfig', join(work, 'missing'));
     expect(bad.code).toBe(2);
   });
