@@ -7,6 +7,7 @@
  * handler. Mutate rules run first, in order, and later rules (and the validate rules) see the patched
  * resource.
  */
+import { evaluateCelPolicy } from '../celpolicy/index.js';
 import { loadContextEntries, PolicyContext, type ContextSources } from '../context/index.js';
 import { evaluateConditions } from '../handlers/conditions.js';
 import { runGenerate } from '../handlers/generate.js';
@@ -225,6 +226,39 @@ export function evaluatePolicy(
           message: pre.message ? `preconditions not met: ${pre.message}` : 'preconditions not met',
         });
         continue;
+      }
+      const celPre = rule.raw['celPreconditions'];
+      if (Array.isArray(celPre) && celPre.length > 0) {
+        // celPreconditions are CEL match conditions: false skips the rule, as in Kyverno.
+        const check = evaluateCelPolicy(
+          {
+            kind: 'ValidatingPolicy',
+            metadata: { name: rule.name },
+            spec: {
+              matchConstraints: {
+                resourceRules: [{ apiGroups: ['*'], apiVersions: ['*'], resources: ['*'] }],
+              },
+              matchConditions: celPre,
+              validations: [],
+            },
+          },
+          { resource, ...(operation ? { operation } : {}) },
+          {
+            data: {
+              resources: (sources.configMaps ?? []).filter(
+                (x): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x),
+              ),
+            },
+          },
+        )[0];
+        if (check && check.status !== 'pass') {
+          responses.push({
+            ...base,
+            status: check.status === 'error' ? 'error' : 'skip',
+            message: check.message || 'celPreconditions not met',
+          });
+          continue;
+        }
       }
       const target = operation === 'DELETE' ? (req.oldResource ?? resource) : resource;
       const env = { ctx, resource: target, ruleName: rule.name, sources };

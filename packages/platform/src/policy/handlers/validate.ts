@@ -15,6 +15,7 @@ import { matchPattern } from '../pattern/validate.js';
 import { wildcardMatch } from '../pattern/wildcard.js';
 import { compilePodSecurity, parsePodSecurityPolicy } from '../pss/index.js';
 import type { Obj, PodSecurityCheck, RuleResponse } from '../engine/types.js';
+import { evaluateCelValidate } from '../celpolicy/index.js';
 import { evaluateConditions } from './conditions.js';
 import { mayHaveVariables, substituteIfNeeded } from './substitute.js';
 
@@ -266,8 +267,23 @@ function runChecks(
     return r;
   }
   if (v['podSecurity'] !== undefined) return runPodSecurity(v, target, env, msg);
-  if (v['cel'] !== undefined)
-    return { status: 'error', message: 'validate.cel rules are not supported by Palisade yet' };
+  if (v['cel'] !== undefined) {
+    const op = env.ctx.get('request.operation');
+    const r = evaluateCelValidate(
+      v['cel'],
+      { resource: env.resource, ...(typeof op === 'string' && op !== '' ? { operation: op } : {}) },
+      {
+        data: {
+          resources: (env.sources.configMaps ?? []).filter(
+            (x): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x),
+          ),
+          ...(env.sources.globalContext ? { globalContext: env.sources.globalContext } : {}),
+        },
+      },
+    );
+    // A CEL validation gives pass/fail/skip/error; `warn` is a policy-level outcome here.
+    return { status: r.status === 'warn' ? 'fail' : r.status, message: r.message };
+  }
   if (v['manifests'] !== undefined)
     return { status: 'error', message: 'validate.manifests (signed manifests) is not supported by Palisade' };
   if (v['assert'] !== undefined)

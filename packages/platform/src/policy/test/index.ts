@@ -12,6 +12,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import { evaluatePolicy, PolicyEngine, type EngineResponse, type Obj } from '../engine/index.js';
+import { CEL_POLICY_KINDS } from '../celpolicy/index.js';
+import { runCelTestFile, type CelTestCase } from '../celpolicy/testrun.js';
 import {
   loadPolicyText,
   readYamlDocuments,
@@ -346,6 +348,12 @@ export async function runTestFile(file: string): Promise<TestFileResult> {
   }
   const cases: TestCase[] = [];
   const otherByName = new Map(others.map((o) => [o.name, o] as const));
+  // CEL policy types (ValidatingPolicy, MutatingPolicy, GeneratingPolicy, VAP…) are judged by the
+  // CEL evaluator's runner, with the same rules (a missing result passes only when skip was expected).
+  const celCases = new Map<string, CelTestCase>();
+  if (others.some((o) => CEL_POLICY_KINDS.has(o.kind)))
+    for (const c of await runCelTestFile(file))
+      celCases.set([c.policy, c.rule, c.kind, c.resource].join('\u0000'), c);
   for (const res of Array.isArray(t['results']) ? t['results'] : []) {
     if (!isObj(res)) continue;
     const policy = str(res['policy']);
@@ -364,6 +372,18 @@ export async function runTestFile(file: string): Promise<TestFileResult> {
     const policyType = celFlag ?? cp?.policy.kind ?? other?.kind ?? 'unknown';
     for (const resourceRef of names) {
       const base = { test: name, policy, rule, kind, resource: resourceRef, expected, policyType };
+      const cel = other ? celCases.get([policy, rule, kind, resourceRef].join('\u0000')) : undefined;
+      if (!cp && cel) {
+        cases.push({
+          ...base,
+          policyType: cel.policyType || base.policyType,
+          actual: cel.actual,
+          ok: cel.ok,
+          reason: cel.reason,
+          message: '',
+        });
+        continue;
+      }
       if (!cp) {
         const why = other
           ? `${other.kind} (${other.apiVersion}) policies are not supported by Palisade yet`
