@@ -16,6 +16,8 @@ interface Token {
   /** Literal text before the field. */
   text: string;
   field?: { name: string; extract: (e: RuntimeEvent) => FieldValue };
+  /** Index of the field in `sortedFields` (-1 for the trailing literal). */
+  slot: number;
 }
 
 export class OutputFormatError extends Error {
@@ -87,12 +89,15 @@ export function compileOutput(format: string, source: EventSourceDef): CompiledO
       fields.push(full);
       sortedFields.push(field);
     }
-    tokens.push({ text, field });
+    tokens.push({ text, field, slot: -1 });
     text = '';
     i = j;
   }
-  if (text) tokens.push({ text });
+  if (text) tokens.push({ text, slot: -1 });
   sortedFields.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // each field slot of the format points at its field's place in sortedFields: one extraction and
+  // one rendering per field serve both the text and output_fields
+  for (const t of tokens) if (t.field) t.slot = sortedFields.findIndex((f) => f.name === t.field?.name);
   return { format, tokens, fields, sortedFields };
 }
 
@@ -106,20 +111,27 @@ export interface RenderedOutput {
  * (what Falco's JSON output writes), so the JSON line needs no re-sorting.
  */
 export function renderOutput(out: CompiledOutput, e: RuntimeEvent): RenderedOutput {
-  const parts: string[] = [];
-  for (const t of out.tokens) {
-    parts.push(t.text);
-    if (t.field) parts.push(formatValue(t.field.extract(e)));
-  }
-  // one flat string (a chain of += is a rope every later reader must flatten)
-  const s = parts.join('');
+  const sorted = out.sortedFields;
+  const texts: string[] = new Array<string>(sorted.length);
   const fields: Record<string, string | null> = {};
-  // extractors are memoized per event: the second read of each field is a lookup
-  for (const f of out.sortedFields) {
+  for (let i = 0; i < sorted.length; i++) {
+    const f = sorted[i] as CompiledOutput['sortedFields'][number];
     const v = f.extract(e);
-    fields[f.name] = v === undefined ? null : formatValue(v);
+    if (v === undefined) {
+      texts[i] = '<NA>';
+      fields[f.name] = null;
+    } else fields[f.name] = texts[i] = typeof v === 'string' ? v : formatValue(v);
   }
-  return { output: s, fields };
+  const tokens = out.tokens;
+  const parts: string[] = new Array<string>(tokens.length * 2);
+  let n = 0;
+  for (const t of tokens) {
+    parts[n++] = t.text;
+    if (t.slot >= 0) parts[n++] = texts[t.slot] as string;
+  }
+  parts.length = n;
+  // one flat string (a chain of += is a rope every later reader must flatten)
+  return { output: parts.join(''), fields };
 }
 
 export interface AlertInput {
@@ -143,8 +155,38 @@ export function alertText(a: AlertInput, opts: AlertFormatOptions = {}): string 
   return `${t}: ${a.priority} ${a.rendered.output}`;
 }
 
-/** Falco's JSON alert line (keys in the order Falco writes them). */
+/**
+ * Falco's JSON alert line (keys in the order Falco writes them), byte for byte what
+ * JSON.stringify writes for {hostname, output, output_fields, priority, rule, source, tags, time}
+ * (see {@link alertJsonReference}), built from parts: the fragments that are the same for every
+ * alert of a rule are written once per rule, and each per-event string is escaped on its own,
+ * without JSON.stringify when it has nothing to escape.
+ */
 export function alertJson(a: AlertInput, opts: AlertFormatOptions = {}): string {
+  const c = ruleFragments(a);
+  const fields = sortedKeys(a.rendered.fields);
+  let f = '';
+  for (const k in fields) {
+    const v = fields[k];
+    f +=
+      (f === '' ? '' : ',') +
+      jsonString(k) +
+      ':' +
+      (v === null ? 'null' : typeof v === 'string' ? jsonString(v) : JSON.stringify(v));
+  }
+  return (
+    c.head +
+    jsonString(alertText(a, opts)) +
+    ',"output_fields":{' +
+    f +
+    c.tail +
+    iso8601(a.event.sec, a.event.nsec) +
+    '"}'
+  );
+}
+
+/** The JSON alert line through JSON.stringify of the whole object (what alertJson must equal). */
+export function alertJsonReference(a: AlertInput, opts: AlertFormatOptions = {}): string {
   return JSON.stringify({
     hostname: a.hostname,
     output: alertText(a, opts),
@@ -155,6 +197,56 @@ export function alertJson(a: AlertInput, opts: AlertFormatOptions = {}): string 
     tags: sortedList(a.tags),
     time: iso8601(a.event.sec, a.event.nsec),
   });
+}
+
+/**
+ * Characters JSON.stringify writes escaped: `"`, `\`, controls, and lone surrogates (any
+ * surrogate sends the string to JSON.stringify, which tells paired from lone).
+ */
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** A string as a JSON string literal, exactly as JSON.stringify writes it. */
+export function jsonString(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+interface RuleFragments {
+  rule: string;
+  priority: string;
+  source: string;
+  hostname: string;
+  /** `{"hostname":…,"output":` */
+  head: string;
+  /** `},"priority":…,"rule":…,"source":…,"tags":[…],"time":"` */
+  tail: string;
+}
+
+/** The constant fragments of a rule's alerts, kept per tags list (one per compiled rule). */
+const fragmentCache = new WeakMap<readonly string[], RuleFragments>();
+
+function ruleFragments(a: AlertInput): RuleFragments {
+  const c = fragmentCache.get(a.tags);
+  if (
+    c !== undefined &&
+    c.rule === a.rule &&
+    c.priority === a.priority &&
+    c.source === a.source &&
+    c.hostname === a.hostname
+  )
+    return c;
+  const made: RuleFragments = {
+    rule: a.rule,
+    priority: a.priority,
+    source: a.source,
+    hostname: a.hostname,
+    head: `{"hostname":${JSON.stringify(a.hostname)},"output":`,
+    tail:
+      `},"priority":${JSON.stringify(a.priority)},"rule":${JSON.stringify(a.rule)}` +
+      `,"source":${JSON.stringify(a.source)},"tags":${JSON.stringify(sortedList(a.tags))},"time":"`,
+  };
+  fragmentCache.set(a.tags, made);
+  return made;
 }
 
 /** `2018-10-25T14:09:12.000000000+0000` as Falco's text line with time_format_iso_8601 (UTC). */
