@@ -4,7 +4,7 @@
  * ignored on remove, negative indices) and foreach. As in Kyverno, a mutation that changes nothing yields `skip`.
  */
 import { parse as parseYaml } from 'yaml';
-import { loadContextEntries, substituteInString, substituteVariables } from '../context/index.js';
+import { loadContextEntries, substituteInString } from '../context/index.js';
 import type { Obj, RuleResponse } from '../engine/types.js';
 import { evaluateConditions } from './conditions.js';
 import { deepEqual, strategicMergePatch } from './strategic.js';
