@@ -78,3 +78,49 @@ describe('CertManager', () => {
     expect(m.current.caBundlePem).toBe(m.current.ca.certPem);
   });
 });
+
+describe('CertManager.adopt (certificates shared through a Secret)', () => {
+  const opts = { hosts: ['hook.ns.svc'], servingValidityMs: 30 * DAY, caValidityMs: 90 * DAY };
+
+  it('a second manager adopts the first one’s certificates, including the previous CA during a roll-over', () => {
+    let now = new Date('2030-01-01T00:00:00Z');
+    const a = new CertManager({ ...opts, now: () => now });
+    a.ensure();
+    now = new Date('2030-03-05T00:00:00Z'); // CA due: rolled, old one kept
+    a.ensure();
+    const snap = a.snapshot();
+    expect(snap.previousCaPem).toBeDefined();
+    const b = new CertManager({ ...opts, now: () => now });
+    expect(b.adopt(snap)).toBe(true);
+    expect(b.ensure()).toBe(false);
+    expect(b.current.serving.certPem).toBe(a.current.serving.certPem);
+    expect(b.current.caBundlePem).toBe(a.current.caBundlePem);
+  });
+
+  it.each([
+    ['a serving certificate for other hosts', { hosts: ['other.ns.svc'] }, {}],
+    ['expired certificates', {}, { later: 200 * DAY }],
+  ])('refuses %s and keeps its own state', (_name, issuerOpts, o: { later?: number }) => {
+    let now = new Date('2030-01-01T00:00:00Z');
+    const a = new CertManager({ ...opts, ...issuerOpts, now: () => now });
+    const snap = a.snapshot();
+    now = new Date(+now + (o.later ?? 0));
+    const b = new CertManager({ ...opts, now: () => now });
+    const own = b.snapshot();
+    expect(b.adopt(snap)).toBe(false);
+    expect(b.snapshot()).toEqual(own);
+  });
+
+  it('refuses a serving certificate that another CA issued, or a key that is not the certificate’s', () => {
+    const now = new Date('2030-01-01T00:00:00Z');
+    const a = new CertManager({ ...opts, now: () => now }).snapshot();
+    const c = new CertManager({ ...opts, now: () => now }).snapshot();
+    const b = new CertManager({ ...opts, now: () => now });
+    expect(b.adopt({ ca: c.ca, serving: a.serving })).toBe(false);
+    expect(b.adopt({ ca: a.ca, serving: { certPem: a.serving.certPem, keyPem: c.serving.keyPem } })).toBe(
+      false,
+    );
+    expect(b.adopt({ ca: a.ca, serving: { certPem: 'garbage', keyPem: a.serving.keyPem } })).toBe(false);
+    expect(b.adopt(a)).toBe(true);
+  });
+});
