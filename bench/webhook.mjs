@@ -31,6 +31,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { Agent, request } from 'node:https';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { setTimeout } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -440,11 +441,15 @@ try {
         buf = buf.slice(nl + 1);
         stderrTail.push(line);
         if (stderrTail.length > 20) stderrTail.shift();
-        const m = /serving on (https:\/\/\S+)/.exec(line);
-        if (m) resolvePromise(m[1]);
+        // "palisade webhook serving on …" (the URL itself is read from the registered configuration)
+        if (/webhook serving on /.test(line)) resolvePromise(line);
       }
     });
     child.once('exit', (code) => reject(new Error(`webhook exited (${code}): ${stderrTail.join('\n')}`)));
+    setTimeout(
+      () => reject(new Error(`webhook not serving after 90 s: ${stderrTail.join('\n')}`)),
+      90_000,
+    ).unref();
   });
   await serving;
   await untilEnforced(true);
