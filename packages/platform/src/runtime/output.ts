@@ -122,16 +122,9 @@ export function renderOutput(out: CompiledOutput, e: RuntimeEvent): RenderedOutp
       fields[f.name] = null;
     } else fields[f.name] = texts[i] = typeof v === 'string' ? v : formatValue(v);
   }
-  const tokens = out.tokens;
-  const parts: string[] = new Array<string>(tokens.length * 2);
-  let n = 0;
-  for (const t of tokens) {
-    parts[n++] = t.text;
-    if (t.slot >= 0) parts[n++] = texts[t.slot] as string;
-  }
-  parts.length = n;
-  // one flat string (a chain of += is a rope every later reader must flatten)
-  return { output: parts.join(''), fields };
+  let s = '';
+  for (const t of out.tokens) s += t.slot >= 0 ? t.text + (texts[t.slot] as string) : t.text;
+  return { output: s, fields };
 }
 
 export interface AlertInput {
@@ -164,16 +157,9 @@ export function alertText(a: AlertInput, opts: AlertFormatOptions = {}): string 
  */
 export function alertJson(a: AlertInput, opts: AlertFormatOptions = {}): string {
   const c = ruleFragments(a);
-  const fields = sortedKeys(a.rendered.fields);
-  let f = '';
-  for (const k in fields) {
-    const v = fields[k];
-    f +=
-      (f === '' ? '' : ',') +
-      jsonString(k) +
-      ':' +
-      (v === null ? 'null' : typeof v === 'string' ? jsonString(v) : JSON.stringify(v));
-  }
+  // renderOutput's records come in key order: written in one pass, a sorted copy otherwise
+  let f = fieldsJson(a.rendered.fields, true);
+  if (f === undefined) f = fieldsJson(sortedKeys(a.rendered.fields), false) as string;
   return (
     c.head +
     jsonString(alertText(a, opts)) +
@@ -183,6 +169,24 @@ export function alertJson(a: AlertInput, opts: AlertFormatOptions = {}): string 
     iso8601(a.event.sec, a.event.nsec) +
     '"}'
   );
+}
+
+/** output_fields' members (without braces); undefined when `check` finds keys out of order or unset. */
+function fieldsJson(fields: Record<string, string | null>, check: boolean): string | undefined {
+  let f = '';
+  let prev: string | undefined;
+  for (const k in fields) {
+    const v = fields[k];
+    if (check) {
+      if (v === undefined || (prev !== undefined && prev >= k)) return undefined;
+      prev = k;
+    }
+    f +=
+      (f === '' ? '' : ',') +
+      keyFragment(k) +
+      (v === null ? 'null' : typeof v === 'string' ? jsonString(v) : JSON.stringify(v));
+  }
+  return f;
 }
 
 /** The JSON alert line through JSON.stringify of the whole object (what alertJson must equal). */
@@ -209,6 +213,19 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 /** A string as a JSON string literal, exactly as JSON.stringify writes it. */
 export function jsonString(s: string): string {
   return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+/** `"key":` per output field name (field names are few: those of the loaded rules' outputs). */
+const keyFragments = new Map<string, string>();
+const MAX_KEY_FRAGMENTS = 4096;
+
+function keyFragment(k: string): string {
+  let f = keyFragments.get(k);
+  if (f === undefined) {
+    f = `${jsonString(k)}:`;
+    if (keyFragments.size < MAX_KEY_FRAGMENTS) keyFragments.set(k, f);
+  }
+  return f;
 }
 
 interface RuleFragments {
