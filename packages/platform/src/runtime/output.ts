@@ -159,7 +159,7 @@ export function alertJson(a: AlertInput, opts: AlertFormatOptions = {}): string 
   const c = ruleFragments(a);
   // renderOutput's records come in key order: written in one pass, a sorted copy otherwise
   let f = fieldsJson(a.rendered.fields, true);
-  if (f === undefined) f = fieldsJson(sortedKeys(a.rendered.fields), false) as string;
+  if (f === undefined) f = fieldsJson(sortedKeys(a.rendered.fields), false);
   return (
     c.head +
     jsonString(alertText(a, opts)) +
