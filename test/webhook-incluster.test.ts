@@ -149,6 +149,11 @@ describe('service mode (in-cluster configuration objects)', () => {
 
   it('generates Service client configs with the shared CA, exclusions, default failurePolicy and timeout', async () => {
     await cluster.request('POST', '/api/v1/namespaces', { metadata: { name: ns } });
+    // as the Helm chart does: an empty Secret the webhook fills (with get/update only)
+    await cluster.request('POST', `/api/v1/namespaces/${ns}/secrets`, {
+      metadata: { name: certSecret.name, labels: { 'app.kubernetes.io/managed-by': 'Helm' } },
+      type: 'Opaque',
+    });
     await apply(cluster, failPolicy);
     await apply(cluster, defaultPolicy);
     const opts = {
@@ -160,6 +165,7 @@ describe('service mode (in-cluster configuration objects)', () => {
       timeoutSeconds: 7,
       excludeNamespaces: ['monitoring', 'kube-system'],
       certSecret,
+      certCheckMs: 200,
     };
     const a = await start(opts);
     const cfg = await waitUntil('configuration with both webhooks', async () => {
@@ -175,6 +181,9 @@ describe('service mode (in-cluster configuration objects)', () => {
     for (const h of ['palisade-webhook.palisade-sys.svc', 'palisade-webhook.palisade-sys.svc.cluster.local'])
       expect(leaf.checkHost(h)).toBe(h);
     expect(new X509Certificate(a.servingPem()).fingerprint256).toBe(leaf.fingerprint256);
+    expect((secret.body['metadata'] as { labels?: Obj }).labels).toEqual({
+      'app.kubernetes.io/managed-by': 'Helm',
+    });
 
     const byName = new Map(hooksOf(cfg).map((h) => [String(h['name']), h]));
     const fail = byName.get('validate.palisade.svc-fail');
@@ -209,8 +218,13 @@ describe('service mode (in-cluster configuration objects)', () => {
     await b.settled();
     expect(b.servingPem()).toBe(a.servingPem());
     expect(b.caPem()).toBe(a.caPem());
+    await sleep(1000); // five certificate checks each: nothing due, nothing written
     const after = await getObj(`${VWC}/palisade-svc`);
     expect((after.body['metadata'] as { resourceVersion: string }).resourceVersion).toBe(rv);
+    const secretAfter = await getObj(`/api/v1/namespaces/${ns}/secrets/palisade-webhook-tls`);
+    expect((secretAfter.body['metadata'] as Obj)['resourceVersion']).toBe(
+      (secret.body['metadata'] as Obj)['resourceVersion'],
+    );
 
     // one replica exiting keeps the configurations (the other still serves them)
     await stop(a);
@@ -256,6 +270,8 @@ describe('self-managed certificate rotation', () => {
     let twoCaBundle = false;
     const failures: string[] = [];
     let calls = 0;
+    // Secret resourceVersion → its data: a write without a change would show as two versions of one content
+    const secretVersions = new Map<string, string>();
     const end = Date.now() + 16_000;
     while (Date.now() < end) {
       const ok = await createPod(ns, false);
@@ -272,6 +288,11 @@ describe('self-managed certificate rotation', () => {
       const certs = pemCerts(bundle);
       for (const c of certs) cas.add(c.fingerprint256);
       if (certs.length === 2) twoCaBundle = true;
+      const sec = await getObj('/api/v1/namespaces/rot-sys/secrets/rot-tls');
+      secretVersions.set(
+        String((sec.body['metadata'] as Obj)['resourceVersion']),
+        JSON.stringify(sec.body['data']),
+      );
       await sleep(150);
     }
     console.log(
@@ -282,6 +303,7 @@ describe('self-managed certificate rotation', () => {
     expect(served.size).toBeGreaterThanOrEqual(3);
     expect(cas.size).toBeGreaterThanOrEqual(2);
     expect(twoCaBundle).toBe(true);
+    expect(new Set(secretVersions.values()).size).toBe(secretVersions.size);
     // the configuration and the Secret end up with what the server uses
     await h.settled();
     await waitUntil('caBundle equal to the current CAs', async () => {

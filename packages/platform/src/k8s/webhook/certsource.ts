@@ -42,6 +42,12 @@ function toData(p: PersistedCerts): Record<string, string> {
   };
 }
 
+/** Key order differs between what we build and what the apiserver returns (sorted). */
+function sameData(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a).sort();
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
 function fromData(data: Record<string, string> | undefined): PersistedCerts | undefined {
   if (!data) return undefined;
   const s = (k: string): string | undefined => {
@@ -91,7 +97,8 @@ export class SelfManagedCerts implements CertProvider {
     if (!client || !secret) return this.manager.ensure();
     const before = JSON.stringify(this.manager.snapshot());
     for (let attempt = 0; attempt < 5; attempt++) {
-      let existing: { metadata?: { resourceVersion?: string }; data?: Record<string, string> } | undefined;
+      let existing:
+        { metadata?: Record<string, unknown>; type?: string; data?: Record<string, string> } | undefined;
       try {
         existing = await client.get(Secrets, secret.name, secret.namespace);
       } catch (err) {
@@ -102,19 +109,19 @@ export class SelfManagedCerts implements CertProvider {
         this.log.warn({}, 'certificates in the Secret are unusable; reissuing');
       this.manager.ensure();
       const data = toData(this.manager.snapshot());
-      if (JSON.stringify(existing?.data ?? {}) === JSON.stringify(data)) break;
+      if (sameData(existing?.data ?? {}, data)) break;
+      // an existing Secret (the Helm chart creates it empty) keeps its labels and annotations
       const body = {
         apiVersion: 'v1',
         kind: 'Secret',
-        type: 'Opaque',
-        metadata: {
-          name: secret.name,
-          namespace: secret.namespace,
-          labels: { 'app.kubernetes.io/managed-by': 'palisade' },
-          ...(existing?.metadata?.resourceVersion
-            ? { resourceVersion: existing.metadata.resourceVersion }
-            : {}),
-        },
+        type: existing?.type ?? 'Opaque',
+        metadata: existing?.metadata
+          ? { ...existing.metadata, name: secret.name, namespace: secret.namespace }
+          : {
+              name: secret.name,
+              namespace: secret.namespace,
+              labels: { 'app.kubernetes.io/managed-by': 'palisade' },
+            },
         data,
       };
       try {
