@@ -541,6 +541,25 @@ describe('helm chart deploy/helm/palisade', () => {
         },
         true,
       ],
+      // webhook: its certificate Secret by name (get/update), no create, no other Secret
+      [
+        'default',
+        sa('palisade', 'palisade-webhook'),
+        { verb: 'update', resource: 'secrets', namespace: 'palisade', name: 'palisade-webhook-tls' },
+        true,
+      ],
+      [
+        'default',
+        sa('palisade', 'palisade-webhook'),
+        { verb: 'get', resource: 'secrets', namespace: 'palisade', name: 'palisade-webhook-tls' },
+        true,
+      ],
+      [
+        'default',
+        sa('palisade', 'palisade-webhook'),
+        { verb: 'create', resource: 'secrets', namespace: 'palisade' },
+        false,
+      ],
       [
         'default',
         sa('palisade', 'palisade-webhook'),
