@@ -9,7 +9,7 @@
  *   the files change; the caBundle is the `--ca-bundle` file, or the certificate file itself.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { PalisadeError } from '../../core/errors.js';
 import { nullLogger, type Logger } from '../../core/logger.js';
 import { KubeApiError, Secrets, type KubeClient } from '../client/index.js';
@@ -138,6 +138,9 @@ export class SelfManagedCerts implements CertProvider {
   }
 }
 
+/** Largest certificate, key or bundle file read (a bundle of a few hundred certificates). */
+export const MAX_PEM_BYTES = 1024 * 1024;
+
 export interface FileCertsOptions {
   certFile: string;
   keyFile: string;
@@ -151,6 +154,23 @@ export class FileCerts implements CertProvider {
 
   private async read(): Promise<{ serving: KeyPairPem; ca: string }> {
     const rd = async (f: string): Promise<string> => {
+      let size: number;
+      try {
+        size = (await stat(f)).size;
+      } catch (err) {
+        throw new PalisadeError(
+          'E_IO',
+          `cannot read ${f}: ${err instanceof Error ? err.message : String(err)}`,
+          {
+            cause: err,
+          },
+        );
+      }
+      if (size > MAX_PEM_BYTES)
+        throw new PalisadeError(
+          'E_LIMIT',
+          `${f} is ${size} bytes; a PEM file here is at most ${MAX_PEM_BYTES}`,
+        );
       try {
         return await readFile(f, 'utf8');
       } catch (err) {
