@@ -156,7 +156,13 @@ describe('service mode (in-cluster configuration objects)', () => {
     });
     await apply(cluster, failPolicy);
     await apply(cluster, defaultPolicy);
+    const role = await cluster.request('POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', {
+      metadata: { name: 'palisade-svc-webhook' },
+      rules: [],
+    });
+    const roleUid = String(((role.body as Obj)['metadata'] as Obj)['uid']);
     const opts = {
+      ownerClusterRole: 'palisade-svc-webhook',
       host: '127.0.0.1',
       name: 'palisade-svc',
       ownNamespace: ns,
@@ -185,6 +191,16 @@ describe('service mode (in-cluster configuration objects)', () => {
       'app.kubernetes.io/managed-by': 'Helm',
     });
 
+    // deleting the release (its ClusterRole) lets the garbage collector remove the configurations
+    expect((cfg['metadata'] as Obj)['ownerReferences']).toEqual([
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        name: 'palisade-svc-webhook',
+        uid: roleUid,
+        blockOwnerDeletion: false,
+      },
+    ]);
     const byName = new Map(hooksOf(cfg).map((h) => [String(h['name']), h]));
     const fail = byName.get('validate.palisade.svc-fail');
     const ignore = byName.get('validate.palisade.svc-ignore');

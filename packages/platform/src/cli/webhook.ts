@@ -33,6 +33,7 @@ interface WebhookOptions {
   certValidityDays?: string;
   caValidityDays?: string;
   certCheckSeconds: string;
+  ownerClusterRole?: string;
 }
 
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
@@ -104,6 +105,10 @@ export function webhookCommand(io: CliIO): Command {
     .option('--cert-validity-days <n>', 'self-managed serving certificate lifetime', '30')
     .option('--ca-validity-days <n>', 'self-managed CA lifetime', '365')
     .option('--cert-check-seconds <n>', 'how often certificates are renewed, re-read or reloaded', '60')
+    .option(
+      '--owner-clusterrole <name>',
+      'in-cluster: this ClusterRole owns the configurations, so deleting the release garbage-collects them',
+    )
     .addHelpText(
       'after',
       `
@@ -196,6 +201,7 @@ The apiserver must reach --host:--port (a local apiserver, or a tunnel). Docs: d
         servingValidityMs: servingDays * DAY,
         caValidityMs: caDays * DAY,
         certCheckMs: checkSeconds * 1000,
+        ...(opts.ownerClusterRole ? { ownerClusterRole: opts.ownerClusterRole } : {}),
       });
       const target = service
         ? `Service ${service.namespace}/${service.name}:${service.port ?? 443}`

@@ -69,6 +69,8 @@ export interface WebhookConfigOptions {
   excludeNamespaces?: readonly string[];
   /** Labels put on the configurations (for cleanup and ownership). */
   labels?: Readonly<Record<string, string>>;
+  /** A cluster-scoped owner: the garbage collector deletes the configurations with it. */
+  owner?: { apiVersion: string; kind: string; name: string; uid: string };
 }
 
 interface RuleWithOperations {
@@ -219,7 +221,11 @@ export function webhookConfigurations(
   o: WebhookConfigOptions,
 ): GeneratedConfigurations {
   const name = o.name ?? 'palisade';
-  const metadata = { name, labels: { 'app.kubernetes.io/managed-by': 'palisade', ...(o.labels ?? {}) } };
+  const metadata = {
+    name,
+    labels: { 'app.kubernetes.io/managed-by': 'palisade', ...(o.labels ?? {}) },
+    ...(o.owner ? { ownerReferences: [{ ...o.owner, blockOwnerDeletion: false }] } : {}),
+  };
   const hooks = (endpoint: Endpoint): Obj[] =>
     (['Fail', 'Ignore'] as const)
       .map((fp) => webhookFor(endpoint, fp, set.groups[`${endpoint}/${fp}`], discovery, o))

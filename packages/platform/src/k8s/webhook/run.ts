@@ -53,6 +53,12 @@ export interface RunWebhookOptions {
   /** Self-managed certificate lifetimes (default 30 days / 1 year). */
   servingValidityMs?: number;
   caValidityMs?: number;
+  /**
+   * In-cluster: the ClusterRole (the chart's own) that owns the configurations, so that deleting
+   * the release lets the garbage collector remove them instead of leaving a webhook with no
+   * Service behind (which, with Fail, would deny every matching request).
+   */
+  ownerClusterRole?: string;
 }
 
 export interface RunningWebhook {
@@ -89,10 +95,16 @@ async function upsert(
     await client.create(r, desired);
     return true;
   }
-  const md = existing['metadata'] as { labels?: unknown; resourceVersion?: string };
+  const md = existing['metadata'] as {
+    labels?: unknown;
+    ownerReferences?: unknown;
+    resourceVersion?: string;
+  };
+  const want = desired['metadata'] as Obj;
   if (
     sameJson(existing['webhooks'] ?? [], desired['webhooks']) &&
-    sameJson(md.labels, (desired['metadata'] as Obj)['labels'])
+    sameJson(md.labels, want['labels']) &&
+    sameJson(md.ownerReferences, want['ownerReferences'])
   )
     return false;
   await client.replace(r, {
@@ -138,6 +150,21 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
     });
     await certs.refresh();
   }
+  let owner: { apiVersion: string; kind: string; name: string; uid: string } | undefined;
+  if (o.ownerClusterRole) {
+    const role = await o.client.request<{ metadata?: { uid?: string } }>(
+      'GET',
+      `/apis/rbac.authorization.k8s.io/v1/clusterroles/${encodeURIComponent(o.ownerClusterRole)}`,
+    );
+    const uid = role.metadata?.uid;
+    if (uid)
+      owner = {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        name: o.ownerClusterRole,
+        uid,
+      };
+  }
   const own = o.ownNamespace ?? 'palisade';
   const excludeNamespaces = [...new Set(['kube-system', own, ...(o.excludeNamespaces ?? [])])];
   let url = '';
@@ -151,6 +178,7 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
           caBundlePem: certs.caBundlePem(),
           ownNamespace: own,
           excludeNamespaces,
+          ...(owner ? { owner } : {}),
         });
         const g = webhookConfigurations(set, discovery, opts());
         if (g.unknownKinds.length) {
