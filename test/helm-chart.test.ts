@@ -14,7 +14,8 @@ import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
-import { buildProgram, run } from '../packages/platform/src/cli/program.js';
+import type { Command } from 'commander';
+import { buildFullProgram, run } from '../packages/platform/src/cli/program.js';
 import { parseAlertConfig } from '../packages/platform/src/config/alert.js';
 import { KubeApiError, KubeClient, Pods } from '../packages/platform/src/k8s/client/index.js';
 import { VulnerabilityReports } from '../packages/platform/src/k8s/reports/resources.js';
@@ -366,8 +367,8 @@ async function audit(text: string, name: string): Promise<Finding[]> {
 
 /** Unknown options of `palisade <args>` per the real command tree; undefined when the command does not exist yet. */
 function unknownFlags(args: string[]): string[] | undefined {
-  const io = { stdout: new PassThrough(), stderr: new PassThrough(), env: {}, cwd: work };
-  let cmd = buildProgram(io);
+  // The full tree: commands the CLI loads on demand are loaded here, so their options are known.
+  let cmd = programTree;
   let i = 0;
   while (i < args.length) {
     const sub = cmd.commands.find((c) => c.name() === args[i]);
@@ -385,9 +386,17 @@ function unknownFlags(args: string[]): string[] | undefined {
 let cluster: TestCluster;
 const renders = new Map<string, { text: string; objects: Obj[] }>();
 
+let programTree: Command;
+
 beforeAll(async () => {
   helm = await helmBin();
   work = mkdtempSync(join(tmpdir(), 'palisade-helm-'));
+  programTree = await buildFullProgram({
+    stdout: new PassThrough(),
+    stderr: new PassThrough(),
+    env: {},
+    cwd: work,
+  });
   for (const v of VARIANTS) renders.set(v.name, await render(v));
   cluster = await startTestCluster();
 });

@@ -7,8 +7,13 @@ import { build } from 'esbuild';
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 
 await build({
-  entryPoints: [here('src/cli/main.ts')],
-  outfile: here('dist/palisade.mjs'),
+  // Code splitting: commands loaded with import() (program.ts LAZY_COMMANDS, lazy parsers) become
+  // chunks that are read and compiled only when used; start-up compiles the main chunk alone.
+  entryPoints: { palisade: here('src/cli/main.ts') },
+  outdir: here('dist'),
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -9,19 +9,96 @@ import type { CliIO } from './io.js';
 import { EXIT, ExitWith } from './io.js';
 import { sbomCommand } from './sbom.js';
 import { dbCommand } from './db.js';
-import { runtimeCommand } from './runtime.js';
 import { scanCommand } from './scan.js';
-import { policyCommand } from './policy.js';
-import { auditCommand } from './audit.js';
-import { webhookCommand } from './webhook.js';
-import { exporterCommand } from './exporter.js';
-import { operatorCommand } from './operator.js';
-import { benchmarkCommand } from './benchmark.js';
 import { VERSION } from './version.js';
 
 export { VERSION };
 
-export function buildProgram(io: CliIO): Command {
+/**
+ * Commands whose modules are loaded when they run (ADR 0004): the policy engine, CEL, the
+ * Kubernetes client, prom-client and the runtime engine are large, and `palisade scan` or
+ * `palisade sbom` should not pay for evaluating them at start-up. Each entry gives the name
+ * and summary shown in `palisade --help` and a loader for the real command.
+ */
+const LAZY_COMMANDS: ReadonlyArray<readonly [string, string, (io: CliIO) => Promise<Command>]> = [
+  [
+    'policy',
+    'Kyverno-compatible policies: test (kyverno-test.yaml) and apply',
+    async (io) => (await import('./policy.js')).policyCommand(io),
+  ],
+  [
+    'runtime',
+    'Falco-compatible runtime rules: validate, replay, serve',
+    async (io) => (await import('./runtime.js')).runtimeCommand(io),
+  ],
+  [
+    'audit',
+    'configuration checks for Kubernetes objects (Trivy KSV checks): manifests, cluster',
+    async (io) => (await import('./audit.js')).auditCommand(io),
+  ],
+  [
+    'benchmark',
+    "CIS benchmarks of this node (kube-bench's definitions)",
+    async (io) => (await import('./benchmark.js')).benchmarkCommand(io),
+  ],
+  [
+    'webhook',
+    'the admission webhook enforcing Kyverno policies',
+    async (io) => (await import('./webhook.js')).webhookCommand(io),
+  ],
+  [
+    'operator',
+    'keep VulnerabilityReports per workload container, each image digest scanned once',
+    async (io) => (await import('./operator.js')).operatorCommand(io),
+  ],
+  [
+    'exporter',
+    'Prometheus metrics from report objects (starboard-exporter and Trivy Operator names)',
+    async (io) => (await import('./exporter.js')).exporterCommand(io),
+  ],
+];
+
+function configured(cmd: Command, io: CliIO): Command {
+  return cmd
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s: string) => io.stdout.write(s),
+      writeErr: (s: string) => io.stderr.write(s),
+    })
+    .showHelpAfterError('(run with --help for usage)');
+}
+
+/** A stand-in that loads the real command and hands it the rest of the arguments. */
+function lazyCommand(
+  io: CliIO,
+  name: string,
+  summary: string,
+  load: (io: CliIO) => Promise<Command>,
+): Command {
+  const stub = new Command(name)
+    .summary(summary)
+    .description(summary)
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[args...]');
+  stub.action(async () => {
+    // Under a root of the same name, so usage lines read `palisade <name> …`.
+    const root = configured(new Command('palisade'), io);
+    root.addCommand(configured(await load(io), io));
+    await root.parseAsync([name, ...stub.args], { from: 'user' });
+  });
+  return configured(stub, io);
+}
+
+/** The whole command tree with every command loaded, for tools that inspect options (tests, docs). */
+export async function buildFullProgram(io: CliIO): Promise<Command> {
+  const program = buildProgram(io, { lazy: false });
+  for (const [, , load] of LAZY_COMMANDS) program.addCommand(configured(await load(io), io));
+  return program;
+}
+
+export function buildProgram(io: CliIO, opts: { lazy?: boolean } = {}): Command {
   const program = new Command('palisade')
     .description(
       'Palisade: one Kubernetes security platform: image and file system inventory and vulnerability\n' +
@@ -44,25 +121,9 @@ export function buildProgram(io: CliIO): Command {
   program.addCommand(
     dbCommand(io).exitOverride().configureOutput(output).showHelpAfterError('(run with --help for usage)'),
   );
-  program.addCommand(
-    runtimeCommand(io)
-      .exitOverride()
-      .configureOutput(output)
-      .showHelpAfterError('(run with --help for usage)'),
-  );
-  program.addCommand(
-    policyCommand(io)
-      .exitOverride()
-      .configureOutput(output)
-      .showHelpAfterError('(run with --help for usage)'),
-  );
-  program.addCommand(
-    auditCommand(io).exitOverride().configureOutput(output).showHelpAfterError('(run with --help for usage)'),
-  );
-  program.addCommand(exporterCommand(io).exitOverride().configureOutput(output));
-  program.addCommand(operatorCommand(io).exitOverride().configureOutput(output));
-  program.addCommand(benchmarkCommand(io).exitOverride().configureOutput(output));
-  program.addCommand(webhookCommand(io).exitOverride().configureOutput(output));
+  if (opts.lazy !== false)
+    for (const [name, summary, load] of LAZY_COMMANDS)
+      program.addCommand(lazyCommand(io, name, summary, load));
   program.addHelpText(
     'after',
     `
