@@ -15,7 +15,7 @@ import type {
 } from './types.js';
 import { SEVERITIES } from './types.js';
 import { workloadOf } from './workload.js';
-import { KUBERNETES_CHECKS, createPAL001 } from './checks/kubernetes/index.js';
+import { KUBERNETES_CHECKS, createKSV0125, createPAL001 } from './checks/kubernetes/index.js';
 
 export interface CheckFilter {
   /** Only these check IDs (any alias). */
@@ -24,6 +24,8 @@ export interface CheckFilter {
   severities?: readonly Severity[];
   /** Also run optional checks (registry allow-lists, LimitRange/ResourceQuota). Default false. */
   includeOptional?: boolean;
+  /** Registries KSV0125 trusts (a registry or any subdomain of one); empty or unset: Trivy's default list. */
+  trustedRegistries?: readonly string[];
 }
 
 /** Checks Trivy ships disabled (its checks/kubernetes/.../optional folder). */
@@ -62,7 +64,11 @@ export function compileChecks(filter: CheckFilter = {}): CompiledChecks {
       ? filter.ids.some((id) => matchesId(c, id))
       : filter.includeOptional === true || !OPTIONAL_CHECKS.has(c.id)) &&
     (!filter.severities || filter.severities.includes(c.severity));
-  const checks = KUBERNETES_CHECKS.filter(keep);
+  const configured =
+    filter.trustedRegistries && filter.trustedRegistries.length > 0
+      ? KUBERNETES_CHECKS.map((c) => (c.id === 'KSV0125' ? createKSV0125(filter.trustedRegistries) : c))
+      : KUBERNETES_CHECKS;
+  const checks = configured.filter(keep);
   const cross = [createPAL001()].filter(keep);
   const byKind = new Map<string, Check[]>();
   const anyKind: Check[] = [];

@@ -57,6 +57,8 @@ export const KNOWN_KINDS: ReadonlySet<string> = new Set([
   'ReferenceGrant',
   'ResourceClaim',
   'DeviceClass',
+  // Gatekeeper's constraint kind that KSV0124 reviews.
+  'K8sAllowedRepos',
 ]);
 
 /** apiVersion/kind pairs removed from Kubernetes, with what replaces them (KSV107). */

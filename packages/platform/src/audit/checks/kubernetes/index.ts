@@ -79,6 +79,8 @@ import KSV120 from './KSV120.js';
 import KSV121 from './KSV121.js';
 import KSV122 from './KSV122.js';
 import KSV0123 from './KSV0123.js';
+import KSV0124 from './KSV0124.js';
+import KSV0125 from './KSV0125.js';
 import KSV01010 from './KSV01010.js';
 import KSV01011 from './KSV01011.js';
 
@@ -159,8 +161,11 @@ export const KUBERNETES_CHECKS: readonly Check[] = [
   KSV121,
   KSV122,
   KSV0123,
+  KSV0124,
+  KSV0125,
   KSV01010,
   KSV01011,
 ];
 
 export { createPAL001 } from './PAL001.js';
+export { createKSV0125 } from './KSV0125.js';
