@@ -180,6 +180,28 @@ describe('palisade audit manifests', () => {
     expect((await cli(['audit', 'manifests', 'missing-dir'], dir)).code).toBe(2);
   });
 
+  it('KSV0125 trusts the registries given by --trusted-registries or audit.trustedRegistries', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'palisade-audit-'));
+    writeFileSync(
+      join(dir, 'pod.yaml'),
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: "registry.example.com/app:1"}]\n',
+    );
+    const args = ['audit', 'manifests', 'pod.yaml', '--checks', 'KSV0125', '--exit-code', '3'];
+    const byDefault = await cli(args, dir);
+    expect(byDefault.code).toBe(3); // not in Trivy's default list
+    expect(byDefault.out).toMatch(/untrusted registry 'registry\.example\.com'/);
+    expect((await cli([...args, '--trusted-registries', 'example.com'], dir)).code).toBe(0);
+    expect((await cli([...args, '--trusted-registries', 'gcr.io'], dir)).code).toBe(3);
+    // ./palisade.yaml may be an audited manifest: only a file PALISADE_CONFIG names is read.
+    writeFileSync(join(dir, 'palisade.yaml'), 'audit:\n  trustedRegistries: [registry.example.com]\n');
+    expect((await cli(args, dir)).code).toBe(3);
+    const silent = { stdout: new PassThrough(), stderr: new PassThrough(), cwd: dir };
+    expect(await run(args, { ...silent, env: { HOME: dir, PALISADE_CONFIG: 'palisade.yaml' } })).toBe(0);
+    expect(
+      await run(args, { ...silent, env: { HOME: dir, PALISADE_TRUSTED_REGISTRIES: 'example.com' } }),
+    ).toBe(0);
+  });
+
   it('writes JUnit and ConfigAuditReport objects', async () => {
     const dir = project();
     const j = await cli(['audit', 'manifests', 'mixed.yaml', '--format', 'junit'], dir);

@@ -29,6 +29,8 @@ import {
 import type { CliIO } from './io.js';
 import { ExitWith } from './io.js';
 import { emit } from './output.js';
+import { addSettingOptions, flagValues } from './settings-options.js';
+import { loadConfigFile, resolveSettings } from '../config/resolve.js';
 
 const FORMATS = ['table', 'json', 'sarif', 'junit', 'configauditreport'] as const;
 const CLUSTER_FORMATS = ['table', 'json', 'sarif', 'junit'] as const;
@@ -72,7 +74,7 @@ function parseSeverities(v: string): Severity[] {
 
 /** The options `audit manifests` and `audit cluster` share. */
 function addCommonOptions(c: Command, formats: readonly string[]): Command {
-  return c
+  const cmd = c
     .addOption(new Option('--format <format>', 'output format').choices([...formats]).default('table'))
     .option('--output <file>', 'write results to this file instead of stdout')
     .option(
@@ -90,6 +92,8 @@ function addCommonOptions(c: Command, formats: readonly string[]): Command {
       'print the compliance view for this spec file (Trivy format, e.g. k8s-pss-baseline-0.1.yaml)',
     )
     .option('--exit-code <n>', 'exit with this code when a failed check is found', '0');
+  addSettingOptions(cmd, ['auditTrustedRegistries']);
+  return cmd;
 }
 
 interface RunSetup {
@@ -115,9 +119,19 @@ function setupRun(io: CliIO, opts: Record<string, unknown>): RunSetup {
           .map((s) => s.trim())
           .filter(Boolean)
       : undefined;
+  // KSV0125's trusted registries: flag > PALISADE_TRUSTED_REGISTRIES > audit.trustedRegistries in the
+  // file PALISADE_CONFIG names. An unnamed ./palisade.yaml is not read: audited directories often hold
+  // a manifest of that name (a rendered chart), which is not a config file.
+  const configPath = io.env['PALISADE_CONFIG'];
+  const { auditTrustedRegistries } = resolveSettings({
+    env: io.env,
+    flags: flagValues(opts, ['auditTrustedRegistries']),
+    file: configPath === undefined ? undefined : loadConfigFile(resolve(io.cwd, configPath), true),
+  });
   const compiled = compileChecks({
     severities,
     includeOptional: opts['includeOptional'] === true,
+    trustedRegistries: auditTrustedRegistries,
     ...(ids ? { ids } : {}),
   });
   const spec =

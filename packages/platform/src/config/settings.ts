@@ -274,6 +274,15 @@ export const settings = {
     description: 'where the CISA KEV catalogue (JSON) is downloaded from; empty disables KEV downloads',
     default: 'https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json',
   } satisfies SettingDecl<string>,
+  auditTrustedRegistries: {
+    flag: 'trusted-registries',
+    env: 'PALISADE_TRUSTED_REGISTRIES',
+    fileKey: 'audit.trustedRegistries',
+    type: 'list',
+    description:
+      "registries KSV0125 trusts (each also covers its subdomains), comma-separated; empty: Trivy's list (Azure, ECR, GCR)",
+    default: [],
+  } satisfies SettingDecl<string[]>,
   config: {
     flag: 'config',
     env: 'PALISADE_CONFIG',
