@@ -61,10 +61,10 @@ function messageOf(raw: unknown, env: RuleEnv): string {
   return 'error' in r ? raw : typeof r.value === 'string' ? r.value : JSON.stringify(r.value);
 }
 
-function patternFailMessage(msg: string, rule: string, path: string): string {
-  return msg
-    ? `validation error: ${msg}. rule ${rule} failed at path ${path}`
-    : `validation error: rule ${rule} failed at path ${path}`;
+/** Kyverno's buildErrorMessage: the rule's message gets a period only when it lacks one. */
+export function patternFailMessage(msg: string, rule: string, path: string): string {
+  if (!msg) return `validation error: rule ${rule} failed at path ${path}`;
+  return `validation error: ${msg.endsWith('.') ? msg : `${msg}.`} rule ${rule} failed at path ${path}`;
 }
 
 function runPatterns(v: Obj, target: Obj, env: RuleEnv, msg: string): Partial {
