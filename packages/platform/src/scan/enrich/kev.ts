@@ -8,6 +8,7 @@
 import type { Diagnostic } from '../../core/diagnostics.js';
 import { PalisadeError, errorMessage } from '../../core/errors.js';
 import { positionOf } from '../../core/location.js';
+import { readBoundedText } from '../bounded-file.js';
 
 export const KEV_LIMITS = {
   maxFileBytes: 64 * 1024 * 1024,
@@ -108,31 +109,6 @@ export function parseKev(text: string, file: string): KevLoad {
 
 /** Reads the catalogue from disk (bounded). */
 export async function readKev(path: string): Promise<KevLoad> {
-  const { open } = await import('node:fs/promises');
-  let text: string;
-  try {
-    const fh = await open(path, 'r');
-    try {
-      const st = await fh.stat();
-      if (st.size > KEV_LIMITS.maxFileBytes)
-        throw new PalisadeError(
-          'E_LIMIT',
-          `${path} is ${st.size} bytes, over the ${KEV_LIMITS.maxFileBytes}-byte limit for KEV files`,
-        );
-      text = await fh.readFile('utf8');
-    } finally {
-      await fh.close();
-    }
-  } catch (err) {
-    if (err instanceof PalisadeError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new PalisadeError(
-      code === 'ENOENT' ? 'E_NOT_FOUND' : 'E_IO',
-      `cannot read KEV file ${path}: ${errorMessage(err)}`,
-      {
-        cause: err,
-      },
-    );
-  }
+  const text = await readBoundedText(path, KEV_LIMITS.maxFileBytes, 'KEV');
   return parseKev(text, path);
 }

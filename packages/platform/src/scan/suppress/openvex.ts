@@ -22,6 +22,7 @@ import { PalisadeError, errorMessage } from '../../core/errors.js';
 import { positionOf } from '../../core/location.js';
 import type { ParsedPurl } from './purl.js';
 import { parsePurl, purlMatches } from './purl.js';
+import { readBoundedText } from '../bounded-file.js';
 
 export const VEX_LIMITS = {
   maxFileBytes: 64 * 1024 * 1024,
@@ -279,31 +280,6 @@ export function describeStatement(st: VexStatement): string {
 
 /** Reads an OpenVEX file from disk (bounded). */
 export async function readOpenVex(path: string): Promise<VexLoad> {
-  const { open } = await import('node:fs/promises');
-  let text: string;
-  try {
-    const fh = await open(path, 'r');
-    try {
-      const st = await fh.stat();
-      if (st.size > VEX_LIMITS.maxFileBytes)
-        throw new PalisadeError(
-          'E_LIMIT',
-          `${path} is ${st.size} bytes, over the ${VEX_LIMITS.maxFileBytes}-byte limit for VEX files`,
-        );
-      text = await fh.readFile('utf8');
-    } finally {
-      await fh.close();
-    }
-  } catch (err) {
-    if (err instanceof PalisadeError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new PalisadeError(
-      code === 'ENOENT' ? 'E_NOT_FOUND' : 'E_IO',
-      `cannot read VEX file ${path}: ${errorMessage(err)}`,
-      {
-        cause: err,
-      },
-    );
-  }
+  const text = await readBoundedText(path, VEX_LIMITS.maxFileBytes, 'VEX');
   return parseOpenVex(text, path);
 }
