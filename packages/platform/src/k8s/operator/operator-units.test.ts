@@ -115,6 +115,12 @@ describe('report owners (as Trivy Operator)', () => {
   const sts = obj('StatefulSet', 'db');
   const stsPod = obj('Pod', 'db-0', { owner: ['StatefulSet', 'db', 'uid-db'], spec: podSpec });
   const lonelySts = obj('StatefulSet', 'idle');
+  const rc = obj('ReplicationController', 'legacy');
+  const rcPod = obj('Pod', 'legacy-x1', {
+    owner: ['ReplicationController', 'legacy', 'uid-legacy'],
+    spec: podSpec,
+  });
+  const lonelyRc = obj('ReplicationController', 'scaled-down');
   const cj = obj('CronJob', 'nightly', {
     spec: { jobTemplate: { spec: { template: { spec: podSpec } } } },
   });
@@ -123,8 +129,9 @@ describe('report owners (as Trivy Operator)', () => {
   const view = viewOf({
     Deployment: [dep],
     ReplicaSet: [rsNew, rsOld],
-    Pod: [podNew, podOld, bare, stsPod],
+    Pod: [podNew, podOld, bare, stsPod, rcPod],
     StatefulSet: [sts, lonelySts],
+    ReplicationController: [rc, lonelyRc],
     CronJob: [cj],
     Job: [cjJob, job],
   });
@@ -136,6 +143,9 @@ describe('report owners (as Trivy Operator)', () => {
     ['an unmanaged Pod', 'Pod/ns/bare', 'Pod/bare'],
     ['a StatefulSet with a Pod', 'StatefulSet/ns/db', 'StatefulSet/db'],
     ['not a StatefulSet without Pods', 'StatefulSet/ns/idle', undefined],
+    ['a ReplicationController with a Pod', 'ReplicationController/ns/legacy', 'ReplicationController/legacy'],
+    ['not a ReplicationController without Pods', 'ReplicationController/ns/scaled-down', undefined],
+    ['not a Pod a ReplicationController controls', 'Pod/ns/legacy-x1', undefined],
     ['a CronJob', 'CronJob/ns/nightly', 'CronJob/nightly'],
     ['not a Job a CronJob controls', 'Job/ns/nightly-1', undefined],
     ['an unmanaged Job', 'Job/ns/once', 'Job/once'],
@@ -156,6 +166,10 @@ describe('report owners (as Trivy Operator)', () => {
     expect(keysForChange('Deployment', dep, view).sort()).toEqual([
       'ReplicaSet/ns/web-1',
       'ReplicaSet/ns/web-2',
+    ]);
+    expect(keysForChange('Pod', rcPod, view)).toEqual([
+      'Pod/ns/legacy-x1',
+      'ReplicationController/ns/legacy',
     ]);
     expect(keysForChange('Job', cjJob, view)).toEqual(['Job/ns/nightly-1', 'CronJob/ns/nightly']);
   });

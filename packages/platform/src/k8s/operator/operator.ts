@@ -40,7 +40,14 @@ import type { PullCredential } from './pull-secrets.js';
 import { credentialFor, credentialsFromSecret } from './pull-secrets.js';
 import { ReportWriter } from './report-writer.js';
 import type { ReportObject } from './report-writer.js';
-import { CronJobs, DaemonSets, Jobs, ReplicaSets, StatefulSets } from './resources.js';
+import {
+  CronJobs,
+  DaemonSets,
+  Jobs,
+  ReplicaSets,
+  ReplicationControllers,
+  StatefulSets,
+} from './resources.js';
 import type { DigestCache } from './digest-cache.js';
 import { ScanService } from './scans.js';
 import type { ScanTarget } from './scans.js';
@@ -113,6 +120,7 @@ type AnyInformer = Informer<WorkloadObject>;
 const KIND_RESOURCES: Record<WatchedKind, ResourceType<WorkloadObject>> = {
   Pod: Pods,
   ReplicaSet: ReplicaSets,
+  ReplicationController: ReplicationControllers,
   Deployment: Deployments,
   StatefulSet: StatefulSets,
   DaemonSet: DaemonSets,

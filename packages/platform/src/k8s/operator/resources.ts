@@ -5,6 +5,7 @@ import type {
   V1Job,
   V1Lease,
   V1ReplicaSet,
+  V1ReplicationController,
   V1StatefulSet,
 } from '@kubernetes/client-node';
 import { defineResource } from '../client/resources.js';
@@ -15,6 +16,13 @@ export const ReplicaSets = defineResource<Wire<V1ReplicaSet>>({
   version: 'v1',
   plural: 'replicasets',
   kind: 'ReplicaSet',
+  namespaced: true,
+});
+export const ReplicationControllers = defineResource<Wire<V1ReplicationController>>({
+  group: '',
+  version: 'v1',
+  plural: 'replicationcontrollers',
+  kind: 'ReplicationController',
   namespaced: true,
 });
 export const StatefulSets = defineResource<Wire<V1StatefulSet>>({

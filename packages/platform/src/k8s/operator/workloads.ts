@@ -3,11 +3,13 @@
  * (kube.ObjectResolver.ReportOwner and workload.SkipProcessing):
  *
  * - a Pod with no controller, or one that is not a built-in workload controller → the Pod;
- *   a Pod controlled by a ReplicaSet, StatefulSet, DaemonSet or Job → that controller's reports;
+ *   a Pod controlled by a ReplicaSet, ReplicationController, StatefulSet, DaemonSet or Job → that
+ *   controller's reports;
  * - a ReplicaSet → its own reports (named `replicaset-<rs>-<container>`), only while it has an
  *   active Pod and, when a Deployment controls it, only while it is the Deployment's current
  *   revision (the `deployment.kubernetes.io/revision` annotations agree) and the Deployment exists;
- * - a StatefulSet → its own reports while it has an active Pod; a DaemonSet → always;
+ * - a StatefulSet or a ReplicationController → its own reports while it has an active Pod;
+ *   a DaemonSet → always;
  * - a Job → its own reports, unless a CronJob controls it (then the CronJob's);
  * - a CronJob → its own reports (its job template's pod spec);
  * - a Deployment is never a report owner: its current ReplicaSet is.
@@ -26,6 +28,7 @@ export type OwnerReference = Wire<V1OwnerReference>;
 export const WATCHED_KINDS = [
   'Pod',
   'ReplicaSet',
+  'ReplicationController',
   'Deployment',
   'StatefulSet',
   'DaemonSet',
@@ -38,6 +41,7 @@ export type WatchedKind = (typeof WATCHED_KINDS)[number];
 export const OWNER_API_VERSIONS: Record<string, string> = {
   Pod: 'v1',
   ReplicaSet: 'apps/v1',
+  ReplicationController: 'v1',
   StatefulSet: 'apps/v1',
   DaemonSet: 'apps/v1',
   Job: 'batch/v1',
@@ -45,7 +49,7 @@ export const OWNER_API_VERSIONS: Record<string, string> = {
 };
 
 /** Controllers whose Pods are reported under the controller (Trivy Operator's IsBuiltInWorkload). */
-const BUILT_IN = new Set(['ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job']);
+const BUILT_IN = new Set(['ReplicaSet', 'ReplicationController', 'StatefulSet', 'DaemonSet', 'Job']);
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 
@@ -173,6 +177,7 @@ export function desiredWorkload(key: string, view: ClusterView): DesiredWorkload
       break;
     }
     case 'StatefulSet':
+    case 'ReplicationController':
       pods = view.podsOf(namespace, uid).filter(isActivePod);
       if (pods.length === 0) return undefined;
       break;
