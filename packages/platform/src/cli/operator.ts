@@ -79,6 +79,7 @@ interface OperatorFlags {
   maxQueue: string;
   maxPendingScans: string;
   skipInitContainers: boolean;
+  sbomGeneration: boolean;
   metricsListen?: string;
   leaderElect: boolean;
   leaseNamespace: string;
@@ -115,6 +116,10 @@ export function operatorCommand(io: CliIO): Command {
     .option('--max-queue <n>', 'most workloads waiting to be reconciled', '50000')
     .option('--max-pending-scans <n>', 'most digests waiting for a scan', '10000')
     .option('--skip-init-containers', 'no reports for init containers', false)
+    .option(
+      '--no-sbom-generation',
+      "no SbomReports (CycloneDX per workload container; on by default, as Trivy Operator's sbomGenerationEnabled)",
+    )
     .option(
       '--metrics-listen <addr>',
       'also serve the exporter /metrics on this address (e.g. 127.0.0.1:9090)',
@@ -194,10 +199,12 @@ Options are described with examples in docs/operator.md.`,
             logger,
             ...(settings.platform ? { platform: settings.platform } : {}),
             insecure: settings.insecure,
+            includePackages: o.sbomGeneration,
           }),
           cache,
           ...(build ? { databaseBuild: build } : {}),
           scanners,
+          sbom: o.sbomGeneration,
           namespaces: list(o.namespaces),
           excludeNamespaces: list(o.excludeNamespaces),
           concurrency,

@@ -35,7 +35,8 @@ import {
   computeHash,
   containerReportName,
 } from '../reports/naming.js';
-import { ExposedSecretReports, VulnerabilityReports } from '../reports/resources.js';
+import { ExposedSecretReports, SbomReports, VulnerabilityReports } from '../reports/resources.js';
+import { buildSbomReport } from '../reports/sbom.js';
 import type { PullCredential } from './pull-secrets.js';
 import { credentialFor, credentialsFromSecret } from './pull-secrets.js';
 import { ReportWriter } from './report-writer.js';
@@ -72,6 +73,11 @@ export interface OperatorOptions {
   /** The current advisory database build; undefined without vuln scanning. */
   databaseBuild?: () => { builtAt: string; checkedAt: string };
   scanners: Scanners;
+  /**
+   * SbomReports too (Trivy Operator's sbomGenerationEnabled; the CLI's default is on). The
+   * scanner must keep every package (PipelineScanner's includePackages).
+   */
+  sbom?: boolean;
   /** Namespaces to watch; empty: all. */
   namespaces?: readonly string[];
   /** Namespaces never reported (default kube-system). */
@@ -218,7 +224,7 @@ export class Operator {
     this.queue = new WorkQueue({ maxSize: opts.maxQueue ?? 50_000 });
     this.writer = new ReportWriter(client);
     this.resolved = new TtlCache(opts.resolveTtlMs ?? 5 * 60_000, 100_000);
-    this.scannerKey = [...opts.scanners].sort().join(',');
+    this.scannerKey = [...opts.scanners].sort().join(',') + (opts.sbom ? ',sbom' : '');
     this.scans = new ScanService({
       scanner: opts.scanner,
       cache: opts.cache,
@@ -423,7 +429,7 @@ export class Operator {
     const kinds: {
       kind: string;
       resource: ResourceType<ReportObject>;
-      build: 'vuln' | 'secret';
+      build: 'vuln' | 'secret' | 'sbom';
       enabled: boolean;
     }[] = [
       {
@@ -437,6 +443,12 @@ export class Operator {
         resource: ExposedSecretReports as unknown as ResourceType<ReportObject>,
         build: 'secret',
         enabled: this.o.scanners.has('secret'),
+      },
+      {
+        kind: 'SbomReport',
+        resource: SbomReports as unknown as ResourceType<ReportObject>,
+        build: 'sbom',
+        enabled: this.o.sbom ?? false,
       },
     ];
     const desired = new Map<string, Map<string, ReportObject | 'keep'>>(
@@ -491,8 +503,11 @@ export class Operator {
           const obj =
             k.build === 'vuln'
               ? buildVulnerabilityReport(scan.report, opts)
-              : buildExposedSecretReport(scan.report, opts);
-          desired.get(k.kind)?.set(name, obj as unknown as ReportObject);
+              : k.build === 'secret'
+                ? buildExposedSecretReport(scan.report, opts)
+                : buildSbomReport(scan.report, opts);
+          // No SbomReport for an image without packages (as Trivy Operator).
+          if (obj) desired.get(k.kind)?.set(name, obj as unknown as ReportObject);
         }
       }
       this.scans.setUsage(key, targets);
@@ -571,6 +586,8 @@ export class Operator {
     ];
     // Exposed secret reports are watched either way, so turning secret scanning off removes them.
     reportKinds.push(['ExposedSecretReport', ExposedSecretReports as unknown as ResourceType<ReportObject>]);
+    // SbomReports only when enabled (turning it off leaves existing ones to the garbage collector).
+    if (this.o.sbom) reportKinds.push(['SbomReport', SbomReports as unknown as ResourceType<ReportObject>]);
     for (const [kind, resource] of reportKinds) {
       const informers: Informer<ReportObject>[] = [];
       for (const ns of this.scopes) {

@@ -42,6 +42,8 @@ export interface PipelineScannerOptions {
   logger: Logger;
   platform?: string;
   insecure?: boolean;
+  /** Keep every package in the result (for SbomReports), not only the vulnerable ones. */
+  includePackages?: boolean;
 }
 
 /** Reads the current database build without keeping the file open. */
@@ -119,6 +121,7 @@ export class PipelineScanner implements ImageScanner {
             checkedAt: info.checkedAt,
             sources: info.sources.map((s) => s.name),
           },
+          ...(o.includePackages ? { includePackages: true } : {}),
           ...(req.signal ? { signal: req.signal } : {}),
         });
       } finally {
@@ -130,7 +133,14 @@ export class PipelineScanner implements ImageScanner {
         createdAt: new Date().toISOString(),
         artifact: shown.artifact,
         ...(shown.os ? { os: shown.os } : {}),
-        results: [],
+        results: o.includePackages
+          ? shown.results.map((r) => ({
+              target: r.target,
+              class: r.class,
+              type: r.type,
+              packages: r.packages,
+            }))
+          : [],
         diagnostics: [...shown.diagnostics],
       };
     }

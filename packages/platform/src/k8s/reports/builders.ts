@@ -85,7 +85,8 @@ export function imageFields(image: string, digest?: string): ImageFields {
   };
 }
 
-function metadataFor(o: ContainerReportOptions): VulnerabilityReport['metadata'] {
+/** Name, labels, annotations and ownerReference of a per-container report (any of the three kinds). */
+export function reportMetadata(o: ContainerReportOptions): VulnerabilityReport['metadata'] {
   const { labels, annotations } = workloadLabels(o.workload);
   labels[LABEL_CONTAINER_NAME] = o.container;
   labels[LABEL_MANAGED_BY] = 'palisade';
@@ -239,7 +240,7 @@ export function buildVulnerabilityReport(scan: ScanReport, o: ContainerReportOpt
   const report: VulnerabilityReport = {
     apiVersion: `${VULNERABILITY_REPORT_API.group}/${VULNERABILITY_REPORT_API.version}`,
     kind: 'VulnerabilityReport',
-    metadata: metadataFor(o),
+    metadata: reportMetadata(o),
     report: {
       updateTimestamp: (o.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       scanner: o.scanner ?? DEFAULT_SCANNER,
@@ -300,7 +301,7 @@ export function buildExposedSecretReport(scan: ScanReport, o: ContainerReportOpt
   const report: ExposedSecretReport = {
     apiVersion: `${VULNERABILITY_REPORT_API.group}/${VULNERABILITY_REPORT_API.version}`,
     kind: 'ExposedSecretReport',
-    metadata: metadataFor(o),
+    metadata: reportMetadata(o),
     report: {
       updateTimestamp: (o.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       scanner: o.scanner ?? DEFAULT_SCANNER,

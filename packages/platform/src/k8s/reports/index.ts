@@ -2,3 +2,4 @@
 export * from './naming.js';
 export * from './builders.js';
 export * from './resources.js';
+export * from './sbom.js';
