@@ -142,6 +142,24 @@ describe('webhook on the real apiserver', () => {
     expect((await createPod(sys)).status).toBe(201);
   });
 
+  it('is called over HTTP/2 by the apiserver (a loopback URL webhook), reviews multiplexed on few connections', async () => {
+    await cluster.createNamespace('h2-a');
+    await apply(cluster, privilegedPolicy('h2', 'Enforce'));
+    await untilDecision('h2-a', true, false);
+    const before = hook?.server.stats.reviews ?? 0;
+    const created = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => createPod(pod(`c-${i}`, 'h2-a', false))),
+    );
+    expect(created.map((r) => r.status)).toEqual(Array<number>(30).fill(201));
+    const stats = hook?.server.stats;
+    expect((stats?.reviews ?? 0) - before).toBeGreaterThanOrEqual(30);
+    // client-go offers h2 to loopback URL webhooks: one session carries the reviews
+    expect(stats?.h2Sessions).toBeGreaterThanOrEqual(1);
+    expect(stats?.h2Sessions).toBeLessThanOrEqual(2);
+    expect(stats?.h1Connections).toBe(0);
+    await remove(cluster, privilegedPolicy('h2', 'Enforce'));
+  });
+
   it('lets a violating Pod in under Audit and reports the violation in the namespace PolicyReport', async () => {
     await cluster.createNamespace('audit-a');
     await apply(cluster, privilegedPolicy('audit', 'Audit'));

@@ -20,6 +20,7 @@ import { goYamlNestedMap } from './goyaml.js';
 import { createPatch } from './jsonpatch.js';
 import {
   failureActionFor,
+  policyKey,
   type Endpoint,
   type FailurePolicy,
   type PolicyGroup,
@@ -140,15 +141,11 @@ export function blockedMessage(resource: string, blocked: readonly EngineRespons
   return `\n\nresource ${resource} was blocked due to the following policies \n\n${yaml}`;
 }
 
-function timeoutPromise(ms: number, signal: AbortSignal): Promise<'timeout'> {
-  return new Promise((resolve) => {
-    const t = setTimeout(() => resolve('timeout'), Math.max(0, ms));
-    signal.addEventListener('abort', () => clearTimeout(t), { once: true });
-  });
-}
-
 const defaultEvaluate = (engine: PolicyEngine, req: EngineRequest): Promise<EngineResponse[]> =>
   Promise.resolve(engine.evaluate(req));
+
+/** The signal of the synchronous default evaluation: nothing can abort it, so it is shared. */
+const NEVER_ABORTED = new AbortController().signal;
 
 export async function handleAdmission(
   review: unknown,
@@ -214,18 +211,21 @@ export async function handleAdmission(
   });
 
   const evaluate = deps.evaluate ?? defaultEvaluate;
-  const ac = new AbortController();
+  // The default evaluation is synchronous: no timer could fire before it returns, so it gets no
+  // deadline timer and no AbortController (each cost more per review than it could ever catch).
+  const ac = deps.evaluate ? new AbortController() : undefined;
+  const signal = ac?.signal ?? NEVER_ABORTED;
   const work = async (): Promise<{ responses: EngineResponse[]; patched: Obj }> => {
     if (path.endpoint === 'validate') {
-      const responses = await evaluate(group.engine, engineReq(resource), ac.signal);
+      const responses = await evaluate(group.engine, engineReq(resource), signal);
       return { responses, patched: resource };
     }
     // mutate: policy by policy, each seeing the previous result
     let current = resource;
     const all: EngineResponse[] = [];
     for (const one of group.chain) {
-      if (ac.signal.aborted) break;
-      const rs = await evaluate(one, engineReq(current), ac.signal);
+      if (signal.aborted) break;
+      const rs = await evaluate(one, engineReq(current), signal);
       for (const r of rs) {
         all.push(r);
         current = r.patchedResource;
@@ -233,14 +233,25 @@ export async function handleAdmission(
     }
     return { responses: all, patched: current };
   };
+  const failed = (err: unknown): { error: string } => ({
+    error: err instanceof Error ? err.message : String(err),
+  });
   let result: { responses: EngineResponse[]; patched: Obj } | 'timeout' | { error: string };
-  try {
-    result = await Promise.race([
-      work().catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) })),
-      timeoutPromise(deps.deadlineMs, ac.signal),
-    ]);
-  } finally {
-    ac.abort();
+  if (!ac) {
+    result = await work().catch(failed);
+  } else {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      result = await Promise.race([
+        work().catch(failed),
+        new Promise<'timeout'>((resolve) => {
+          timer = setTimeout(() => resolve('timeout'), Math.max(0, deps.deadlineMs));
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      ac.abort();
+    }
   }
   if (result === 'timeout' || 'error' in result) {
     const why =
@@ -304,9 +315,7 @@ export async function handleAdmission(
   const blocked: EngineResponse[] = [];
   const warnings: string[] = [];
   for (const er of responses) {
-    const policy = set.byKey.get(
-      er.policy.kind === 'Policy' ? `${er.policy.namespace ?? 'default'}/${er.policy.name}` : er.policy.name,
-    );
+    const policy = set.byKey.get(policyKey(er.policy));
     let blocks = false;
     for (const r of er.rules) {
       if (r.status === 'fail') {
