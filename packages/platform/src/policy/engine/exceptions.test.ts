@@ -287,7 +287,9 @@ ${MATCH_PODS_IN_DELTA}
       resource: pod('p', 'delta'),
       rule: 'pss-baseline',
       status: 'fail',
-      message: /Host Namespaces/,
+      // Kyverno's message: the control's reason and its remaining field errors
+      message:
+        /host namespaces, field error list: \[spec\.hostPID is forbidden, forbidden values found: true\]/,
     },
     {
       name: 'podSecurity exclusions that list other images keep the failure',

@@ -13,7 +13,17 @@ import {
 } from '../context/index.js';
 import { matchPattern } from '../pattern/validate.js';
 import { wildcardMatch } from '../pattern/wildcard.js';
-import { compilePodSecurity, parsePodSecurityPolicy } from '../pss/index.js';
+import {
+  applyPodSecurityExclusions,
+  compilePodSecurity,
+  denyingChecks,
+  extractPod,
+  formatKyvernoChecks,
+  parsePodSecurityPolicy,
+  readExclusion,
+  type PodSecurityControlResult,
+  type RemainingCheck,
+} from '../pss/index.js';
 import type { Obj, PodSecurityCheck, RuleResponse } from '../engine/types.js';
 import { evaluateCelValidate } from '../celpolicy/index.js';
 import { evaluateConditions } from './conditions.js';
@@ -120,78 +130,81 @@ function runDeny(v: Obj, env: RuleEnv, msg: string): Partial {
   return { status: 'pass', message: `validation rule '${env.ruleName}' passed.` };
 }
 
-/** The checks of a podSecurity evaluation with exclusions applied; denied when any check still fails. */
-function excludedChecks(
-  results: readonly { control: string; title: string; allowed: boolean; reason: string; detail: string }[],
-  excludes: readonly Obj[],
-  images: ReadonlySet<string>,
-): { checks: PodSecurityCheck[]; denied: boolean } {
-  const checks: PodSecurityCheck[] = [];
-  let denied = false;
-  for (const c of results) {
-    let allowed = c.allowed;
-    if (!allowed) {
-      const ex = excludes.filter((e) => e['controlName'] === c.title);
-      if (ex.length) {
-        // an exclusion without images covers the pod; with images, every image must be listed
-        allowed = ex.some((e) => {
-          const list = Array.isArray(e['images'])
-            ? e['images'].filter((x): x is string => typeof x === 'string')
-            : [];
-          if (!list.length) return true;
-          return [...images].every((img) => list.some((p) => wildcardMatch(p, img)));
-        });
-      }
-    }
-    if (!allowed) denied = true;
-    checks.push({ id: c.control, title: c.title, allowed, reason: c.reason, detail: c.detail });
-  }
-  return { checks, denied };
-}
-
-function runPodSecurity(v: Obj, target: Obj, env: RuleEnv, msg: string): Partial {
+/**
+ * A podSecurity rule (Kyverno's validate_pss handler): the pod is evaluated with field errors, the
+ * rule's exclusions are applied, then, when it still fails, the exclusions of matching PolicyExceptions
+ * (pss/exclude.ts has the semantics). The failure message is Kyverno's.
+ */
+function runPodSecurity(v: Obj, target: Obj, env: RuleEnv): Partial {
   const ps = v['podSecurity'] as Obj;
   const level = typeof ps['level'] === 'string' ? ps['level'] : '';
-  const version = typeof ps['version'] === 'string' ? ps['version'] : 'latest';
+  const rawVersion = typeof ps['version'] === 'string' ? ps['version'] : '';
+  const version = rawVersion === '' ? 'latest' : rawVersion;
   const parsed = parsePodSecurityPolicy(level, version);
   if (!parsed.ok) return { status: 'error', message: parsed.error };
-  const result = compilePodSecurity({ level, version }).evaluate(target, { fieldErrors: true });
-  const excludes = Array.isArray(ps['exclude']) ? ps['exclude'].filter(isObj) : [];
-  const images = new Set<string>();
-  collectImages(target, images);
-  let { checks, denied } = excludedChecks(result.results, excludes, images);
-  if (result.problems.length) denied = true;
-  if (!denied) return { status: 'pass', message: `validation rule '${env.ruleName}' passed.`, checks };
+  const compiled = compilePodSecurity({ level, version, kyverno: true });
+  const result = compiled.evaluate(target, { fieldErrors: true });
+  const pod = extractPod(target);
+  const exclusions = (Array.isArray(ps['exclude']) ? ps['exclude'].filter(isObj) : []).map(readExclusion);
+  let remaining = denyingChecks(result.results);
+  if (pod && exclusions.length && remaining.length)
+    remaining = applyPodSecurityExclusions(
+      compiled,
+      exclusions,
+      remaining,
+      pod.metadata,
+      pod.spec,
+      wildcardMatch,
+    );
+  const invalid = result.problems.length > 0;
+  if (!remaining.length && !invalid)
+    return {
+      status: 'pass',
+      message: `Validation rule '${env.ruleName}' passed.`,
+      checks: checksOf(result.results, remaining),
+    };
   const pe = env.podSecurityExceptions;
-  if (pe && !result.problems.length) {
-    // PolicyException podSecurity controls are added to the rule's exclusions (validate_pss.go)
-    const withExceptions = excludedChecks(result.results, [...excludes, ...pe.excludes], images);
-    if (!withExceptions.denied)
+  if (pe && pod && !invalid) {
+    const withExceptions = applyPodSecurityExclusions(
+      compiled,
+      pe.excludes.map(readExclusion),
+      remaining,
+      pod.metadata,
+      pod.spec,
+      wildcardMatch,
+    );
+    if (!withExceptions.length)
       return {
         status: 'skip',
         message: `rule is skipped due to policy exceptions ${pe.keys.join(', ')}`,
-        checks: withExceptions.checks,
+        checks: checksOf(result.results, withExceptions),
       };
-    checks = withExceptions.checks;
+    remaining = withExceptions;
   }
-  const reasons = checks.filter((c) => !c.allowed).map((c) => `${c.title}: ${c.detail || c.reason}`);
+  remaining.sort((a, b) => (a.control.control < b.control.control ? -1 : 1));
+  let details = formatKyvernoChecks(remaining, pod?.kind);
+  if (invalid)
+    details += `(invalid pod: ${result.problems.map((p) => `${p.path}: ${p.message}`).join('; ')})`;
   return {
     status: 'fail',
-    message: `${msg ? `${msg}. ` : ''}Validation rule '${env.ruleName}' failed. It violates PodSecurity "${level}:${version}": (${reasons.join('; ')})`,
-    checks,
+    message: `Validation rule '${env.ruleName}' failed. It violates PodSecurity "${level}:${rawVersion}": ${details}`,
+    checks: checksOf(result.results, remaining),
   };
 }
 
-function collectImages(obj: Obj, out: Set<string>): void {
-  let spec: unknown = obj['spec'];
-  if (obj['kind'] === 'CronJob' && isObj(spec)) spec = (spec['jobTemplate'] as Obj | undefined)?.['spec'];
-  if (obj['kind'] !== 'Pod' && isObj(spec)) spec = (spec['template'] as Obj | undefined)?.['spec'];
-  if (!isObj(spec)) return;
-  for (const f of ['containers', 'initContainers', 'ephemeralContainers']) {
-    const l = spec[f];
-    if (Array.isArray(l))
-      for (const c of l) if (isObj(c) && typeof c['image'] === 'string') out.add(c['image']);
-  }
+/** Every control evaluated, denying only when it still has errors after the exclusions. */
+function checksOf(
+  results: readonly PodSecurityControlResult[],
+  remaining: readonly RemainingCheck[],
+): PodSecurityCheck[] {
+  const denied = new Set(remaining.map((r) => r.control.control));
+  return results.map((c) => ({
+    id: c.control,
+    title: c.title,
+    allowed: !denied.has(c.control),
+    reason: c.reason,
+    detail: c.detail,
+  }));
 }
 
 function runForEach(list: unknown, env: RuleEnv, target: Obj, nesting: number): Partial | undefined {
@@ -266,7 +279,7 @@ function runChecks(
       return { status: 'fail', message: `validation failure: ${msg}` };
     return r;
   }
-  if (v['podSecurity'] !== undefined) return runPodSecurity(v, target, env, msg);
+  if (v['podSecurity'] !== undefined) return runPodSecurity(v, target, env);
   if (v['cel'] !== undefined) {
     const op = env.ctx.get('request.operation');
     const r = evaluateCelValidate(

@@ -33,7 +33,15 @@ import { PalisadeError } from '../../core/errors.js';
 import { compareStrings } from './helpers.js';
 import { podSecurityControls } from './index.js';
 import { extractPod, podView, readPodShape, type PodHolderKind, type PodShapeProblem } from './pod.js';
-import type { CheckFn, ControlRevision, FieldError, PodSecurityControl, PodSecurityLevel } from './types.js';
+import { ALLOWED } from './types.js';
+import type {
+  CheckFn,
+  CheckOutcome,
+  ControlRevision,
+  FieldError,
+  PodSecurityControl,
+  PodSecurityLevel,
+} from './types.js';
 
 /** What to evaluate against, as written in a namespace label or a Kyverno podSecurity rule. */
 export interface PodSecurityOptions {
@@ -43,6 +51,8 @@ export interface PodSecurityOptions {
   readonly version: string;
   /** Also report each offending field (see FieldError); off by default, it costs allocations. */
   readonly fieldErrors?: boolean;
+  /** Run the controls as Kyverno's podSecurity rules do (see PodSecurityRegistry.kyvernoSteps). */
+  readonly kyverno?: boolean;
 }
 
 /** Per-evaluation options. */
@@ -148,6 +158,8 @@ export class PodSecurityRegistry {
   readonly maxVersion: number;
   private readonly baseline: (readonly Step[])[] = [];
   private readonly restricted: (readonly Step[])[] = [];
+  private readonly controls: readonly PodSecurityControl[];
+  private readonly allowed: ReadonlyMap<string, PodSecurityControlResult>;
 
   constructor(controls: readonly PodSecurityControl[]) {
     validateControls(controls);
@@ -158,12 +170,13 @@ export class PodSecurityRegistry {
     const ordered = [...controls].sort((a, b) =>
       a.level === b.level ? compareStrings(a.id, b.id) : a.level === 'baseline' ? -1 : 1,
     );
-    const allowed = new Map(
+    this.controls = controls;
+    const allowed = (this.allowed = new Map(
       controls.map((c) => [
         c.id,
         Object.freeze({ control: c.id, title: c.title, allowed: true, reason: '', detail: '' }),
       ]),
-    );
+    ));
     for (let v = 0; v <= this.maxVersion; v++) {
       const overridden = new Set<string>();
       for (const c of controls) {
@@ -199,13 +212,52 @@ export class PodSecurityRegistry {
     return (level === 'baseline' ? this.baseline : this.restricted)[minor] ?? [];
   }
 
+  /**
+   * The controls Kyverno's podSecurity rules run (kyverno/pkg/pss evaluatePSS), which differ from the
+   * admission controller's registry: at the restricted level every control runs, the baseline controls
+   * that a restricted one overrides included (so excluding "Volume Types" leaves "HostPath Volumes"
+   * denying a hostPath volume); for an explicit version every revision up to it runs, not only the
+   * newest (a control denies when any of them does, with the errors of the last that denies); "latest"
+   * runs each control's newest revision. Steps are ordered by check ID, the order of Kyverno's messages.
+   */
+  kyvernoSteps(level: PodSecurityLevel, version: number | 'latest'): readonly Step[] {
+    if (level === 'privileged') return [];
+    const steps: Step[] = [];
+    for (const c of [...this.controls].sort((a, b) => compareStrings(a.id, b.id))) {
+      if (level === 'baseline' && c.level !== 'baseline') continue;
+      const revs =
+        version === 'latest' ? c.revisions.slice(-1) : c.revisions.filter((r) => r.minVersion <= version);
+      if (!revs.length) continue;
+      const check: CheckFn =
+        revs.length === 1
+          ? revs[0]!.check
+          : (pod, errors) => {
+              let denied: CheckOutcome | undefined;
+              let deniedErrors: FieldError[] | undefined;
+              for (const r of revs) {
+                const e: FieldError[] | undefined = errors ? [] : undefined;
+                const out = r.check(pod, e);
+                if (!out.allowed) {
+                  denied = out;
+                  deniedErrors = e;
+                }
+              }
+              if (errors && deniedErrors) errors.push(...deniedErrors);
+              return denied ?? ALLOWED;
+            };
+      steps.push({ id: c.id, title: c.title, check, allowedResult: this.allowed.get(c.id)! });
+    }
+    return steps;
+  }
+
   /** Compiles a level and version; throws E_CONFIG for an invalid one (see parsePodSecurityPolicy). */
   compile(options: PodSecurityOptions): CompiledPodSecurity {
     const parsed = parsePodSecurityPolicy(options.level, options.version);
     if (!parsed.ok) throw new PalisadeError('E_CONFIG', parsed.error);
     const { level, version } = parsed.policy;
     const minor = this.resolve(version);
-    return new Compiled(level, options.version, minor, this.steps(level, minor));
+    const plan = options.kyverno ? this.kyvernoSteps(level, version) : this.steps(level, minor);
+    return new Compiled(level, options.version, minor, plan);
   }
 }
 
@@ -372,7 +424,7 @@ export function latestPodSecurityVersion(): string {
 
 /** Compiles a level and version over the built-in controls; throws E_CONFIG when they are invalid. */
 export function compilePodSecurity(options: PodSecurityOptions): CompiledPodSecurity {
-  const key = `${options.level}:${options.version}`;
+  const key = `${options.kyverno ? 'kyverno:' : ''}${options.level}:${options.version}`;
   const cached = compiledCache.get(key);
   if (cached) return cached;
   const compiled = registry().compile(options);

@@ -83,3 +83,12 @@ export {
   PodSecurityRegistry,
   revisionAt,
 } from './evaluate.js';
+export type { PodSecurityExclusion, RemainingCheck, WildcardMatch } from './exclude.js';
+export {
+  applyPodSecurityExclusions,
+  CONTROL_CHECK_IDS,
+  denyingChecks,
+  formatKyvernoChecks,
+  kyvernoField,
+  readExclusion,
+} from './exclude.js';

@@ -825,9 +825,11 @@ table(runAsNonRoot, [
       reason: 'runAsNonRoot != true',
       detail: 'pod and container "a" must not set securityContext.runAsNonRoot=false',
     },
+    // Kyverno's fork (check_runAsNonRoot.go) lists the unset container too, though the message does not.
     errors: [
       { type: 'forbidden', field: 'spec.securityContext.runAsNonRoot', badValue: false },
       { type: 'forbidden', field: 'spec.containers[0].securityContext.runAsNonRoot', badValue: false },
+      { type: 'required', field: 'spec.containers[1].securityContext.runAsNonRoot' },
     ],
   },
   {

@@ -38,6 +38,10 @@ function runAsNonRoot_1_0(pod: PodView, errors?: FieldError[]) {
       for (const c of explicitlyBad ?? []) {
         errors.push(forbidden(`${containerPath(c)}.securityContext.runAsNonRoot`, false));
       }
+      // Kyverno's pod-security-admission fork lists the implicitly bad containers too (the message,
+      // as upstream's, names only the explicit setters); exclusions are matched against this list.
+      for (const c of implicitlyBad ?? [])
+        errors.push(required(`${containerPath(c)}.securityContext.runAsNonRoot`));
     }
     return deny(
       'runAsNonRoot != true',
