@@ -275,6 +275,53 @@ ${MATCH_PODS_IN_DELTA}
       message: 'rule is skipped due to policy exceptions delta/exc',
     },
     {
+      name: 'an exception restrictedField whose values cover the offending value skips the rule',
+      exceptions: [
+        exception(`  exceptions:
+  - policyName: disallow-host-namespaces
+    ruleNames: [pss-baseline]
+${MATCH_PODS_IN_DELTA}
+  podSecurity:
+  - controlName: Host Namespaces
+    restrictedField: spec.hostPID
+    values: ["true"]`),
+      ],
+      resource: pod('p', 'delta'),
+      rule: 'pss-baseline',
+      status: 'skip',
+    },
+    {
+      name: 'an exception restrictedField for another field keeps the failure',
+      exceptions: [
+        exception(`  exceptions:
+  - policyName: disallow-host-namespaces
+    ruleNames: [pss-baseline]
+${MATCH_PODS_IN_DELTA}
+  podSecurity:
+  - controlName: Host Namespaces
+    restrictedField: spec.hostNetwork`),
+      ],
+      resource: pod('p', 'delta'),
+      rule: 'pss-baseline',
+      status: 'fail',
+    },
+    {
+      name: 'an exception with values that miss the offending value keeps the failure',
+      exceptions: [
+        exception(`  exceptions:
+  - policyName: disallow-host-namespaces
+    ruleNames: [pss-baseline]
+${MATCH_PODS_IN_DELTA}
+  podSecurity:
+  - controlName: Host Namespaces
+    restrictedField: spec.hostPID
+    values: ["false"]`),
+      ],
+      resource: pod('p', 'delta'),
+      rule: 'pss-baseline',
+      status: 'fail',
+    },
+    {
       name: 'podSecurity exclusions of an exception for another control keep the failure',
       exceptions: [
         exception(`  exceptions:
