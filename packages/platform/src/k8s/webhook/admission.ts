@@ -176,7 +176,7 @@ export async function handleAdmission(
   const object = isObj(req.object) ? req.object : undefined;
   const oldObject = isObj(req.oldObject) ? req.oldObject : undefined;
   const resource = req.operation === 'DELETE' ? (oldObject ?? object) : object;
-  if (!resource || !group.policies.length) return allow();
+  if (!resource || (!group.policies.length && !group.celPolicies.length)) return allow();
   // mutations never apply to DELETE (nothing is stored)
   if (path.endpoint === 'mutate' && req.operation === 'DELETE') return allow();
 

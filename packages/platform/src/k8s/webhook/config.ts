@@ -4,11 +4,15 @@
  * resource rules its policies match (kinds resolved to resources through API discovery; autogen
  * kinds included), the operations they name (CREATE and UPDATE when none), the largest
  * timeoutSeconds of its policies, and a namespaceSelector that leaves out kube-system and
- * Palisade's own namespace so a broken webhook can never lock the cluster out.
+ * Palisade's own namespace so a broken webhook can never lock the cluster out. CEL policies
+ * (policies.kyverno.io) contribute their `matchConstraints.resourceRules` as written (and those of
+ * their autogen twins for Pod controllers); their selectors and matchConditions are applied when a
+ * request is evaluated.
  *
  * Pure: discovery data and the client config come in, plain objects go out. `discoverResources`
  * (the only I/O here) reads the apiserver's discovery documents.
  */
+import { autogenVariants } from '../../policy/celpolicy/autogen.js';
 import { kindsOf, parseKind } from '../../policy/match/index.js';
 import type { KubeClient } from '../client/index.js';
 import type { Endpoint, FailurePolicy, PolicyGroup, WebhookPolicySet } from './policyset.js';
@@ -148,6 +152,24 @@ export function rulesFor(
           continue;
         }
         for (const h of hits) add(h.group, h.version, h.resource, ops);
+      }
+    }
+  }
+  for (const p of group.celPolicies) {
+    for (const variant of autogenVariants(p.name, p.spec)) {
+      const mc = variant.spec['matchConstraints'];
+      const rrs = isObj(mc) && Array.isArray(mc['resourceRules']) ? (mc['resourceRules'] as unknown[]) : [];
+      for (const rr of rrs) {
+        if (!isObj(rr)) continue;
+        const list = (k: string): string[] =>
+          Array.isArray(rr[k]) ? (rr[k] as unknown[]).filter((x): x is string => typeof x === 'string') : [];
+        let ops = list('operations');
+        if (ops.includes('*')) ops = [...ALL_OPERATIONS];
+        ops = ops.filter((o) => ALL_OPERATIONS.has(o));
+        if (group.endpoint === 'mutate') ops = ops.filter((o) => o === 'CREATE' || o === 'UPDATE');
+        if (!ops.length) continue;
+        for (const g of list('apiGroups'))
+          for (const v of list('apiVersions')) for (const r of list('resources')) add(g, v, r, ops);
       }
     }
   }

@@ -5,20 +5,35 @@
  * any change (changes are coalesced for `debounceMs`). Namespaces are watched too, for the labels
  * that policies' namespaceSelectors test.
  *
+ * The CEL policy types of `policies.kyverno.io` (ValidatingPolicy, NamespacedValidatingPolicy,
+ * MutatingPolicy, NamespacedMutatingPolicy and their PolicyException) are watched too when the
+ * apiserver serves them (`celResources`, picked from discovery by `celResourcesFrom`); each object's
+ * expressions are compiled once per resourceVersion.
+ *
  * A policy that does not load is left out and reported through `onDiagnostics`; the previous set
  * stays in force until a rebuild succeeds.
  */
 import type { Diagnostic } from '../../core/diagnostics.js';
 import { nullLogger, type Logger } from '../../core/logger.js';
 import { loadPolicyText, type KyvernoPolicy, type PolicyExceptionDoc } from '../../policy/loader/index.js';
+import { checkCelPolicy } from '../../policy/celpolicy/index.js';
 import {
   defineResource,
   Namespaces,
   type Informer,
   type KubeObject,
+  type ResourceType,
   type SharedInformerFactory,
 } from '../client/index.js';
-import { buildPolicySet, type PolicySetDefaults, type WebhookPolicySet } from './policyset.js';
+import type { DiscoveredResource } from './config.js';
+import {
+  buildPolicySet,
+  CEL_MUTATING_KINDS,
+  CEL_VALIDATING_KINDS,
+  type CelPolicy,
+  type PolicySetDefaults,
+  type WebhookPolicySet,
+} from './policyset.js';
 
 type Obj = Record<string, unknown>;
 
@@ -44,7 +59,47 @@ export const PolicyExceptions = defineResource<KubeObject & Obj>({
   namespaced: true,
 });
 
+/** The policies.kyverno.io kinds the webhook watches (policies and their exceptions). */
+export const CEL_WATCHED_KINDS: ReadonlySet<string> = new Set([
+  ...CEL_VALIDATING_KINDS,
+  ...CEL_MUTATING_KINDS,
+  'PolicyException',
+]);
+
+/**
+ * The policies.kyverno.io resources to watch, from discovery: for each kind the webhook serves, the
+ * group's preferred version when it serves that kind, else the newest version that does (Kyverno
+ * 1.15 serves v1alpha1, later releases v1beta1 and v1 too; kinds absent here are not watched).
+ */
+export function celResourcesFrom(discovery: readonly DiscoveredResource[]): ResourceType<KubeObject & Obj>[] {
+  const out: ResourceType<KubeObject & Obj>[] = [];
+  const rank = (v: string): number =>
+    v === 'v1' ? 3 : v.startsWith('v1beta') ? 2 : v.startsWith('v1alpha') ? 1 : 0;
+  for (const kind of [...CEL_WATCHED_KINDS].sort()) {
+    const hits = discovery.filter(
+      (d) => d.group === 'policies.kyverno.io' && d.kind === kind && !d.resource.includes('/'),
+    );
+    if (!hits.length) continue;
+    const best = [...hits].sort(
+      (a, b) => Number(b.preferred) - Number(a.preferred) || rank(b.version) - rank(a.version),
+    )[0];
+    if (best)
+      out.push(
+        defineResource<KubeObject & Obj>({
+          group: best.group,
+          version: best.version,
+          plural: best.resource,
+          kind,
+          namespaced: best.namespaced,
+        }),
+      );
+  }
+  return out;
+}
+
 export interface ClusterPolicySourceOptions {
+  /** policies.kyverno.io resources to watch (from `celResourcesFrom`); default none. */
+  celResources?: readonly ResourceType<KubeObject & Obj>[];
   /** Coalescing delay after a change; default 100 ms. */
   debounceMs?: number;
   /** Also watch PolicyExceptions (needs the CRD); default true. */
@@ -60,7 +115,56 @@ interface Loaded {
   rv: string;
   policies: KyvernoPolicy[];
   exceptions: PolicyExceptionDoc[];
+  celPolicies: CelPolicy[];
+  celExceptions: Obj[];
   diagnostics: Diagnostic[];
+}
+
+/** `group:Kind/namespace/name`: kyverno.io and policies.kyverno.io both have a PolicyException. */
+function cacheKey(obj: KubeObject & Obj): string {
+  const group = typeof obj.apiVersion === 'string' ? obj.apiVersion.split('/')[0] : '';
+  return `${group ?? ''}:${obj.kind ?? ''}/${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+}
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A policies.kyverno.io object as the CEL evaluator reads it; diagnostics when an expression does not compile. */
+export function loadCelObject(
+  obj: Obj,
+  source: string,
+): { policy?: CelPolicy; exception?: Obj; diagnostics: Diagnostic[] } {
+  const md = isObj(obj['metadata']) ? obj['metadata'] : {};
+  const name = typeof md['name'] === 'string' ? md['name'] : '';
+  const namespace = typeof md['namespace'] === 'string' && md['namespace'] ? md['namespace'] : undefined;
+  const kind = typeof obj['kind'] === 'string' ? obj['kind'] : '';
+  const spec = isObj(obj['spec']) ? obj['spec'] : undefined;
+  const { status: _status, ...doc } = obj;
+  void _status;
+  if (!spec)
+    return {
+      diagnostics: [
+        {
+          code: 'E_POLICY_INVALID',
+          severity: 'error',
+          message: `${kind} ${name}: spec is missing`,
+          location: { file: source },
+        },
+      ],
+    };
+  const errors = checkCelPolicy(doc);
+  if (errors.length)
+    return {
+      diagnostics: errors.map((e) => ({
+        code: 'E_POLICY_CEL',
+        severity: 'error' as const,
+        message: `${kind} ${name}: ${e}; policy left out`,
+        location: { file: source },
+      })),
+    };
+  if (kind === 'PolicyException') return { exception: doc, diagnostics: [] };
+  return { policy: { kind, name, namespace, spec, doc }, diagnostics: [] };
 }
 
 export class ClusterPolicySource {
@@ -81,6 +185,7 @@ export class ClusterPolicySource {
       factory.informerFor(ClusterPolicies),
       factory.informerFor(KyvernoPolicies),
       ...(o.exceptions === false ? [] : [factory.informerFor(PolicyExceptions)]),
+      ...(o.celResources ?? []).map((r) => factory.informerFor(r)),
     ];
     this.namespaces = factory.informerFor(Namespaces);
     const schedule = (): void => this.schedule();
@@ -125,10 +230,23 @@ export class ClusterPolicySource {
   }
 
   private load(obj: KubeObject & Obj): Loaded {
-    const key = `${obj.kind ?? ''}/${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+    const key = cacheKey(obj);
     const rv = obj.metadata?.resourceVersion ?? '';
     const hit = this.cache.get(key);
     if (hit && hit.rv === rv && rv) return hit;
+    if (typeof obj.apiVersion === 'string' && obj.apiVersion.startsWith('policies.kyverno.io/')) {
+      const r = loadCelObject(obj, `cluster:${key}`);
+      const loaded: Loaded = {
+        rv,
+        policies: [],
+        exceptions: [],
+        celPolicies: r.policy ? [r.policy] : [],
+        celExceptions: r.exception ? [r.exception] : [],
+        diagnostics: r.diagnostics,
+      };
+      this.cache.set(key, loaded);
+      return loaded;
+    }
     // the loader reads YAML; JSON is YAML, and locations then point into this text
     const { metadata, ...rest } = obj;
     const doc = {
@@ -142,7 +260,14 @@ export class ClusterPolicySource {
     };
     delete (doc as Obj)['status'];
     const r = loadPolicyText(JSON.stringify(doc), `cluster:${key}`);
-    const loaded: Loaded = { rv, policies: r.policies, exceptions: r.exceptions, diagnostics: r.diagnostics };
+    const loaded: Loaded = {
+      rv,
+      policies: r.policies,
+      exceptions: r.exceptions,
+      celPolicies: [],
+      celExceptions: [],
+      diagnostics: r.diagnostics,
+    };
     this.cache.set(key, loaded);
     return loaded;
   }
@@ -151,6 +276,8 @@ export class ClusterPolicySource {
   rebuild(): WebhookPolicySet {
     const policies: KyvernoPolicy[] = [];
     const exceptions: PolicyExceptionDoc[] = [];
+    const celPolicies: CelPolicy[] = [];
+    const celExceptions: Obj[] = [];
     const diagnostics: Diagnostic[] = [];
     const seen = new Set<string>();
     for (const inf of this.informers) {
@@ -161,17 +288,27 @@ export class ClusterPolicySource {
       );
       for (const obj of objs) {
         const l = this.load(obj);
-        seen.add(`${obj.kind ?? ''}/${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`);
+        seen.add(cacheKey(obj));
         policies.push(...l.policies);
         exceptions.push(...l.exceptions);
+        celPolicies.push(...l.celPolicies);
+        celExceptions.push(...l.celExceptions);
         diagnostics.push(...l.diagnostics);
       }
     }
     for (const k of [...this.cache.keys()]) if (!seen.has(k)) this.cache.delete(k);
-    this.set = buildPolicySet(policies, exceptions, this.o.defaults);
+    this.set = buildPolicySet(policies, exceptions, this.o.defaults, {
+      policies: celPolicies,
+      exceptions: celExceptions,
+    });
     this.rebuilds++;
     this.log.info(
-      { policies: policies.length, exceptions: exceptions.length, generation: this.set.generation },
+      {
+        policies: policies.length,
+        exceptions: exceptions.length,
+        celPolicies: celPolicies.length,
+        generation: this.set.generation,
+      },
       'policies loaded',
     );
     if (diagnostics.length) this.o.onDiagnostics?.(diagnostics);
