@@ -8,7 +8,7 @@
  */
 import {
   cachedJmesPath,
-  JmesPathNotFoundError,
+  JmesPathMissing,
   JmesPathRuntimeError,
   parseImageReference,
   PolicyExpressionError,
@@ -154,35 +154,33 @@ export class PolicyContext {
    * "incorrect query X: …", `Unknown key "k" in path`).
    */
   query(jmespath: string): unknown {
+    const r = this.tryQuery(jmespath);
+    if ('error' in r) throw new ContextQueryError(r.error, r.notFound);
+    return r.value;
+  }
+
+  /** query() that returns the outcome instead of throwing (a missing key costs no exception). */
+  tryQuery(jmespath: string): { value: unknown } | { error: string; notFound: boolean } {
     const q = jmespath.trim();
-    if (q === '') throw new ContextQueryError('invalid query (nil)', false);
+    if (q === '') return { error: 'invalid query (nil)', notFound: false };
     let compiled;
     try {
       compiled = cachedJmesPath(q);
     } catch (err) {
       const msg = err instanceof PolicyExpressionError ? err.message : String(err);
-      throw new ContextQueryError(`incorrect query ${q}: ${msg}`, false, { cause: err });
+      return { error: `incorrect query ${q}: ${msg}`, notFound: false };
     }
+    let value: unknown;
     try {
-      return compiled.search(this.data, this.searchOptions);
+      value = compiled.find(this.data, this.searchOptions);
     } catch (err) {
-      if (err instanceof JmesPathNotFoundError)
-        throw new ContextQueryError(err.message, true, { cause: err });
       if (err instanceof JmesPathRuntimeError || err instanceof PolicyExpressionError) {
-        throw new ContextQueryError(err.message, false, { cause: err });
+        return { error: err.message, notFound: false };
       }
       throw err;
     }
-  }
-
-  /** query() that returns the outcome instead of throwing. */
-  tryQuery(jmespath: string): { value: unknown } | { error: string; notFound: boolean } {
-    try {
-      return { value: this.query(jmespath) };
-    } catch (err) {
-      if (err instanceof ContextQueryError) return { error: err.message, notFound: err.notFound };
-      throw err;
-    }
+    if (value instanceof JmesPathMissing) return { error: value.message, notFound: true };
+    return { value };
   }
 }
 
@@ -206,6 +204,26 @@ function podSpecOf(obj: Json): Json | undefined {
   return isObject(tpl) && isObject(tpl.spec) ? tpl.spec : undefined;
 }
 
+// Parsed image references by options and reference (null: unparseable). Admission requests repeat the
+// same few images, and the parse (a large regular expression) was a visible share of each request.
+const imageCache = new Map<string, ImageInfo | null>();
+const MAX_IMAGE_CACHE = 2048;
+
+function cachedImage(image: string, opts: ImageOptions): ImageInfo | null {
+  const key = `${opts.defaultRegistry ?? ''}|${opts.enableDefaultRegistryMutation ?? ''}|${image}`;
+  let info = imageCache.get(key);
+  if (info === undefined) {
+    try {
+      info = parseImageReference(image, opts);
+    } catch {
+      info = null;
+    }
+    if (imageCache.size >= MAX_IMAGE_CACHE) imageCache.clear();
+    imageCache.set(key, info);
+  }
+  return info;
+}
+
 /**
  * Kyverno's `images` variable: images.{containers,initContainers,ephemeralContainers}.<name>
  * → {registry, name, path, tag, digest, reference, referenceWithTag}. Unparseable images are skipped.
@@ -221,11 +239,9 @@ export function extractImages(obj: unknown, opts: ImageOptions = {}): Json | und
     const group: Record<string, ImageInfo> = {};
     for (const c of list) {
       if (!isObject(c) || typeof c.name !== 'string' || typeof c.image !== 'string') continue;
-      try {
-        group[c.name] = parseImageReference(c.image, opts);
-      } catch {
-        // Kyverno logs and skips images it cannot parse.
-      }
+      const info = cachedImage(c.image, opts);
+      // Kyverno logs and skips images it cannot parse.
+      if (info) group[c.name] = { ...info };
     }
     if (Object.keys(group).length > 0) out[field] = group;
   }

@@ -4,6 +4,8 @@ export type { AdmissionRequestInput } from './context.js';
 export {
   substituteVariables,
   substituteInString,
+  substituteShared,
+  hasSubstitutions,
   isVariable,
   isReference,
   findVariables,

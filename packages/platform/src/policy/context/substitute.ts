@@ -12,7 +12,6 @@
  *   element's path, with an optional operator prefix (>=, <=, >, <, !).
  */
 import type { PolicyContext } from './context.js';
-import { ContextQueryError } from './context.js';
 
 // Same expressions as Kyverno's regex package (Go RE2); both are linear in practice here
 // because the alternatives inside the repetition cannot overlap.
@@ -95,8 +94,12 @@ function jsonString(v: unknown): string {
   return JSON.stringify(v ?? null);
 }
 
-function substituteString(value: string, ctx: PolicyContext, path: string): unknown {
-  const isDelete = ctx.get('request.operation') === 'DELETE';
+function substituteString(
+  value: string,
+  ctx: PolicyContext,
+  path: string,
+  isDelete = ctx.get('request.operation') === 'DELETE',
+): unknown {
   let current = value;
   for (let round = 0; ; round++) {
     const vars = [...current.matchAll(REGEX_VARIABLES)].map((m) => m[0]);
@@ -117,14 +120,12 @@ function substituteString(value: string, ctx: PolicyContext, path: string): unkn
         variable = variable.replace(/@/g, atPathToJmesPath(path, base));
       }
       if (isDelete) variable = variable.split('request.object').join('request.oldObject');
-      let resolved: unknown;
-      try {
-        resolved = ctx.query(variable);
-      } catch (err) {
-        if (err instanceof ContextQueryError && err.notFound) throw new SubstitutionError(err.message);
-        const msg = err instanceof Error ? err.message : String(err);
-        throw new SubstitutionError(`failed to resolve ${variable} at path ${path}: ${msg}`);
+      const q = ctx.tryQuery(variable);
+      if ('error' in q) {
+        if (q.notFound) throw new SubstitutionError(q.error);
+        throw new SubstitutionError(`failed to resolve ${variable} at path ${path}: ${q.error}`);
       }
+      const resolved = q.value;
       if (originalPattern === v) return resolved;
       const prefix = initial ? '' : (old[0] ?? '');
       let replacement: string;
@@ -294,5 +295,139 @@ export function substituteVariables(
 
 /** Substitutes `{{ }}` in one string (e.g. a JMESPath expression in a context entry). */
 export function substituteInString(s: string, ctx: PolicyContext, path = ''): SubstituteResult {
-  return substituteVariables(s, ctx, { path, references: false });
+  return substituteShared(s, ctx, { path, references: false });
+}
+
+// ---------------------------------------------------------------- compiled plans
+
+/** A string of a rule fragment that holds `{{ }}` or `$( )`: where it is and its text. */
+interface Site {
+  /** Keys and indices from the fragment's root. */
+  readonly at: readonly (string | number)[];
+  /** The same place as a JSON-pointer suffix ("/0/key"), for `{{@}}`, `$( )` and messages. */
+  readonly pointer: string;
+  readonly text: string;
+  readonly refs: boolean;
+}
+
+/**
+ * What substitution has to visit in a fragment, computed once per fragment object: the strings that
+ * may hold variables or references. 'full' when an object key holds one (keys are renamed, rare) or
+ * the fragment is too deep; those take the general traversal.
+ */
+type Plan = readonly Site[] | 'full';
+
+const plans = new WeakMap<object, Plan>();
+const mayHold = (s: string): boolean => s.includes('{{') || s.includes('$(');
+
+function planOf(value: object): Plan {
+  let plan = plans.get(value);
+  if (plan !== undefined) return plan;
+  const sites: Site[] = [];
+  const walk = (node: unknown, at: (string | number)[], pointer: string, depth: number): boolean => {
+    if (depth > SUBSTITUTION_LIMITS.maxDepth) return false;
+    if (typeof node === 'string') {
+      if (mayHold(node)) sites.push({ at: [...at], pointer, text: node, refs: node.includes('$(') });
+      return true;
+    }
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        at.push(i);
+        const ok = walk(node[i], at, `${pointer}/${i}`, depth + 1);
+        at.pop();
+        if (!ok) return false;
+      }
+      return true;
+    }
+    if (isObject(node)) {
+      for (const k of Object.keys(node)) {
+        if (mayHold(k)) return false;
+        at.push(k);
+        const ok = walk(node[k], at, `${pointer}/${escapePointer(k)}`, depth + 1);
+        at.pop();
+        if (!ok) return false;
+      }
+    }
+    return true;
+  };
+  plan = walk(value, [], '', 0) ? sites : 'full';
+  plans.set(value, plan);
+  return plan;
+}
+
+/** True when the value (keys included) may hold variables or references. */
+export function hasSubstitutions(value: unknown): boolean {
+  if (typeof value === 'string') return mayHold(value);
+  if (value === null || typeof value !== 'object') return false;
+  const plan = planOf(value);
+  return plan === 'full' || plan.length > 0;
+}
+
+/** Copy-on-write set: copies each container on the way once (tracked in `fresh`), shares the rest. */
+function setShared(root: unknown, at: readonly (string | number)[], v: unknown, fresh: Set<object>): unknown {
+  if (at.length === 0) return v;
+  const top = copyOnce(root, fresh);
+  let cur = top as Record<string | number, unknown>;
+  for (let i = 0; i < at.length - 1; i++) {
+    const k = at[i] as string | number;
+    const child = copyOnce(cur[k], fresh) as Record<string | number, unknown>;
+    cur[k] = child;
+    cur = child;
+  }
+  cur[at[at.length - 1] as string | number] = v;
+  return top;
+}
+
+function copyOnce(node: unknown, fresh: Set<object>): unknown {
+  if (node === null || typeof node !== 'object' || fresh.has(node)) return node;
+  const copy = Array.isArray(node) ? node.slice() : { ...(node as Record<string, unknown>) };
+  fresh.add(copy);
+  return copy;
+}
+
+/**
+ * substituteVariables with a compiled plan: only the strings that hold `{{ }}` or `$( )` are visited,
+ * and the result shares every unchanged part with `value` (the value itself when nothing changed). The
+ * result is read-only: callers that modify it must copy first. Same results and errors as
+ * substituteVariables (references everywhere first, then variables, in document order).
+ */
+export function substituteShared(
+  value: unknown,
+  ctx: PolicyContext,
+  opts: SubstituteOptions = {},
+): SubstituteResult {
+  let sites: readonly Site[];
+  if (typeof value === 'string') {
+    if (!mayHold(value)) return { value };
+    sites = [{ at: [], pointer: '', text: value, refs: value.includes('$(') }];
+  } else if (value !== null && typeof value === 'object') {
+    const plan = planOf(value);
+    if (plan === 'full') return substituteVariables(value, ctx, opts);
+    if (plan.length === 0) return { value };
+    sites = plan;
+  } else return { value };
+  const base = (opts.path ?? '').replace(/\/+$/, '');
+  try {
+    const texts: string[] = sites.map((site) =>
+      opts.references !== false && site.refs
+        ? substituteReferencesInString(site.text, value, base, base + site.pointer)
+        : site.text,
+    );
+    const isDelete = ctx.get('request.operation') === 'DELETE';
+    let out: unknown = value;
+    const fresh = new Set<object>();
+    for (let i = 0; i < sites.length; i++) {
+      const site = sites[i] as Site;
+      const text = texts[i] as string;
+      const v = text.includes('{{') ? substituteString(text, ctx, base + site.pointer, isDelete) : text;
+      if (v !== site.text) out = setShared(out, site.at, v, fresh);
+    }
+    return { value: out };
+  } catch (err) {
+    if (!(err instanceof SubstitutionError)) throw err;
+    const message = opts.ruleName
+      ? `variable substitution failed for rule ${opts.ruleName}: ${err.message}`
+      : err.message;
+    return { error: message };
+  }
 }

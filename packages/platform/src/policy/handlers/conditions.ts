@@ -2,7 +2,7 @@
  * Preconditions and deny conditions: `{{ }}` substituted in key and value, then the operator applied.
  * Accepts the old list form (all must hold) and the any/all form (every `all` and at least one `any`).
  */
-import { substituteVariables, type PolicyContext } from '../context/index.js';
+import { substituteShared, type PolicyContext } from '../context/index.js';
 import { evaluateOperator } from '../pattern/conditions.js';
 import { mayHaveVariables } from './substitute.js';
 
@@ -14,16 +14,26 @@ function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+// The {key, value} part of each condition, one object per condition, so its substitution plan is
+// compiled once and reused (plans are cached by object identity).
+const keyValues = new WeakMap<Obj, Obj>();
+function keyValueOf(c: Obj): Obj {
+  let kv = keyValues.get(c);
+  if (!kv) {
+    kv = { key: c['key'], value: c['value'] };
+    keyValues.set(c, kv);
+  }
+  return kv;
+}
+
 function evalList(list: unknown, ctx: PolicyContext, path: string, mode: 'any' | 'all'): ConditionOutcome {
   if (!Array.isArray(list) || list.length === 0) return { ok: true, value: true, message: '' };
   let anyTrue = false;
   for (let i = 0; i < list.length; i++) {
     const c: unknown = list[i];
     if (!isObj(c)) return { ok: false, error: `condition ${path}/${i} is not a map` };
-    const sub =
-      mayHaveVariables(c['key']) || mayHaveVariables(c['value'])
-        ? substituteVariables({ key: c['key'], value: c['value'] }, ctx, { path: `${path}/${i}` })
-        : { value: { key: c['key'], value: c['value'] } };
+    const kv0 = keyValueOf(c);
+    const sub = mayHaveVariables(kv0) ? substituteShared(kv0, ctx, { path: `${path}/${i}` }) : { value: kv0 };
     if ('error' in sub) return { ok: false, error: sub.error };
     const kv = sub.value as Obj;
     const op = typeof c['operator'] === 'string' ? c['operator'] : '';

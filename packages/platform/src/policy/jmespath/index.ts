@@ -51,6 +51,19 @@ export interface CompiledJmesPath {
   readonly expression: string;
   /** Evaluates against `data`; throws JmesPathNotFoundError, JmesPathRuntimeError or PolicyExpressionError (E_LIMIT). */
   search(data: unknown, options?: SearchOptions): unknown;
+  /**
+   * search() that returns a JmesPathMissing (Kyverno's NotFoundError, as a value) instead of throwing
+   * when the result is a missing key; other errors still throw.
+   */
+  find(data: unknown, options?: SearchOptions): unknown;
+}
+
+/** The outcome of find() when a key on the result's path is missing ("Unknown key "x" in path"). */
+export class JmesPathMissing {
+  constructor(readonly key: string) {}
+  get message(): string {
+    return `Unknown key "${this.key}" in path`;
+  }
 }
 
 type AstNode = Parameters<typeof TreeInterpreter.visit>[0];
@@ -58,6 +71,8 @@ type Node = AstNode & Record<string, unknown>;
 
 interface Env {
   root: unknown;
+  /** The key of the last NOT_FOUND produced (for the error message of a search that ends not found). */
+  missingKey: string;
   scope: Scope | undefined;
   steps: number;
   maxSteps: number;
@@ -142,22 +157,26 @@ function checkSize(v: unknown, env: Env): unknown {
   return v;
 }
 
-/** Evaluates and turns NotFoundError into null (what most Kyverno node types do). */
+/**
+ * Kyverno's NotFoundError as a value: a missing object key on a path yields this sentinel, which
+ * sub-expressions pass on and every other node type turns into null (soft/quiet). Only a search that
+ * ends with it reports "Unknown key" — no exception (and no stack trace) per missing key.
+ */
+const NOT_FOUND: unique symbol = Symbol('JMESPath NotFound');
+
+/** Evaluates and turns NotFound into null (what most Kyverno node types do). */
 function soft(f: Eval, value: unknown, env: Env): unknown {
-  try {
-    return f(value, env);
-  } catch (err) {
-    if (err instanceof JmesPathNotFoundError) return null;
-    throw err;
-  }
+  const r = f(value, env);
+  return r === NOT_FOUND ? null : r;
 }
 
-/** Evaluates and turns any evaluation error into null (left side of filters, flatten, value projections). */
+/** Evaluates and turns NotFound and any evaluation error into null (left side of filters, flatten, value projections). */
 function quiet(f: Eval, value: unknown, env: Env): unknown {
   try {
-    return f(value, env);
+    const r = f(value, env);
+    return r === NOT_FOUND ? null : r;
   } catch (err) {
-    if (err instanceof JmesPathNotFoundError || err instanceof JmesPathRuntimeError) return null;
+    if (err instanceof JmesPathRuntimeError) return null;
     throw err;
   }
 }
@@ -243,11 +262,12 @@ function build(node: Node): Eval {
   switch (n.type) {
     case 'Field': {
       const name = n.name as string;
-      return (value) => {
+      return (value, env) => {
         if (value === null || value === undefined) return null;
         if (isObject(value)) {
           if (Object.prototype.hasOwnProperty.call(value, name)) return value[name] ?? null;
-          throw new JmesPathNotFoundError(name);
+          env.missingKey = name;
+          return NOT_FOUND;
         }
         return null;
       };
@@ -258,7 +278,7 @@ function build(node: Node): Eval {
       const right = compileNode(n.right as Node);
       return (value, env) => {
         const l = left(value, env);
-        if (l === null || l === undefined) return null;
+        if (l === null || l === undefined || l === NOT_FOUND) return l ?? null;
         return right(l, env);
       };
     }
@@ -584,27 +604,35 @@ export function compileJmesPath(expression: string): CompiledJmesPath {
     );
   }
   const root = compileNode(ast as Node);
+  const find = (data: unknown, options: SearchOptions = {}): unknown => {
+    const env: Env = {
+      root: data,
+      missingKey: '',
+      scope: undefined,
+      steps: 0,
+      maxSteps: options.maxSteps ?? LIMITS.maxSteps,
+      deadline: Date.now() + (options.deadlineMs ?? LIMITS.deadlineMs),
+      signal: options.signal,
+      fenv: options.env
+        ? {
+            ...DEFAULT_FENV,
+            ...options.env,
+            localOffsetSeconds: options.env.localOffsetSeconds ?? DEFAULT_FENV.localOffsetSeconds,
+          }
+        : DEFAULT_FENV,
+      expression,
+    };
+    const result = root(data ?? null, env);
+    if (result === NOT_FOUND) return new JmesPathMissing(env.missingKey);
+    return result === undefined ? null : result;
+  };
   return {
     expression,
-    search(data: unknown, options: SearchOptions = {}): unknown {
-      const env: Env = {
-        root: data,
-        scope: undefined,
-        steps: 0,
-        maxSteps: options.maxSteps ?? LIMITS.maxSteps,
-        deadline: Date.now() + (options.deadlineMs ?? LIMITS.deadlineMs),
-        signal: options.signal,
-        fenv: options.env
-          ? {
-              ...DEFAULT_FENV,
-              ...options.env,
-              localOffsetSeconds: options.env.localOffsetSeconds ?? DEFAULT_FENV.localOffsetSeconds,
-            }
-          : DEFAULT_FENV,
-        expression,
-      };
-      const result = root(data ?? null, env);
-      return result === undefined ? null : result;
+    find,
+    search(data: unknown, options?: SearchOptions): unknown {
+      const r = find(data, options);
+      if (r instanceof JmesPathMissing) throw new JmesPathNotFoundError(r.key);
+      return r;
     },
   };
 }
