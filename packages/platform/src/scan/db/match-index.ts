@@ -18,17 +18,20 @@
  *   the listed versions equal to an installed one by binary search instead of
  *   parsing hundreds of them; the rest do not parse and can only be equal as
  *   strings. Null when no entry lists versions;
- * - `meta`: per entry, what a finding shows, parsed only when an entry of the
- *   package matches: `[modified, published, summary, severity,
- *   recordDatabaseSpecific, aliases, packageName, purl, affectedSeverity,
- *   ecosystemSpecific, databaseSpecific]`.
+ * - `findings`: per entry, its finding template (detect/template.ts): what a
+ *   finding shows that depends on the record alone (the ID and aliases it is
+ *   shown under, every fixed version, the CVSS vectors already scored, the
+ *   record's own rating, summary, dates), parsed only when an entry of the
+ *   package matches.
  *
- * The sorted lists depend on the comparators: a change to one that reorders
- * versions needs a SCHEMA_VERSION bump, so old files are rebuilt.
+ * The sorted lists depend on the comparators, the templates on the severity
+ * choice: a change to either that alters what is stored needs a
+ * SCHEMA_VERSION bump, so old files are rebuilt.
  */
 import type Database from 'better-sqlite3';
 import { schemeForEcosystem } from '../version/index.js';
 import type { VersionScheme } from '../version/scheme.js';
+import { findingTemplate, type FindingTemplate } from '../detect/template.js';
 import type { OsvRange, OsvSeverity } from './osv.js';
 
 /** One entry of a package row's `entries` column. */
@@ -42,21 +45,6 @@ export type IndexedEntry = [
 
 /** A package row's `versions` column. */
 export type IndexedVersions = [ordered: number, versions: string[]];
-
-/** One entry of a package row's `meta` column. */
-export type IndexedMeta = [
-  modified: string,
-  published: string | null,
-  summary: string | null,
-  severity: OsvSeverity[] | null,
-  recordDatabaseSpecific: unknown,
-  aliases: string[],
-  packageName: string,
-  purl: string | null,
-  affectedSeverity: OsvSeverity[] | null,
-  ecosystemSpecific: unknown,
-  databaseSpecific: unknown,
-];
 
 /** Row of the build query: the affected row and its record's columns, in the package index's order. */
 type BuildRow = [
@@ -146,17 +134,10 @@ export function buildMatchIndex(db: Database.Database, groups: ReadonlyMap<strin
     else members.set(g, [id]);
   }
   for (const m of members.values()) m.sort();
-  const NO_ALIASES = '[]';
-  const aliasText = new Map<string, string>();
-  const aliasesOf = (id: string, groupId: string): string => {
+  const NO_ALIASES: readonly string[] = [];
+  const aliasesOf = (id: string, groupId: string): readonly string[] => {
     const m = members.get(groupId);
-    if (!m || m.length <= 1) return NO_ALIASES;
-    let t = aliasText.get(id);
-    if (t === undefined) {
-      t = JSON.stringify(m.filter((x) => x !== id));
-      aliasText.set(id, t);
-    }
-    return t;
+    return !m || m.length <= 1 ? NO_ALIASES : m.filter((x) => x !== id);
   };
 
   // One ecosystem at a time (rows are read whole: the connection cannot write while a query iterates).
@@ -175,7 +156,7 @@ export function buildMatchIndex(db: Database.Database, groups: ReadonlyMap<strin
     )
     .raw();
   const insPackage = db.prepare(
-    'INSERT INTO match_packages (ecosystem, name, entries, versions, meta) VALUES (?, ?, ?, ?, ?)',
+    'INSERT INTO match_packages (ecosystem, name, entries, versions, findings) VALUES (?, ?, ?, ?, ?)',
   );
   const insNames = db.prepare('INSERT INTO match_names (ecosystem, names) VALUES (?, ?)');
 
@@ -209,7 +190,7 @@ export function buildMatchIndex(db: Database.Database, groups: ReadonlyMap<strin
       versions = JSON.stringify(ordered);
     }
     const entries: string[] = [];
-    const meta: string[] = [];
+    const findings: string[] = [];
     live.forEach((r, i) => {
       const list = lists[i];
       const listed =
@@ -217,13 +198,24 @@ export function buildMatchIndex(db: Database.Database, groups: ReadonlyMap<strin
           ? 'null'
           : JSON.stringify([...new Set(list.map((s) => index?.get(s) as number))].sort((a, b) => a - b));
       entries.push(`[${q(r[2])},${q(r[3])},${q(r[4])},${orNull(r[12])},${listed}]`);
-      meta.push(
-        `[${q(r[5])},${r[6] === null ? 'null' : q(r[6])},${r[7] === null ? 'null' : q(r[7])},${orNull(r[8])},` +
-          `${orNull(r[9])},${aliasesOf(r[2], r[3])},${q(r[10])},${r[11] === null ? 'null' : q(r[11])},` +
-          `${orNull(r[14])},${orNull(r[15])},${orNull(r[16])}]`,
+      findings.push(
+        JSON.stringify(
+          findingTemplate({
+            advisoryId: r[2],
+            aliases: aliasesOf(r[2], r[3]),
+            source: r[4],
+            modified: r[5],
+            published: r[6] ?? undefined,
+            summary: r[7] ?? undefined,
+            severity: r[8] === null ? [] : (JSON.parse(r[8]) as OsvSeverity[]),
+            recordDatabaseSpecific: r[9] === null ? undefined : JSON.parse(r[9]),
+            ranges: r[12] === null ? [] : (JSON.parse(r[12]) as OsvRange[]),
+            affectedSeverity: r[14] === null ? undefined : (JSON.parse(r[14]) as OsvSeverity[]),
+          }),
+        ),
       );
     });
-    insPackage.run(ecosystem, name, `[${entries.join(',')}]`, versions, `[${meta.join(',')}]`);
+    insPackage.run(ecosystem, name, `[${entries.join(',')}]`, versions, `[${findings.join(',')}]`);
     names.push(name);
     packages++;
   };
@@ -252,7 +244,7 @@ export function buildMatchIndex(db: Database.Database, groups: ReadonlyMap<strin
 
 /**
  * One package's advisories as the matcher reads them: the entries' match
- * fields eagerly, the listed versions and what findings show on demand.
+ * fields eagerly, the listed versions and the finding templates on demand.
  */
 export interface PackageAdvisories {
   /** The ecosystem as stored (the one looked up). */
@@ -260,8 +252,8 @@ export interface PackageAdvisories {
   readonly entries: readonly IndexedEntry[];
   /** The distinct listed versions of every entry (see the module comment); undefined when none lists any. */
   versions(): IndexedVersions | undefined;
-  /** Entry `i` in full, as `advisoriesFor` gives it (its `versions` deduplicated, in the ecosystem's order). */
-  entry(i: number): AffectedEntryFields;
+  /** The finding template of entry `i` (detect/template.ts). */
+  template(i: number): FindingTemplate;
 }
 
 /** The fields of a store's AffectedEntry (store.ts re-exports it under that name). */
@@ -292,24 +284,20 @@ export interface AffectedEntryFields {
   databaseSpecific?: unknown;
 }
 
-const NONE: readonly string[] = Object.freeze([]);
-const NONE_SEVERITY: readonly OsvSeverity[] = Object.freeze([]);
-const NONE_RANGES: readonly OsvRange[] = Object.freeze([]);
-
 /** A match index row, parsed part by part as the matcher needs it. */
 export class IndexedPackage implements PackageAdvisories {
   readonly ecosystem: string;
   readonly entries: readonly IndexedEntry[];
   private versionsText: string | null;
   private versionsParsed: IndexedVersions | undefined;
-  private metaText: string;
-  private metaParsed: IndexedMeta[] | undefined;
+  private findingsText: string;
+  private findingsParsed: FindingTemplate[] | undefined;
 
-  constructor(ecosystem: string, entries: string, versions: string | null, meta: string) {
+  constructor(ecosystem: string, entries: string, versions: string | null, findings: string) {
     this.ecosystem = ecosystem;
     this.entries = JSON.parse(entries) as IndexedEntry[];
     this.versionsText = versions;
-    this.metaText = meta;
+    this.findingsText = findings;
   }
 
   versions(): IndexedVersions | undefined {
@@ -320,34 +308,12 @@ export class IndexedPackage implements PackageAdvisories {
     return this.versionsParsed;
   }
 
-  entry(i: number): AffectedEntryFields {
-    if (!this.metaParsed) {
-      this.metaParsed = JSON.parse(this.metaText) as IndexedMeta[];
-      this.metaText = '';
+  template(i: number): FindingTemplate {
+    if (!this.findingsParsed) {
+      this.findingsParsed = JSON.parse(this.findingsText) as FindingTemplate[];
+      this.findingsText = '';
     }
-    const e = this.entries[i] as IndexedEntry;
-    const m = this.metaParsed[i] as IndexedMeta;
-    const strings = e[4] ? this.versions()?.[1] : undefined;
-    const out: AffectedEntryFields = {
-      advisoryId: e[0],
-      groupId: e[1],
-      aliases: m[5].length === 0 ? NONE : m[5],
-      source: e[2],
-      modified: m[0],
-      severity: m[3] ?? NONE_SEVERITY,
-      ecosystem: this.ecosystem,
-      packageName: m[6],
-      ranges: e[3] ?? NONE_RANGES,
-      versions: e[4] && strings ? e[4].map((x) => strings[x] as string) : NONE,
-    };
-    if (m[1] !== null) out.published = m[1];
-    if (m[2] !== null) out.summary = m[2];
-    if (m[4] !== null) out.recordDatabaseSpecific = m[4];
-    if (m[7] !== null) out.purl = m[7];
-    if (m[8] !== null) out.affectedSeverity = m[8];
-    if (m[9] !== null) out.ecosystemSpecific = m[9];
-    if (m[10] !== null) out.databaseSpecific = m[10];
-    return out;
+    return this.findingsParsed[i] as FindingTemplate;
   }
 }
 
@@ -360,6 +326,7 @@ export class EntriesPackage implements PackageAdvisories {
   readonly entries: readonly IndexedEntry[];
   private readonly full: readonly AffectedEntryFields[];
   private readonly ordered: IndexedVersions | undefined;
+  private readonly templates: FindingTemplate[] = [];
 
   constructor(ecosystem: string, full: readonly AffectedEntryFields[]) {
     this.ecosystem = ecosystem;
@@ -387,7 +354,7 @@ export class EntriesPackage implements PackageAdvisories {
     return this.ordered;
   }
 
-  entry(i: number): AffectedEntryFields {
-    return this.full[i] as AffectedEntryFields;
+  template(i: number): FindingTemplate {
+    return (this.templates[i] ??= findingTemplate(this.full[i] as AffectedEntryFields));
   }
 }

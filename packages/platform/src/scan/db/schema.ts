@@ -18,13 +18,14 @@
  * - `links`: `upstream` and `related` IDs, for lookups in both directions.
  * - `match_packages`, `match_names`: the match index (match-index.ts), built
  *   from the tables above at the end of every import: per package what the
- *   matcher reads, precompiled; per ecosystem the names that have advisories.
+ *   matcher reads, precompiled, with each entry's finding template (schema 3);
+ *   per ecosystem the names that have advisories.
  * - `sources`: what was imported from where, with counts and the HTTP
  *   validators of the last download; `skipped`: the first malformed entries
  *   of each source with the reason; `meta`: schema version and build time.
  */
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** Tables, created before the bulk load. */
 export const TABLES_SQL = `
@@ -90,7 +91,7 @@ CREATE TABLE match_packages (
   name TEXT NOT NULL,
   entries TEXT NOT NULL,
   versions TEXT,
-  meta TEXT NOT NULL,
+  findings TEXT NOT NULL,
   PRIMARY KEY (ecosystem, name)
 ) WITHOUT ROWID;
 CREATE TABLE match_names (ecosystem TEXT PRIMARY KEY, names TEXT NOT NULL) WITHOUT ROWID;

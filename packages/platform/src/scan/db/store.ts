@@ -194,7 +194,7 @@ export class AdvisoryStore {
       .prepare<[string], { names: string }>('SELECT names FROM match_names WHERE ecosystem = ?')
       .pluck() as unknown as Database.Statement<[string], string>;
     this.indexed = db.prepare(
-      'SELECT entries, versions, meta FROM match_packages WHERE ecosystem = ? AND name = ?',
+      'SELECT entries, versions, findings FROM match_packages WHERE ecosystem = ? AND name = ?',
     );
     this.indexed.raw(true);
     this.groupMembers = db.prepare('SELECT id FROM alias_groups WHERE group_id = ? ORDER BY id');

@@ -21,7 +21,7 @@ import type {
   ScanResult,
 } from '@palisade/api';
 import { throwIfAborted } from '../../core/abort.js';
-import { EntriesPackage, type PackageAdvisories } from '../db/match-index.js';
+import { EntriesPackage, type IndexedEntry, type PackageAdvisories } from '../db/match-index.js';
 import type { AffectedEntry, StoredAdvisory } from '../db/store.js';
 import {
   compileRanges,
@@ -43,8 +43,9 @@ import {
   osvEcosystemForLangType,
   osvEcosystemsForOs,
 } from './ecosystem.js';
-import { allFixedEvents, renderFixedVersions, type FixedVersionMode } from './fixed.js';
-import { chooseSeverity, SEVERITY_LEVEL } from './severity.js';
+import { renderFixedVersions, type FixedVersionMode } from './fixed.js';
+import { chooseFromFacts, SEVERITY_LEVEL } from './severity.js';
+import type { FindingTemplate } from './template.js';
 import { dataSourceOf, idRank, preferredId } from './sources.js';
 
 /** What the detector needs of an advisory store (AdvisoryStore fits it). */
@@ -104,10 +105,12 @@ export function newDetectStats(): DetectStats {
   };
 }
 
-/** A matched entry in full, built on its first match and kept. */
+/** A matched entry with its finding template, built on its first match and kept. */
 interface CompiledEntry {
-  entry: AffectedEntry;
-  allFixed: string[];
+  advisoryId: string;
+  groupId: string;
+  source: string;
+  t: FindingTemplate;
   /** Source, ID and fixes: the same record seen under two spellings of one ecosystem has the same key. */
   key: string;
 }
@@ -180,13 +183,19 @@ export class Matcher {
     return c ?? undefined;
   }
 
-  /** The compiled entries of a package that match, in full (built once per entry). */
+  /** A matching entry of a package with its template (built once per entry). */
   private full(p: CompiledPackage, i: number): CompiledEntry {
     let c = p.full[i];
     if (!c) {
-      const entry = p.pkg.entry(i);
-      const allFixed = allFixedEvents(entry.ranges);
-      c = { entry, allFixed, key: `${entry.source}\u0000${entry.advisoryId}\u0000${allFixed.join(',')}` };
+      const e = p.pkg.entries[i] as IndexedEntry;
+      const t = p.pkg.template(i);
+      c = {
+        advisoryId: e[0],
+        groupId: e[1],
+        source: e[2],
+        t,
+        key: `${e[2]}\u0000${e[0]}\u0000${t[2].join(',')}`,
+      };
       p.full[i] = c;
     }
     return c;
@@ -245,8 +254,8 @@ export class Matcher {
         if (seen.has(c.key)) continue;
         seen.add(c.key);
         groups ??= new Map();
-        let g = groups.get(c.entry.groupId);
-        if (!g) groups.set(c.entry.groupId, (g = []));
+        let g = groups.get(c.groupId);
+        if (!g) groups.set(c.groupId, (g = []));
         g.push({ c, fixed: m.fixed });
       }
     }
@@ -277,39 +286,43 @@ interface PackageView {
   installed: string;
 }
 
-/** Builds one finding from the hits of one alias group. */
+const byPreference = (a: Hit, b: Hit): number =>
+  idRank(a.c.advisoryId) - idRank(b.c.advisoryId) ||
+  (a.c.advisoryId < b.c.advisoryId ? -1 : a.c.advisoryId > b.c.advisoryId ? 1 : 0);
+
+/**
+ * Builds one finding from the hits of one alias group, from their templates
+ * (detect/template.ts): the ID, aliases and fixed versions of one record as the
+ * template has them, of several merged, the severity chosen from the scored
+ * vectors and ratings the templates hold.
+ */
 export function buildFinding(
   view: PackageView,
   hits: readonly Hit[],
   opts: { fixedVersions: FixedVersionMode; details: boolean; matcher?: Matcher },
 ): DetectedVulnerability {
   // The preferred record first: GHSA, then the language databases, then others; by ID within a database.
-  const ordered = [...hits].sort(
-    (a, b) =>
-      idRank(a.c.entry.advisoryId) - idRank(b.c.entry.advisoryId) ||
-      (a.c.entry.advisoryId < b.c.entry.advisoryId
-        ? -1
-        : a.c.entry.advisoryId > b.c.entry.advisoryId
-          ? 1
-          : 0),
-  );
-  const first = (ordered[0] as Hit).c.entry;
-  const matchedIds = [...new Set(ordered.map((h) => h.c.entry.advisoryId))];
-  const groupIds = [...new Set([...matchedIds, ...ordered.flatMap((h) => h.c.entry.aliases)])];
-  const id = preferredId(matchedIds, groupIds);
-  const aliases = groupIds.filter((x) => x !== id).sort();
-  const fixed = renderFixedVersions(
-    ordered.map((h) => (opts.fixedVersions === 'all' ? h.c.allFixed : h.fixed)),
-  );
-  const sev = chooseSeverity(
-    ordered.map((h) => ({
-      sourceId: dataSourceOf(h.c.entry.advisoryId, h.c.entry.source).id,
-      summary: h.c.entry.summary,
-      severity: h.c.entry.severity,
-      affectedSeverity: h.c.entry.affectedSeverity,
-      recordDatabaseSpecific: h.c.entry.recordDatabaseSpecific,
-    })),
-  );
+  const ordered = hits.length === 1 ? hits : [...hits].sort(byPreference);
+  const first = (ordered[0] as Hit).c;
+  let id: string;
+  let aliases: string[];
+  if (ordered.length === 1) {
+    id = first.t[0];
+    aliases = first.t[1].slice();
+  } else {
+    const matchedIds = [...new Set(ordered.map((h) => h.c.advisoryId))];
+    // Every ID of the group: a template's shown ID and aliases are the group's IDs.
+    const group = new Set(matchedIds);
+    for (const h of ordered) {
+      group.add(h.c.t[0]);
+      for (const a of h.c.t[1]) group.add(a);
+    }
+    const groupIds = [...group];
+    id = preferredId(matchedIds, groupIds);
+    aliases = groupIds.filter((x) => x !== id).sort();
+  }
+  const fixed = renderFixedVersions(ordered.map((h) => (opts.fixedVersions === 'all' ? h.c.t[2] : h.fixed)));
+  const sev = chooseFromFacts(ordered.map((h) => ({ sourceId: h.c.t[3], scored: h.c.t[4], own: h.c.t[5] })));
   const v: DetectedVulnerability = {
     vulnerabilityId: id,
     pkgName: view.pkg.name,
@@ -328,11 +341,16 @@ export function buildFinding(
   if (sev.severitySource !== undefined) v.severitySource = sev.severitySource;
   if (Object.keys(sev.vendorSeverity).length > 0) v.vendorSeverity = sev.vendorSeverity;
   if (Object.keys(sev.cvss).length > 0) v.cvss = sev.cvss;
-  const title = ordered.find((h) => h.c.entry.summary)?.c.entry.summary;
-  if (title !== undefined) v.title = title;
-  const published = ordered.map((h) => h.c.entry.published).find((p) => p !== undefined);
+  const title = ordered.find((h) => h.c.t[6])?.c.t[6];
+  if (title) v.title = title;
+  let published: string | undefined;
+  let modified = first.t[8];
+  for (const h of ordered) {
+    if (published === undefined && h.c.t[7] !== null) published = h.c.t[7];
+    if (h.c.t[8] > modified) modified = h.c.t[8];
+  }
   if (published !== undefined) v.publishedDate = published;
-  v.lastModifiedDate = ordered.map((h) => h.c.entry.modified).reduce((a, b) => (b > a ? b : a));
+  v.lastModifiedDate = modified;
   if (opts.details && opts.matcher) addDetails(v, ordered, opts.matcher);
   return v;
 }
@@ -341,7 +359,7 @@ function addDetails(v: DetectedVulnerability, ordered: readonly Hit[], matcher: 
   const refs: string[] = [];
   const cwes = new Set<string>();
   for (const h of ordered) {
-    const rec = matcher.advisory(h.c.entry.advisoryId)?.record;
+    const rec = matcher.advisory(h.c.advisoryId)?.record;
     if (!rec) continue;
     if (v.description === undefined && rec.details) v.description = rec.details;
     for (const r of rec.references ?? []) if (!refs.includes(r.url)) refs.push(r.url);

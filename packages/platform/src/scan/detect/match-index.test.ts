@@ -19,6 +19,7 @@ import { buildDatabase, sourceFromPath } from '../db/import.js';
 import { AdvisoryStore, type AffectedEntry } from '../db/store.js';
 import { compileAffected, newRangeNotes, type CompiledAffected, type RangeNotes } from '../version/range.js';
 import { Matcher, newDetectStats } from './detect.js';
+import { findingTemplate } from './template.js';
 
 let dir: string;
 let store: AdvisoryStore;
@@ -121,7 +122,7 @@ describe('the match index agrees with the plain OSV evaluation', () => {
         const groups = matcher.match([ecosystem], name, version, stats);
         const got = [...(groups?.values() ?? [])]
           .flat()
-          .map((h) => `${h.c.entry.advisoryId} ${h.fixed.join(',')}`)
+          .map((h) => `${h.c.advisoryId} ${h.fixed.join(',')}`)
           .sort();
         evaluations += entries.length;
         affected += got.length;
@@ -137,4 +138,34 @@ describe('the match index agrees with the plain OSV evaluation', () => {
     expect(evaluations).toBeGreaterThan(100_000);
     expect(affected).toBeGreaterThan(10_000);
   }, 600_000);
+});
+
+describe('the finding templates stored at import', () => {
+  it('equal the templates computed from the entries as advisoriesFor returns them, for every package', () => {
+    let entries = 0;
+    const wrong: string[] = [];
+    for (const [ecosystem, name] of packages) {
+      const full = store.advisoriesFor(ecosystem, name);
+      const indexed = store.packageAdvisories(ecosystem, name);
+      if (full.length === 0) {
+        if (indexed) wrong.push(`${ecosystem} ${name}: indexed but no live entry`);
+        continue;
+      }
+      if (!indexed || indexed.entries.length !== full.length) {
+        wrong.push(
+          `${ecosystem} ${name}: ${indexed?.entries.length ?? 0} indexed entries, ${full.length} live`,
+        );
+        continue;
+      }
+      full.forEach((e, i) => {
+        entries++;
+        const got = JSON.stringify(indexed.template(i));
+        const want = JSON.stringify(findingTemplate(e));
+        if (got !== want) wrong.push(`${ecosystem} ${name} ${e.advisoryId}: ${got} != ${want}`);
+      });
+    }
+    console.log(`packages: ${packages.length}, entries: ${entries}, templates that differ: ${wrong.length}`);
+    expect(wrong.slice(0, 20)).toEqual([]);
+    expect(entries).toBeGreaterThan(50_000);
+  }, 300_000);
 });

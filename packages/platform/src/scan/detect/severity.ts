@@ -159,40 +159,68 @@ export function recordSeverity(r: SeverityInput): Severity | undefined {
 
 const VERSION_ORDER: readonly CvssVersion[] = ['v3', 'v40', 'v2'];
 
+/** A scored vector as the match index stores it: `[version, vector, score]`. */
+export type ScoredTuple = [version: CvssVersion, vector: string, score: number];
+
+/**
+ * What the severity choice reads of one record, which depends on the record
+ * alone: computed at import and kept in the match index (db/match-index.ts), so
+ * a scan chooses severities without scoring a vector. Changing what this
+ * computes needs a SCHEMA_VERSION bump (db/schema.ts), so old files are rebuilt.
+ */
+export interface SeverityFacts {
+  sourceId: string;
+  /** The record's scorable vectors (its package's `severity` first), the first of each CVSS version, in order. */
+  scored: readonly ScoredTuple[];
+  /** The record's own rating (recordSeverity), or null. */
+  own: Severity | null;
+}
+
+/** The facts of one record (see SeverityFacts). */
+export function severityFacts(r: SeverityInput): SeverityFacts {
+  const scored: ScoredTuple[] = [];
+  const seen = new Set<CvssVersion>();
+  for (const e of [...(r.affectedSeverity ?? []), ...r.severity]) {
+    const s = scoreVector(e);
+    if (!s || seen.has(s.version)) continue;
+    seen.add(s.version);
+    scored.push([s.version, s.vector, s.score]);
+  }
+  return { sourceId: r.sourceId, scored, own: recordSeverity(r) ?? null };
+}
+
 /** Chooses the severity of a finding from its matched records, in the order given (the preferred record first). */
 export function chooseSeverity(records: readonly SeverityInput[]): SeverityChoice {
+  return chooseFromFacts(records.map(severityFacts));
+}
+
+/** chooseSeverity over the records' facts. */
+export function chooseFromFacts(records: readonly SeverityFacts[]): SeverityChoice {
   const vendorSeverity: Record<string, number> = {};
   const cvss: Record<string, CvssScore> = {};
-  const scored: { sourceId: string; s: ScoredVector }[] = [];
   for (const r of records) {
-    const seen = new Set<CvssVersion>();
-    for (const e of [...(r.affectedSeverity ?? []), ...r.severity]) {
-      const s = scoreVector(e);
-      if (!s || seen.has(s.version)) continue;
-      seen.add(s.version);
-      scored.push({ sourceId: r.sourceId, s });
+    for (const [version, vector, score] of r.scored) {
       const c = (cvss[r.sourceId] ??= {});
-      if (s.version === 'v2' && c.v2Vector === undefined)
-        Object.assign(c, { v2Vector: s.vector, v2Score: s.score });
-      if (s.version === 'v3' && c.v3Vector === undefined)
-        Object.assign(c, { v3Vector: s.vector, v3Score: s.score });
-      if (s.version === 'v40' && c.v40Vector === undefined)
-        Object.assign(c, { v40Vector: s.vector, v40Score: s.score });
+      if (version === 'v2' && c.v2Vector === undefined)
+        Object.assign(c, { v2Vector: vector, v2Score: score });
+      if (version === 'v3' && c.v3Vector === undefined)
+        Object.assign(c, { v3Vector: vector, v3Score: score });
+      if (version === 'v40' && c.v40Vector === undefined)
+        Object.assign(c, { v40Vector: vector, v40Score: score });
     }
-    const own = recordSeverity(r);
-    if (own && vendorSeverity[r.sourceId] === undefined) vendorSeverity[r.sourceId] = SEVERITY_LEVEL[own];
+    if (r.own !== null && vendorSeverity[r.sourceId] === undefined)
+      vendorSeverity[r.sourceId] = SEVERITY_LEVEL[r.own];
   }
-  for (const version of VERSION_ORDER) {
-    const hit = scored.find((x) => x.s.version === version);
-    if (hit) {
-      const severity = severityFromScore(hit.s.score, version);
-      vendorSeverity[hit.sourceId] ??= SEVERITY_LEVEL[severity];
-      return { severity, severitySource: hit.sourceId, basis: 'cvss', vendorSeverity, cvss };
-    }
-  }
-  for (const r of records) {
-    const own = recordSeverity(r);
-    if (own) return { severity: own, severitySource: r.sourceId, basis: 'record', vendorSeverity, cvss };
-  }
+  for (const version of VERSION_ORDER)
+    for (const r of records)
+      for (const s of r.scored)
+        if (s[0] === version) {
+          const severity = severityFromScore(s[2], version);
+          vendorSeverity[r.sourceId] ??= SEVERITY_LEVEL[severity];
+          return { severity, severitySource: r.sourceId, basis: 'cvss', vendorSeverity, cvss };
+        }
+  for (const r of records)
+    if (r.own !== null)
+      return { severity: r.own, severitySource: r.sourceId, basis: 'record', vendorSeverity, cvss };
   return { severity: 'UNKNOWN', basis: 'none', vendorSeverity, cvss };
 }
