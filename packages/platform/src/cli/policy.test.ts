@@ -89,6 +89,17 @@ describe('palisade policy', () => {
     expect(h2.text().stdout).toContain('apiVersion: wgpolicyk8s.io/v1alpha2');
   });
 
+  it('apply: --policy-report-format openreports writes an openreports.io ClusterReport', async () => {
+    const dir = fixture('pass');
+    const h = io(dir);
+    const args = ['policy', 'apply', 'policy.yaml', '-r', 'pods.yaml', '--format', 'policyreport'];
+    expect(await run([...args, '--policy-report-format', 'openreports'], h.io)).toBe(0);
+    expect(h.text().stdout).toContain('apiVersion: openreports.io/v1alpha1');
+    expect(h.text().stdout).toContain('kind: ClusterReport');
+    const bad = io(dir);
+    expect(await run([...args, '--policy-report-format', 'policyreports.x-k8s.io'], bad.io)).toBe(2);
+  });
+
   it('apply: --exception turns the excepted rule into skip, so --exit-code no longer fires', async () => {
     const dir = fixture('pass');
     writeFileSync(

@@ -10,7 +10,11 @@ import type { Diagnostic } from '../core/diagnostics.js';
 import { formatDiagnostic } from '../core/diagnostics.js';
 import { PalisadeError } from '../core/errors.js';
 import { PolicyEngine, type EngineResponse } from '../policy/engine/index.js';
-import { buildPolicyReport } from '../policy/engine/report.js';
+import {
+  buildPolicyReport,
+  POLICY_REPORT_FORMATS,
+  type PolicyReportFormat,
+} from '../policy/engine/report.js';
 import {
   loadPolicyText,
   readYamlDocuments,
@@ -131,6 +135,14 @@ function applyCommand(io: CliIO): Command {
         .choices(['table', 'json', 'yaml', 'policyreport'])
         .default('table'),
     )
+    .addOption(
+      new Option(
+        '--policy-report-format <api>',
+        'report API for --format policyreport: wgpolicyk8s.io/v1alpha2 ClusterPolicyReport, or openreports.io/v1alpha1 ClusterReport (Kyverno 1.15+ with openreports enabled)',
+      )
+        .choices(POLICY_REPORT_FORMATS)
+        .default('wgpolicyk8s'),
+    )
     .option('--output <file>', 'write results to a file instead of stdout', '')
     .option('--exit-code <code>', 'exit with this code when a rule fails', '0')
     .addHelpText(
@@ -139,13 +151,21 @@ function applyCommand(io: CliIO): Command {
 Examples:
   palisade policy apply disallow-latest.yaml --resource pod.yaml
   kubectl get pods -A -o yaml | palisade policy apply policies/*.yaml --resource - --format policyreport
+  palisade policy apply policy.yaml -r pod.yaml --format policyreport --policy-report-format openreports
   palisade policy apply policy.yaml -r deploy.yaml --exit-code 1     fail CI on a failing rule
   palisade policy apply policy.yaml -r pod.yaml -e exception.yaml    with PolicyExceptions`,
     )
     .action(
       async (
         policyFiles: string[],
-        opts: { resource: string[]; exception: string[]; format: string; output: string; exitCode: string },
+        opts: {
+          resource: string[];
+          exception: string[];
+          format: string;
+          policyReportFormat: PolicyReportFormat;
+          output: string;
+          exitCode: string;
+        },
       ) => {
         const diags: Diagnostic[] = [];
         const policies: KyvernoPolicy[] = [];
@@ -196,7 +216,8 @@ Examples:
         let text: string;
         if (opts.format === 'json') text = `${JSON.stringify(responses, null, 2)}\n`;
         else if (opts.format === 'yaml') text = stringify(responses);
-        else if (opts.format === 'policyreport') text = stringify(buildPolicyReport(responses));
+        else if (opts.format === 'policyreport')
+          text = stringify(buildPolicyReport(responses, new Date(), opts.policyReportFormat));
         else text = applyTable(responses);
         await emit(io, text, opts.output);
         const code = Number(opts.exitCode);
