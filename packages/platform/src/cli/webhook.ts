@@ -34,6 +34,9 @@ interface WebhookOptions {
   caValidityDays?: string;
   certCheckSeconds: string;
   ownerClusterRole?: string;
+  backgroundScan: boolean;
+  backgroundScanInterval: string;
+  backgroundScanRate: string;
 }
 
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
@@ -68,12 +71,22 @@ function positive(flag: string, v: string, max = Infinity): number {
   return n;
 }
 
+/** `90s`, `10m`, `1h`, `0` (seconds when no unit) → milliseconds. */
+export function parseIntervalMs(flag: string, v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(v.trim());
+  if (!m) throw new PalisadeError('E_USAGE', `${flag} must be a duration like 30m or 1h (0: off), not ${v}`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 's'] ?? 1000;
+  return Math.round(Number(m[1]) * unit);
+}
+
 export function webhookCommand(io: CliIO): Command {
   return new Command('webhook')
     .description(
       'Serve the Kyverno-compatible admission webhook on this machine: loads and watches\n' +
-        'ClusterPolicy/Policy/PolicyException objects, registers Validating/MutatingWebhookConfigurations\n' +
-        'whose URLs point at this process (with a self-managed CA in caBundle), writes PolicyReports,\n' +
+        'ClusterPolicy/Policy/PolicyException and policies.kyverno.io ValidatingPolicy/MutatingPolicy\n' +
+        'objects, registers Validating/MutatingWebhookConfigurations\n' +
+        'whose URLs point at this process (with a self-managed CA in caBundle), writes PolicyReports\n' +
+        '(from admission and from a background scan of existing resources),\n' +
         'and removes the configurations again on exit (SIGINT/SIGTERM).\n' +
         'With --service it runs in the cluster: configurations name the Service, certificates come from\n' +
         'files (--tls-cert) or are self-managed and shared through a Secret (--cert-secret), and the\n' +
@@ -105,6 +118,13 @@ export function webhookCommand(io: CliIO): Command {
     .option('--cert-validity-days <n>', 'self-managed serving certificate lifetime', '30')
     .option('--ca-validity-days <n>', 'self-managed CA lifetime', '365')
     .option('--cert-check-seconds <n>', 'how often certificates are renewed, re-read or reloaded', '60')
+    .option('--no-background-scan', 'do not scan existing resources into the PolicyReports')
+    .option(
+      '--background-scan-interval <duration>',
+      'full rescan of existing resources (besides rescans on changes); 0: only on changes',
+      '1h',
+    )
+    .option('--background-scan-rate <n>', 'background evaluations per second at most', '100')
     .option(
       '--owner-clusterrole <name>',
       'in-cluster: this ClusterRole owns the configurations, so deleting the release garbage-collects them',
@@ -173,6 +193,10 @@ The apiserver must reach --host:--port (a local apiserver, or a tunnel). Docs: d
       if (caDays < servingDays)
         throw new PalisadeError('E_USAGE', '--ca-validity-days must be at least --cert-validity-days');
       const checkSeconds = positive('--cert-check-seconds', opts.certCheckSeconds);
+      const backgroundIntervalMs = parseIntervalMs('--background-scan-interval', opts.backgroundScanInterval);
+      if (backgroundIntervalMs !== 0 && backgroundIntervalMs < 10_000)
+        throw new PalisadeError('E_USAGE', '--background-scan-interval must be 0 or at least 10s');
+      const backgroundRate = positive('--background-scan-rate', opts.backgroundScanRate, 100_000);
       const logger = cliLogger(io, opts.logLevel);
       const client = KubeClient.fromFile(resolve(io.cwd, file));
       const hook = await runWebhook({
@@ -202,6 +226,9 @@ The apiserver must reach --host:--port (a local apiserver, or a tunnel). Docs: d
         caValidityMs: caDays * DAY,
         certCheckMs: checkSeconds * 1000,
         ...(opts.ownerClusterRole ? { ownerClusterRole: opts.ownerClusterRole } : {}),
+        background: opts.backgroundScan
+          ? { intervalMs: backgroundIntervalMs, ratePerSecond: backgroundRate }
+          : false,
       });
       const target = service
         ? `Service ${service.namespace}/${service.name}:${service.port ?? 443}`

@@ -95,17 +95,69 @@ export class ReportState {
     return changed;
   }
 
+  /**
+   * Sets the results of one resource for the policies `owns` accepts (a background scan of it):
+   * results of those policies that the scan no longer produced are dropped; others (admission
+   * results of policies the scan does not run) stay. Returns how many results changed.
+   */
+  replaceResource(
+    resource: Obj,
+    responses: readonly EngineResponse[],
+    process: string,
+    now: Date,
+    owns: (policy: string) => boolean,
+  ): number {
+    const md = meta(resource);
+    const ns = typeof md['namespace'] === 'string' ? md['namespace'] : '';
+    const name = typeof md['name'] === 'string' ? md['name'] : '';
+    const kind = typeof resource['kind'] === 'string' ? resource['kind'] : '';
+    const keep = new Set<string>();
+    for (const er of responses) {
+      const policy = er.policy.namespace ? `${er.policy.namespace}/${er.policy.name}` : er.policy.name;
+      for (const r of er.rules) keep.add(`${policy}\u0000${r.name}`);
+    }
+    let changed = 0;
+    const scope = this.scopes.get(ns);
+    if (scope)
+      for (const [k, v] of scope) {
+        const r = v.resources[0];
+        if (!r || r.kind !== kind || r.name !== name || !owns(v.policy)) continue;
+        if (!keep.has(`${v.policy}\u0000${v.rule}`)) {
+          scope.delete(k);
+          this.dirty.add(ns);
+          changed++;
+        }
+      }
+    return changed + this.record(responses, process, now);
+  }
+
+  /** Drops the results of policies that are gone (`keep` false); returns how many were dropped. */
+  retainPolicies(keep: (policy: string) => boolean): number {
+    let dropped = 0;
+    for (const [ns, scope] of this.scopes)
+      for (const [k, v] of scope)
+        if (!keep(v.policy)) {
+          scope.delete(k);
+          this.dirty.add(ns);
+          dropped++;
+        }
+    return dropped;
+  }
+
   /** Forgets every result about one resource (it was deleted). */
-  forgetResource(kind: string, namespace: string, name: string): void {
+  forgetResource(kind: string, namespace: string, name: string): number {
     const scope = this.scopes.get(namespace);
-    if (!scope) return;
+    if (!scope) return 0;
+    let n = 0;
     for (const [k, v] of scope) {
       const r = v.resources[0];
       if (r && r.kind === kind && r.name === name) {
         scope.delete(k);
         this.dirty.add(namespace);
+        n++;
       }
     }
+    return n;
   }
 }
 
@@ -183,6 +235,27 @@ export class PolicyReportWriter {
 
   record(responses: readonly EngineResponse[], process: string): void {
     if (this.state.record(responses, process, (this.o.now ?? (() => new Date()))()) > 0) this.schedule();
+  }
+
+  /** See ReportState.replaceResource; schedules a write when something changed. */
+  replaceResource(
+    resource: Obj,
+    responses: readonly EngineResponse[],
+    process: string,
+    owns: (policy: string) => boolean,
+  ): void {
+    const now = (this.o.now ?? (() => new Date()))();
+    if (this.state.replaceResource(resource, responses, process, now, owns) > 0) this.schedule();
+  }
+
+  /** Forgets a deleted resource's results. */
+  forgetResource(kind: string, namespace: string, name: string): void {
+    if (this.state.forgetResource(kind, namespace, name) > 0) this.schedule();
+  }
+
+  /** Drops results of policies that are no longer loaded. */
+  retainPolicies(keep: (policy: string) => boolean): void {
+    if (this.state.retainPolicies(keep) > 0) this.schedule();
   }
 
   private schedule(): void {

@@ -2,7 +2,8 @@
  * The webhook as a running component: informers for policies and namespaces, the policy set,
  * self-managed certificates, the HTTPS server, PolicyReports from admission results, and the
  * URL-based webhook configurations pointing at this process (kept equal to the policies, with
- * compare-before-write; removed on stop). `palisade webhook` and the end-to-end tests use it.
+ * compare-before-write; removed on stop), and the background scan of existing resources into the
+ * same reports. `palisade webhook` and the end-to-end tests use it.
  */
 import { nullLogger, type Logger } from '../../core/logger.js';
 import {
@@ -12,10 +13,11 @@ import {
   ValidatingWebhookConfigurations,
   type KubeClient,
 } from '../client/index.js';
+import { BackgroundScanner } from '../background/scanner.js';
 import { PolicyReportWriter } from '../policyreports/aggregator.js';
 import { FileCerts, SelfManagedCerts, type CertProvider, type FileCertsOptions } from './certsource.js';
 import { discoverResources, webhookConfigurations, type DiscoveredResource } from './config.js';
-import { ClusterPolicySource } from './policies.js';
+import { celResourcesFrom, ClusterPolicySource } from './policies.js';
 import type { FailurePolicy, WebhookPolicySet } from './policyset.js';
 import { WebhookServer } from './server.js';
 
@@ -59,6 +61,12 @@ export interface RunWebhookOptions {
    * Service behind (which, with Fail, would deny every matching request).
    */
   ownerClusterRole?: string;
+  /**
+   * Background scan of existing resources into the PolicyReports (needs `reports`): a full rescan
+   * every `intervalMs` (default 1 hour; 0: only on changes), at most `ratePerSecond` evaluations per
+   * second (default 100). false: no background scan.
+   */
+  background?: false | { intervalMs?: number; ratePerSecond?: number };
 }
 
 export interface RunningWebhook {
@@ -67,6 +75,7 @@ export interface RunningWebhook {
   server: WebhookServer;
   policies: ClusterPolicySource;
   reports: PolicyReportWriter | undefined;
+  background: BackgroundScanner | undefined;
   caPem: () => string;
   servingPem: () => string;
   /** Waits until the registered configurations reflect the current policy set. */
@@ -195,20 +204,37 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
       }
     });
   };
+  discovery = await discoverResources(o.client);
+  const background =
+    reports && o.background !== false
+      ? new BackgroundScanner({
+          client: o.client,
+          sink: reports,
+          discovery: () => discovery,
+          namespaceLabels: (n) => policies.namespaceLabels(n),
+          excludeNamespaces,
+          logger: log,
+          ...(o.background?.intervalMs !== undefined ? { intervalMs: o.background.intervalMs } : {}),
+          ...(o.background?.ratePerSecond !== undefined ? { ratePerSecond: o.background.ratePerSecond } : {}),
+        })
+      : undefined;
   const policies = new ClusterPolicySource(factory, {
+    celResources: celResourcesFrom(discovery),
     debounceMs: o.debounceMs ?? 100,
     logger: log,
     defaults: {
       ...(o.failurePolicy ? { failurePolicy: o.failurePolicy } : {}),
       ...(o.timeoutSeconds !== undefined ? { timeoutSeconds: o.timeoutSeconds } : {}),
     },
-    onChange: register,
+    onChange: (set) => {
+      register(set);
+      background?.onPolicies(set);
+    },
     onDiagnostics: (ds) => {
       for (const d of ds) log.warn({ code: d.code, message: d.message }, 'policy diagnostic');
     },
   });
   factory.start(ac.signal);
-  discovery = await discoverResources(o.client);
   await policies.sync(ac.signal);
 
   const server = new WebhookServer({
@@ -251,6 +277,7 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
     server,
     policies,
     reports,
+    background,
     caPem: () => certs.caBundlePem(),
     servingPem: () => certs.serving().certPem,
     settled: async () => {
@@ -275,6 +302,7 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
         }
       }
       const left = await server.close(so.drainMs ?? 10_000);
+      await background?.stop();
       ac.abort();
       await reports?.close();
       await factory.done();
