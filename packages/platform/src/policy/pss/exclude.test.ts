@@ -286,7 +286,7 @@ table('HostPath Volumes and Volume Types', [
 
 table('Host Ports', [
   {
-    name: 'numbers carry no bad values in Kyverno, so values never narrow a host port',
+    name: 'values are matched against the port number in decimal: 80 does not cover 8080',
     pod: restrictedPod({ containers: [ctr('a', 'nginx', undefined, { ports: [{ hostPort: 8080 }] })] }),
     exclude: [
       {
@@ -294,6 +294,19 @@ table('Host Ports', [
         images: ['nginx'],
         restrictedField: 'spec.containers[*].ports[*].hostPort',
         values: ['80'],
+      },
+    ],
+    remaining: { hostPorts: ['spec.containers[0].ports[0].hostPort'] },
+  },
+  {
+    name: 'a wildcard value covering the port lifts it',
+    pod: restrictedPod({ containers: [ctr('a', 'nginx', undefined, { ports: [{ hostPort: 8080 }] })] }),
+    exclude: [
+      {
+        controlName: 'Host Ports',
+        images: ['nginx'],
+        restrictedField: 'spec.containers[*].ports[*].hostPort',
+        values: ['80*'],
       },
     ],
     remaining: {},
@@ -519,7 +532,7 @@ table('Running as Non-root and Running as Non-root user', [
     remaining: {},
   },
   {
-    name: 'runAsUser 0 is lifted for the listed image whatever the values (numbers carry none)',
+    name: 'runAsUser 0 is lifted for the listed image when values cover 0',
     level: 'restricted',
     pod: restrictedPod({
       securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
@@ -533,10 +546,27 @@ table('Running as Non-root and Running as Non-root user', [
         controlName: 'Running as Non-root user',
         images: ['nginx'],
         restrictedField: 'spec.containers[*].securityContext.runAsUser',
-        values: ['1000'],
+        values: ['0'],
       },
     ],
     remaining: { runAsUser: ['spec.containers[1].securityContext.runAsUser'] },
+  },
+  {
+    name: 'values that do not cover 0 keep runAsUser 0',
+    level: 'restricted',
+    pod: restrictedPod({
+      securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [ctr('a', 'nginx', { ...GOOD, runAsUser: 0 })],
+    }),
+    exclude: [
+      {
+        controlName: 'Running as Non-root user',
+        images: ['nginx'],
+        restrictedField: 'spec.containers[*].securityContext.runAsUser',
+        values: ['1000'],
+      },
+    ],
+    remaining: { runAsUser: ['spec.containers[0].securityContext.runAsUser'] },
   },
 ]);
 
@@ -647,7 +677,7 @@ describe("Kyverno's failure message", () => {
     expect(formatKyvernoChecks(denyingChecks(r.results), 'Pod')).toBe(
       '(Forbidden reason: non-default capabilities, field error list: [spec.containers[0].securityContext.capabilities.add is forbidden, forbidden values found: [BPF SYS_ADMIN]])' +
         '(Forbidden reason: host namespaces, field error list: [spec.hostPID is forbidden, forbidden values found: true])' +
-        '(Forbidden reason: hostPath volumes, field error list: [spec.volumes[0].hostPath is forbidden, forbidden values found: <nil>])',
+        '(Forbidden reason: hostPath volumes, field error list: [spec.volumes[0].hostPath: Forbidden])',
     );
   });
   it('rewrites paths for pod controllers as convertChecks does', () => {

@@ -22,8 +22,9 @@
  * - Without images, the "fake" container fails container-level requirements (runAsNonRoot,
  *   allowPrivilegeEscalation, ...) itself, so an exclusion of such a control without images removes
  *   exactly one container's error: it lifts the control for a pod with one offending container only.
- * - Bad values are strings, booleans (`"true"`/`"false"`) and string lists; numbers (host ports, user IDs)
- *   carry none in Kyverno (Go int32/int64 values are not extracted), so `values` cannot narrow them.
+ * - Bad values are compared as strings: booleans as `"true"`/`"false"`, numbers (host ports, user IDs)
+ *   in decimal, string lists element by element. A field error without a value (a required field, a
+ *   hostPath volume) has none, so any `values` accept it.
  * - All digit runs of a path are starred, including digits inside annotation keys.
  * - Control names are Kyverno's (PSS_controls_to_check_id); "Host Probes / Lifecycle Hooks" has none,
  *   so it cannot be excluded. "/proc Mount Type" also covers procMount_restricted (policy v1.35+), the
@@ -120,7 +121,7 @@ function parseField(field: string, containerLevel: boolean): ParsedField {
 function badValues(e: FieldError): readonly string[] {
   const v = e.badValue;
   if (typeof v === 'string') return v === '' ? [] : [v];
-  if (typeof v === 'boolean') return [String(v)];
+  if (typeof v === 'boolean' || typeof v === 'number') return [String(v)];
   if (Array.isArray(v)) return v as readonly string[];
   return [];
 }
@@ -215,10 +216,10 @@ export function applyPodSecurityExclusions(
 /** Kyverno's FieldError.Error() forms, as FormatChecksPrint prints them. */
 function formatFieldError(e: FieldError): string {
   if (e.type === 'required') return `${e.field}: Required value`;
+  // Without a bad value the fork's error holds "" (field.Forbidden(path, "")), printed as Error() does
   const v = e.badValue;
-  if (v === '') return `${e.field}: Forbidden`;
-  const shown =
-    v === undefined ? '<nil>' : Array.isArray(v) ? `[${(v as readonly string[]).join(' ')}]` : String(v);
+  if (v === undefined || v === '') return `${e.field}: Forbidden`;
+  const shown = Array.isArray(v) ? `[${(v as readonly string[]).join(' ')}]` : String(v);
   return `${e.field} is forbidden, forbidden values found: ${shown}`;
 }
 
