@@ -40,17 +40,25 @@ function isObject(v: unknown): v is Json {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-function splitPath(path: string): string[] {
-  return path.split('.').filter((p) => p !== '');
+// Dotted paths are few and fixed ("request.object", "element", …): split once each, bounded.
+const splitPaths = new Map<string, readonly string[]>();
+function splitPath(path: string): readonly string[] {
+  let parts = splitPaths.get(path);
+  if (!parts) {
+    parts = path.split('.').filter((p) => p !== '');
+    if (splitPaths.size >= 1024) splitPaths.clear();
+    splitPaths.set(path, parts);
+  }
+  return parts;
 }
 
 /** Copy-on-write set of a dotted path; returns the new root. */
-function setIn(root: Json, parts: string[], value: unknown): Json {
-  const [head, ...rest] = parts;
+function setIn(root: Json, parts: readonly string[], value: unknown, i = 0): Json {
+  const head = parts[i];
   if (head === undefined) return root;
   const copy: Json = { ...root };
-  if (rest.length === 0) copy[head] = value;
-  else copy[head] = setIn(isObject(root[head]) ? root[head] : {}, rest, value);
+  if (i === parts.length - 1) copy[head] = value;
+  else copy[head] = setIn(isObject(root[head]) ? root[head] : {}, parts, value, i + 1);
   return copy;
 }
 

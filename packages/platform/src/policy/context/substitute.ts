@@ -94,6 +94,35 @@ function jsonString(v: unknown): string {
   return JSON.stringify(v ?? null);
 }
 
+/** One `{{ }}` occurrence of a round: the match, whether it starts the string, the variable text. */
+interface VariableRef {
+  readonly old: string;
+  readonly initial: boolean;
+  readonly v: string;
+  readonly name: string;
+}
+
+// The occurrences of each string, parsed once (bounded): rule strings repeat on every request.
+const variableRefs = new Map<string, readonly VariableRef[]>();
+const MAX_VARIABLE_REFS = 4096;
+
+function variablesOf(s: string): readonly VariableRef[] {
+  let refs = variableRefs.get(s);
+  if (refs === undefined) {
+    refs = [...s.matchAll(REGEX_VARIABLES)].map((m) => {
+      const old = m[0];
+      const initial = REGEX_VARIABLE_INIT.test(old);
+      const v = initial ? old : old.slice(1);
+      return { old, initial, v, name: replaceBracesAndTrim(v) };
+    });
+    if (s.length <= 4096) {
+      if (variableRefs.size >= MAX_VARIABLE_REFS) variableRefs.clear();
+      variableRefs.set(s, refs);
+    }
+  }
+  return refs;
+}
+
 function substituteString(
   value: string,
   ctx: PolicyContext,
@@ -102,7 +131,7 @@ function substituteString(
 ): unknown {
   let current = value;
   for (let round = 0; ; round++) {
-    const vars = [...current.matchAll(REGEX_VARIABLES)].map((m) => m[0]);
+    const vars = variablesOf(current);
     if (vars.length === 0) break;
     if (round >= SUBSTITUTION_LIMITS.maxRounds) {
       throw new SubstitutionError(
@@ -110,10 +139,8 @@ function substituteString(
       );
     }
     const originalPattern = current;
-    for (const old of vars) {
-      const initial = REGEX_VARIABLE_INIT.test(old);
-      const v = initial ? old : old.slice(1);
-      let variable = replaceBracesAndTrim(v);
+    for (const { old, initial, v, name } of vars) {
+      let variable = name;
       if (variable === '@') {
         const prefix = ctx.tryQuery('target');
         const base = 'error' in prefix ? ['request', 'object'] : ['target'];

@@ -140,6 +140,23 @@ function applyJsonPatch(doc: unknown, ops: unknown[]): unknown {
   return root;
 }
 
+// Parsed patchesJson6902 texts (after substitution), bounded: foreach rules substitute the same text
+// for the same elements request after request, and the YAML parse was most of such a rule's cost.
+// The parsed operations are read-only: applyJsonPatch copies the values it inserts.
+const patchTexts = new Map<string, unknown>();
+const MAX_PATCH_TEXTS = 1024;
+const MAX_CACHED_TEXT = 64 * 1024;
+
+function parsePatchText(text: string): unknown {
+  if (patchTexts.has(text)) return patchTexts.get(text);
+  const ops: unknown = parseYaml(text, { maxAliasCount: 100 });
+  if (text.length <= MAX_CACHED_TEXT) {
+    if (patchTexts.size >= MAX_PATCH_TEXTS) patchTexts.clear();
+    patchTexts.set(text, ops);
+  }
+  return ops;
+}
+
 function patchOnce(
   m: Obj,
   env: RuleEnv,
@@ -165,7 +182,7 @@ function patchOnce(
     const sub = substituteInString(m['patchesJson6902'], env.ctx, `${path}/patchesJson6902`);
     if ('error' in sub) return { ok: false, error: `variable substitution failed: ${sub.error}` };
     try {
-      const ops: unknown = parseYaml(String(sub.value), { maxAliasCount: 100 });
+      const ops = parsePatchText(String(sub.value));
       if (!Array.isArray(ops)) return { ok: false, error: 'patchesJson6902 must be a list of operations' };
       return { ok: true, value: applyJsonPatch(resource, ops) as Obj };
     } catch (err) {

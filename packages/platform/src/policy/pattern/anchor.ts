@@ -25,6 +25,8 @@ const cache = new Map<string, Anchor | null>();
 
 /** The anchor of a pattern key, or null for a plain key. */
 export function parseAnchor(key: string): Anchor | null {
+  // most keys are plain: no map lookup for keys that cannot be anchors
+  if (key.length < 3 || key.charCodeAt(key.length - 1) !== 41 /* ) */) return null;
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
   const m = ANCHOR_RE.exec(key);

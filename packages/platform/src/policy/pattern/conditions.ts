@@ -177,6 +177,16 @@ function membership(key: unknown, value: unknown): boolean[] | undefined {
   return keys.map((k) => inSet(k, values));
 }
 
+/**
+ * semver.parse, skipped for strings that cannot be a version (semver.parse builds and catches an
+ * exception for each of them, and most condition keys are not versions). `v?N.N.N` is what every
+ * strict semver version starts with after trimming.
+ */
+const SEMVER_START = /^\s*v?\d+\.\d+\.\d+/;
+function parseSemver(s: string): semver.SemVer | null {
+  return SEMVER_START.test(s) ? semver.parse(s) : null;
+}
+
 function numeric(key: unknown, value: unknown, cmp: (a: number) => boolean): boolean {
   const compare = (a: number, b: number): boolean => cmp(a < b ? -1 : a > b ? 1 : 0);
   const withNumberKey = (k: number): boolean => {
@@ -197,9 +207,9 @@ function numeric(key: unknown, value: unknown, cmp: (a: number) => boolean): boo
     if (q) return compare(q[0], q[1]);
     const f = parseFloatGo(key);
     if (f !== undefined) return withNumberKey(f);
-    const kv = semver.parse(key);
+    const kv = parseSemver(key);
     if (kv && typeof value === 'string') {
-      const vv = semver.parse(value);
+      const vv = parseSemver(value);
       return vv !== null && cmp(semver.compare(kv, vv));
     }
     return false;
