@@ -5,11 +5,14 @@
 // every policy file in the folder, switched to Enforce).
 //
 //   1. direct: HTTPS POSTs of AdmissionReview v1 (half compliant Pods, half violating ones) straight to
-//      the webhook's /validate endpoint at 50, 200 and 500 concurrent requests (keep-alive agents):
-//      requests/s, p50, p99, max, errors (transport errors, non-200 answers and wrong verdicts);
+//      the webhook's /validate endpoint at 50, 200 and 500 concurrent requests, over one HTTP/2
+//      connection (as kube-apiserver calls a loopback URL webhook) and over keep-alive HTTP/1.1
+//      connections (as it calls a Service webhook): requests/s, p50, p99, max, errors (transport
+//      errors, non-200 answers and wrong verdicts);
 //   2. through the apiserver: 200 concurrent Pod creates (compliant Pods; no kubelet, so they stay
 //      Pending), create latency p50/p99 without any webhook (baseline) and with the webhook
-//      registered; the added p99 in ms and as % of the baseline.
+//      registered; the added p99 in ms and as % of the baseline; the apiserver's connections to the
+//      webhook (sampled with `ss`). Extra rows at lower concurrency (BENCH_CREATE_CONCURRENCY=200,50).
 //
 // The webhook runs as a child process — `palisade webhook --kubeconfig F` from an esbuild bundle of
 // the CLI, the same code `npm run build` bundles — so it has its own event loop, as a deployment
@@ -24,10 +27,12 @@
 //   BENCH_IN_PROCESS=1 node bench/webhook.mjs      (also the in-process webhook, apiserver path)
 //   BENCH_REPORTS=0 node bench/webhook.mjs         (the webhook writes no PolicyReports)
 //   BENCH_CPU_PROF=/tmp/prof node bench/webhook.mjs  (a V8 CPU profile of the webhook process)
-import { execFileSync, spawn } from 'node:child_process';
+//   BENCH_DIRECT_PROTOCOLS=h2 BENCH_CREATE_CONCURRENCY=200 node bench/webhook.mjs   (fewer rows)
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { Buffer } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { connect as h2connect } from 'node:http2';
 import { Agent, request } from 'node:https';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -44,15 +49,26 @@ const num = (name, dflt) => {
   if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number`);
   return v;
 };
+const list = (name, dflt) =>
+  (process.env[name] ?? dflt)
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 const cfg = {
-  directConcurrency: (process.env.BENCH_DIRECT_CONCURRENCY ?? '50,200,500').split(',').map(Number),
+  directConcurrency: list('BENCH_DIRECT_CONCURRENCY', '50,200,500').map(Number),
+  directProtocols: list('BENCH_DIRECT_PROTOCOLS', 'h2,http1'),
   directRequests: num('BENCH_DIRECT_REQUESTS', 5000),
-  createConcurrency: num('BENCH_CREATE_CONCURRENCY', 200),
+  // the first is the target's row; the others are extra rows (a CPU-bound apiserver at lower load)
+  createConcurrencies: list('BENCH_CREATE_CONCURRENCY', '200,50').map(Number),
   creates: num('BENCH_CREATES', 2000),
   repeats: num('BENCH_REPEATS', 3),
   inProcess: process.env.BENCH_IN_PROCESS === '1',
   reports: process.env.BENCH_REPORTS !== '0',
 };
+for (const c of [...cfg.directConcurrency, ...cfg.createConcurrencies])
+  if (!Number.isInteger(c) || c <= 0) throw new Error('concurrency lists hold positive integers');
+for (const p of cfg.directProtocols)
+  if (p !== 'h2' && p !== 'http1') throw new Error('BENCH_DIRECT_PROTOCOLS: h2 and/or http1');
 const sharedData = process.env.PALISADE_SHARED_DATA ?? resolve(root, '..', 'shared', 'data');
 const policyDir = join(sharedData, 'conformance/kyverno-policies/pod-security');
 const NS = 'bench';
@@ -339,7 +355,7 @@ try {
   // Pod creates as the admin user, over keep-alive HTTP/1.1 connections.
   const apiAgent = new Agent({
     keepAlive: true,
-    maxSockets: cfg.createConcurrency,
+    maxSockets: Math.max(...cfg.createConcurrencies),
     ca: cluster.caPem,
     cert: cluster.adminCertPem,
     key: cluster.adminKeyPem,
@@ -351,12 +367,19 @@ try {
     return r;
   };
   const deleteAllPods = async () => {
-    await must('delete pods', cluster.request('DELETE', `/api/v1/namespaces/${NS}/pods`), [200]);
-    // Unscheduled pods (no nodeName) are removed at once, without a grace period.
-    await waitFor('pods deleted', async () => {
-      const r = await cluster.request('GET', `/api/v1/namespaces/${NS}/pods?limit=1`);
-      return r.body.items.length === 0;
-    });
+    // Unscheduled pods (no nodeName) are removed at once, without a grace period. Deleting a few
+    // thousand can outlast the helper's 10 s request timeout on a loaded machine (the apiserver
+    // stops when the client goes): ask again until none is left.
+    await waitFor(
+      'pods deleted',
+      async () => {
+        const r = await cluster.request('GET', `/api/v1/namespaces/${NS}/pods?limit=1`);
+        if (r.body.items.length === 0) return true;
+        await cluster.request('DELETE', `/api/v1/namespaces/${NS}/pods`).catch(() => undefined);
+        return false;
+      },
+      300_000,
+    );
   };
   /** CPU time (ms, user + system) a process has used so far, from /proc (Linux). */
   const cpuMs = (pid) => {
@@ -374,29 +397,65 @@ try {
     webhook: child?.pid ?? 0,
     bench: process.pid,
   });
-  /** One round: a warm-up wave, then `creates` timed creates of compliant Pods; all deleted after. */
-  const createRound = async (label) => {
+  /** Established TCP connections to a local port (the apiserver's side of its webhook calls). */
+  const connectionsTo = (port) =>
+    new Promise((resolvePromise) => {
+      execFile('ss', ['-Htn', 'state', 'established', `( dport = :${port} )`], (err, out) =>
+        resolvePromise(err ? NaN : out.split('\n').filter((l) => l.trim()).length),
+      );
+    });
+  /** Samples connectionsTo(port) every 250 ms until stopped; returns the largest and the last count. */
+  const sampleConnections = (port) => {
+    let max = 0;
+    let last = NaN;
+    let stop = false;
+    const loop = (async () => {
+      while (!stop) {
+        last = await connectionsTo(port);
+        if (last > max) max = last;
+        await sleep(250);
+      }
+    })();
+    return async () => {
+      stop = true;
+      await loop;
+      return { max, end: await connectionsTo(port) };
+    };
+  };
+  /** The port of the webhook process whose rounds are running (ss sampling); 0 for baselines. */
+  let webhookPort = 0;
+  /**
+   * One round: a warm-up wave, then `creates` timed creates of compliant Pods at `concurrency`;
+   * all deleted after.
+   */
+  const createRound = async (label, concurrency) => {
     const one = async () => {
       const r = await createPod(compliantPod(`p-${podSeq++}`));
       return r.status === 201 ? undefined : `HTTP ${r.status}: ${r.text.slice(0, 200)}`;
     };
-    await drive(cfg.createConcurrency, cfg.createConcurrency, one);
+    await drive(concurrency, concurrency, one);
     const p = procs();
     const cpu0 = Object.fromEntries(Object.entries(p).map(([k, pid]) => [k, cpuMs(pid)]));
-    const res = await drive(cfg.createConcurrency, cfg.creates, one);
+    const stopSampling =
+      webhookPort && !label.startsWith('baseline') ? sampleConnections(webhookPort) : undefined;
+    const res = await drive(concurrency, cfg.creates, one);
     // CPU per create, per process: where the time goes on a shared 2-core machine.
     res.cpuMsPerCreate = Object.fromEntries(
       Object.entries(p)
         .filter(([k]) => k !== 'webhook' || label.includes('child'))
         .map(([k, pid]) => [k, round((cpuMs(pid) - cpu0[k]) / cfg.creates)]),
     );
+    if (stopSampling) res.webhookConnections = await stopSampling();
     await deleteAllPods();
     log(
-      `  ${label.padEnd(22)} p50 ${res.p50Ms.toFixed(1).padStart(7)} ms  p99 ${res.p99Ms.toFixed(1).padStart(7)} ms  ` +
+      `  ${label.padEnd(26)} p50 ${res.p50Ms.toFixed(1).padStart(7)} ms  p99 ${res.p99Ms.toFixed(1).padStart(7)} ms  ` +
         `${res.perSecond}/s  errors ${res.errors}  load ${load()}  CPU ms/create ` +
         Object.entries(res.cpuMsPerCreate)
           .map(([k, v]) => `${k} ${v}`)
-          .join(', '),
+          .join(', ') +
+        (res.webhookConnections
+          ? `  apiserver→webhook connections max ${res.webhookConnections.max}, after ${res.webhookConnections.end}`
+          : ''),
     );
     return res;
   };
@@ -468,6 +527,7 @@ try {
       `expected one validating webhook for pods, got ${vwc.webhooks.map((h) => h.name).join(', ')}`,
     );
   const validateUrl = validateHooks[0].clientConfig.url;
+  webhookPort = Number(new URL(validateUrl).port);
   const caPem = Buffer.from(validateHooks[0].clientConfig.caBundle, 'base64').toString();
   log(
     `webhook child pid ${child.pid} serving ${validateUrl}; ` +
@@ -505,34 +565,76 @@ try {
   };
   const direct = {};
   const directUrl = `${validateUrl}?timeout=10s`;
-  log(`direct AdmissionReviews to ${validateUrl}: ${cfg.directRequests} per run, best of ${cfg.repeats}`);
-  for (const c of cfg.directConcurrency) {
-    // maxFreeSockets: keep every connection between runs (the default 256 would close the rest, and
-    // the next run would pay hundreds of TLS handshakes at once at 500 concurrent).
-    const agent = new Agent({ keepAlive: true, maxSockets: c, maxFreeSockets: c, ca: caPem });
-    const task = async (i) => {
-      const { uid, v, body } = review(i);
-      const r = await call(agent, directUrl, 'POST', body);
-      if (r.status !== 200) return `HTTP ${r.status}: ${r.text.slice(0, 200)}`;
-      const resp = JSON.parse(r.text).response;
-      if (resp?.uid !== uid) return 'uid not echoed';
-      if (resp.allowed !== v.allowed) return `allowed=${resp.allowed}, expected ${v.allowed}`;
-      return undefined;
-    };
-    await drive(c, Math.max(1000, c * 2), task); // warm-up: connections, JIT
-    const runs = [];
-    for (let r = 0; r < cfg.repeats; r++) {
-      const cpu0 = cpuMs(child.pid);
-      const res = await drive(c, cfg.directRequests, task);
-      res.webhookCpuMsPerReview = round((cpuMs(child.pid) - cpu0) / cfg.directRequests);
-      runs.push(res);
-      log(
-        `  ${String(c).padStart(3)} concurrent: ${String(res.perSecond).padStart(6)} req/s  p50 ${res.p50Ms.toFixed(1)} ms  ` +
-          `p99 ${res.p99Ms.toFixed(1)} ms  max ${res.maxMs.toFixed(1)} ms  errors ${res.errors}  load ${load()}  webhook CPU ${res.webhookCpuMsPerReview} ms/review`,
-      );
+  const directPath = new URL(directUrl).pathname + new URL(directUrl).search;
+  /** One POST on an HTTP/2 session. */
+  const callH2 = (session, body) =>
+    new Promise((resolvePromise, reject) => {
+      const st = session.request({
+        ':method': 'POST',
+        ':path': directPath,
+        'content-type': 'application/json',
+      });
+      let status = 0;
+      const chunks = [];
+      st.on('response', (h) => (status = Number(h[':status'])));
+      st.on('data', (c) => chunks.push(c));
+      st.on('end', () => resolvePromise({ status, text: Buffer.concat(chunks).toString() }));
+      st.on('error', reject);
+      st.end(body);
+    });
+  const check = (uid, v, r) => {
+    if (r.status !== 200) return `HTTP ${r.status}: ${r.text.slice(0, 200)}`;
+    const resp = JSON.parse(r.text).response;
+    if (resp?.uid !== uid) return 'uid not echoed';
+    if (resp.allowed !== v.allowed) return `allowed=${resp.allowed}, expected ${v.allowed}`;
+    return undefined;
+  };
+  log(
+    `direct AdmissionReviews to ${validateUrl}: ${cfg.directRequests} per run, best of ${cfg.repeats}, ` +
+      `over ${cfg.directProtocols.join(' and ')}`,
+  );
+  for (const proto of cfg.directProtocols) {
+    direct[proto] = {};
+    for (const c of cfg.directConcurrency) {
+      let task;
+      let done;
+      if (proto === 'h2') {
+        // one connection, as kube-apiserver's HTTP/2 client multiplexes its calls
+        const session = await new Promise((resolvePromise, reject) => {
+          const s = h2connect(new URL(validateUrl).origin, { ca: caPem });
+          s.once('connect', () => resolvePromise(s));
+          s.once('error', reject);
+        });
+        task = async (i) => {
+          const { uid, v, body } = review(i);
+          return check(uid, v, await callH2(session, body));
+        };
+        done = () => session.close();
+      } else {
+        // maxFreeSockets: keep every connection between runs (the default 256 would close the rest,
+        // and the next run would pay hundreds of TLS handshakes at once at 500 concurrent).
+        const agent = new Agent({ keepAlive: true, maxSockets: c, maxFreeSockets: c, ca: caPem });
+        task = async (i) => {
+          const { uid, v, body } = review(i);
+          return check(uid, v, await call(agent, directUrl, 'POST', body));
+        };
+        done = () => agent.destroy();
+      }
+      await drive(c, Math.max(1000, c * 2), task); // warm-up: connections, JIT
+      const runs = [];
+      for (let r = 0; r < cfg.repeats; r++) {
+        const cpu0 = cpuMs(child.pid);
+        const res = await drive(c, cfg.directRequests, task);
+        res.webhookCpuMsPerReview = round((cpuMs(child.pid) - cpu0) / cfg.directRequests);
+        runs.push(res);
+        log(
+          `  ${proto.padEnd(5)} ${String(c).padStart(3)} concurrent: ${String(res.perSecond).padStart(6)} req/s  p50 ${res.p50Ms.toFixed(1)} ms  ` +
+            `p99 ${res.p99Ms.toFixed(1)} ms  max ${res.maxMs.toFixed(1)} ms  errors ${res.errors}  load ${load()}  webhook CPU ${res.webhookCpuMsPerReview} ms/review`,
+        );
+      }
+      done();
+      direct[proto][c] = { ...best(runs), runsP99Ms: runs.map((r) => r.p99Ms) };
     }
-    agent.destroy();
-    direct[c] = { ...best(runs), runsP99Ms: runs.map((r) => r.p99Ms) };
   }
 
   // ---------- 2. Pod creates through the apiserver ----------
@@ -581,32 +683,40 @@ try {
       );
   };
   log(
-    `Pod creates through the apiserver: ${cfg.creates} per round at ${cfg.createConcurrency} concurrent ` +
-      `(after a ${cfg.createConcurrency}-create warm-up), baseline and webhook rounds alternating`,
+    `Pod creates through the apiserver: ${cfg.creates} per round at ${cfg.createConcurrencies.join(' and ')} ` +
+      `concurrent (after a warm-up wave of as many creates), baseline and webhook rounds alternating`,
   );
-  const baselineRuns = [];
-  const childRuns = [];
-  await deleteAllPods();
-  for (let r = 0; r < cfg.repeats; r++) {
-    await deleteConfigs();
-    await untilEnforced(false);
-    baselineRuns.push(await createRound(`baseline #${r + 1}`));
-    await restoreConfigs();
-    await untilEnforced(true);
+  const byConcurrency = {};
+  for (const conc of cfg.createConcurrencies) {
+    const baselineRuns = [];
+    const childRuns = [];
     await deleteAllPods();
-    childRuns.push(await createRound(`webhook (child) #${r + 1}`));
+    for (let r = 0; r < cfg.repeats; r++) {
+      await deleteConfigs();
+      await untilEnforced(false);
+      baselineRuns.push(await createRound(`baseline c=${conc} #${r + 1}`, conc));
+      await restoreConfigs();
+      await untilEnforced(true);
+      await deleteAllPods();
+      childRuns.push(await createRound(`webhook (child) c=${conc} #${r + 1}`, conc));
+    }
+    byConcurrency[conc] = { baselineRuns, childRuns, inprocRuns: [] };
   }
   child.kill('SIGTERM');
   await new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r()));
 
-  let inprocRuns = [];
+  const target = cfg.createConcurrencies[0];
   if (cfg.inProcess) {
     const client = lib.KubeClient.fromFile(cluster.kubeconfigPath);
-    inproc = await lib.runWebhook({ client });
+    inproc = await lib.runWebhook({ client, ...(cfg.reports ? {} : { reports: false }) });
+    webhookPort = inproc.port;
     await inproc.settled();
     await untilEnforced(true);
     await deleteAllPods();
-    for (let r = 0; r < cfg.repeats; r++) inprocRuns.push(await createRound(`webhook (in-proc) #${r + 1}`));
+    for (let r = 0; r < cfg.repeats; r++)
+      byConcurrency[target].inprocRuns.push(
+        await createRound(`webhook (in-proc) c=${target} #${r + 1}`, target),
+      );
     await inproc.stop({ drainMs: 1000 });
     inproc = undefined;
     client.close();
@@ -614,43 +724,70 @@ try {
   apiAgent.destroy();
 
   // ---------- report ----------
-  const base = best(baselineRuns);
-  const withChild = best(childRuns);
-  const added = (w) => ({
-    addedP99Ms: round(w.p99Ms - base.p99Ms),
-    addedP99Percent: round(((w.p99Ms - base.p99Ms) / base.p99Ms) * 100),
-  });
+  const strip = ({ errorSamples, ...r }) => (r.errors ? { ...r, errorSamples } : r);
+  const summary = (conc) => {
+    const { baselineRuns, childRuns, inprocRuns } = byConcurrency[conc];
+    const base = best(baselineRuns);
+    const added = (w) => ({
+      addedP99Ms: round(w.p99Ms - base.p99Ms),
+      addedP99Percent: round(((w.p99Ms - base.p99Ms) / base.p99Ms) * 100),
+    });
+    const withChild = best(childRuns);
+    const inprocBest = inprocRuns.length ? best(inprocRuns) : undefined;
+    return {
+      concurrency: conc,
+      count: cfg.creates,
+      baseline: { ...strip(base), runsP99Ms: baselineRuns.map((r) => r.p99Ms) },
+      webhookChild: { ...strip(withChild), runsP99Ms: childRuns.map((r) => r.p99Ms), ...added(withChild) },
+      ...(inprocBest
+        ? {
+            webhookInProcess: {
+              ...strip(inprocBest),
+              runsP99Ms: inprocRuns.map((r) => r.p99Ms),
+              ...added(inprocBest),
+            },
+          }
+        : {}),
+    };
+  };
+  const creates = summary(target);
+  const extra = Object.fromEntries(cfg.createConcurrencies.slice(1).map((c) => [c, summary(c)]));
+
   const fmt = (x) => x.toFixed(1).padStart(8);
   console.log(
     `Admission webhook, ${policies.length} Pod Security ClusterPolicies (${ruleCount} rules, Enforce); ` +
       `best of ${cfg.repeats} runs each; load average at the end ${load()} on ${cpus().length} cores`,
   );
   console.log(`  direct AdmissionReview (${cfg.directRequests} per run, half violating)`);
-  console.log('  concurrency    req/s   p50 ms   p99 ms   max ms  errors');
-  for (const c of cfg.directConcurrency) {
-    const d = direct[c];
-    console.log(
-      `  ${String(c).padStart(11)} ${String(d.perSecond).padStart(8)} ${fmt(d.p50Ms)} ${fmt(d.p99Ms)} ${fmt(d.maxMs)}  ${d.errors}`,
-    );
-  }
+  console.log('  protocol concurrency    req/s   p50 ms   p99 ms   max ms  errors  webhook CPU ms/review');
+  for (const proto of cfg.directProtocols)
+    for (const c of cfg.directConcurrency) {
+      const d = direct[proto][c];
+      console.log(
+        `  ${proto.padEnd(8)} ${String(c).padStart(11)} ${String(d.perSecond).padStart(8)} ${fmt(d.p50Ms)} ${fmt(d.p99Ms)} ${fmt(d.maxMs)}  ${String(d.errors).padStart(6)}  ${d.webhookCpuMsPerReview}`,
+      );
+    }
+  console.log(`  Pod create through the apiserver (${cfg.creates} creates per round)`);
   console.log(
-    `  Pod create through the apiserver (${cfg.creates} creates at ${cfg.createConcurrency} concurrent)`,
+    '  concurrency                 p50 ms   p99 ms  creates/s  errors  added p99            CPU ms/create',
   );
-  console.log('                       p50 ms   p99 ms  creates/s  errors  added p99');
-  const row = (label, w, extra) =>
+  const cpuText = (w) =>
+    Object.entries(w.cpuMsPerCreate)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+  const row = (conc, label, w, extra) =>
     console.log(
-      `  ${label.padEnd(18)} ${fmt(w.p50Ms)} ${fmt(w.p99Ms)} ${String(w.perSecond).padStart(10)}  ${String(w.errors).padStart(6)}  ${extra}`,
+      `  ${String(conc).padStart(11)} ${label.padEnd(14)} ${fmt(w.p50Ms)} ${fmt(w.p99Ms)} ${String(w.perSecond).padStart(10)}  ${String(w.errors).padStart(6)}  ${extra.padEnd(20)} ${cpuText(w)}`,
     );
-  row('no webhook', base, '');
-  const a = added(withChild);
-  row('webhook (child)', withChild, `${a.addedP99Ms} ms (${a.addedP99Percent}%)`);
-  let inprocBest;
-  if (inprocRuns.length) {
-    inprocBest = best(inprocRuns);
-    const b = added(inprocBest);
-    row('webhook (in-proc)', inprocBest, `${b.addedP99Ms} ms (${b.addedP99Percent}%)`);
+  for (const sm of [creates, ...Object.values(extra)]) {
+    row(sm.concurrency, 'no webhook', sm.baseline, '');
+    const w = sm.webhookChild;
+    row(sm.concurrency, 'webhook', w, `${w.addedP99Ms} ms (${w.addedP99Percent}%)`);
+    if (sm.webhookInProcess) {
+      const x = sm.webhookInProcess;
+      row(sm.concurrency, 'webhook in-proc', x, `${x.addedP99Ms} ms (${x.addedP99Percent}%)`);
+    }
   }
-  const strip = ({ errorSamples, ...r }) => (r.errors ? { ...r, errorSamples } : r);
   console.log(
     JSON.stringify({
       bench: 'webhook',
@@ -660,22 +797,15 @@ try {
       policies: policies.length,
       rules: ruleCount,
       repeats: cfg.repeats,
-      direct: Object.fromEntries(cfg.directConcurrency.map((c) => [c, strip(direct[c])])),
-      creates: {
-        concurrency: cfg.createConcurrency,
-        count: cfg.creates,
-        baseline: { ...strip(base), runsP99Ms: baselineRuns.map((r) => r.p99Ms) },
-        webhookChild: { ...strip(withChild), runsP99Ms: childRuns.map((r) => r.p99Ms), ...added(withChild) },
-        ...(inprocBest
-          ? {
-              webhookInProcess: {
-                ...strip(inprocBest),
-                runsP99Ms: inprocRuns.map((r) => r.p99Ms),
-                ...added(inprocBest),
-              },
-            }
-          : {}),
-      },
+      reports: cfg.reports,
+      direct: Object.fromEntries(
+        cfg.directProtocols.map((proto) => [
+          proto,
+          Object.fromEntries(cfg.directConcurrency.map((c) => [c, strip(direct[proto][c])])),
+        ]),
+      ),
+      creates,
+      ...(Object.keys(extra).length ? { createsAtOtherConcurrency: extra } : {}),
     }),
   );
 } catch (err) {

@@ -183,6 +183,10 @@ describe('WebhookServer', () => {
       expect(answers.map((a) => a.status)).toEqual(Array<number>(40).fill(200));
       expect(answers.map(allowedOf)).toEqual(Array.from({ length: 40 }, (_, i) => i % 2 === 1));
       expect(answers[0]?.alpn).toBe('h2');
+      // flow-control windows large enough for hundreds of concurrent review bodies (HTTP/2's
+      // 64 KiB defaults hold about 20 of the apiserver's Pod reviews)
+      expect(h2.remoteSettings.initialWindowSize).toBe(1 << 20);
+      expect(h2.state.remoteWindowSize).toBeGreaterThan(8 << 20);
       expect(answers[0]?.headers['content-type']).toBe('application/json');
       expect(s.connections).toEqual({ h2: 1, h1: 0 });
       expect(s.stats.reviews).toBe(40);

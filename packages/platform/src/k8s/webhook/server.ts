@@ -80,6 +80,8 @@ function timeoutOf(query: string): string | undefined {
 
 const TLS_OPTIONS = { minVersion: 'TLSv1.2' } as const;
 const JSON_TYPE = 'application/json';
+/** Connection-level receive window of an HTTP/2 session (bytes of request bodies in flight). */
+const SESSION_WINDOW = 16 << 20;
 
 /** One request, whichever protocol carried it. */
 interface Exchange {
@@ -127,7 +129,9 @@ export class WebhookServer {
       key: o.tls.keyPem,
       ...TLS_OPTIONS,
       allowHTTP1: true,
-      settings: { maxConcurrentStreams: o.maxConcurrentStreams ?? 1000 },
+      // HTTP/2's default flow-control windows (64 KiB per stream and per connection) hold a few
+      // reviews at a time: the rest of 200 concurrent bodies would wait for WINDOW_UPDATEs
+      settings: { maxConcurrentStreams: o.maxConcurrentStreams ?? 1000, initialWindowSize: 1 << 20 },
       // headers and buffered bodies of all open streams of one session, in MB (default 10)
       maxSessionMemory: 64,
     });
@@ -142,6 +146,7 @@ export class WebhookServer {
     this.server.on('session', (s: ServerHttp2Session) => {
       this.stats.h2Sessions++;
       this.sessions.add(s);
+      s.setLocalWindowSize(SESSION_WINDOW);
       s.once('close', () => this.sessions.delete(s));
       if (this.closing) s.close();
     });
