@@ -47,6 +47,15 @@ describe('palisade operator (CLI)', () => {
       '--lease-namespace',
       '--no-leader-elect',
       '--scanners',
+      '--no-sbom-generation',
+      '--scan-mode',
+      '--scan-jobs-concurrent-limit',
+      '--scan-job-namespace',
+      '--scan-job-image',
+      '--scan-job-timeout',
+      '--scan-job-ttl',
+      '--scan-job-service-account',
+      '--scan-job-server-url',
     ])
       expect(r.out).toContain(flag);
   });
@@ -55,5 +64,31 @@ describe('palisade operator (CLI)', () => {
     const r = await cli(['operator', '--concurrency', '0', '--kubeconfig', '/nonexistent']);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--concurrency: expected a whole number/);
+  });
+
+  it.each([
+    [['--scan-mode', 'pods'], /--scan-mode: in-process or jobs/],
+    [['--scan-mode', 'jobs', '--scan-job-server-url', 'http://x:8082'], /needs --scan-job-image/],
+    [['--scan-mode', 'jobs', '--scan-job-image', 'p/p:1'], /needs --scan-job-server-url/],
+    [['--scan-jobs-concurrent-limit', '0'], /--scan-jobs-concurrent-limit: expected a whole number/],
+  ])('exits 2 for jobs-mode usage errors: %j', async (args, message) => {
+    const r = await cli(['operator', ...args, '--kubeconfig', '/nonexistent']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+  });
+
+  it('scan-job refuses to run without its token', async () => {
+    const r = await cli([
+      'operator',
+      'scan-job',
+      '--image',
+      'r/x@sha256:' + 'a'.repeat(64),
+      '--digest',
+      'sha256:' + 'a'.repeat(64),
+      '--server',
+      'http://127.0.0.1:1',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/PALISADE_SCAN_JOB_TOKEN is not set/);
   });
 });

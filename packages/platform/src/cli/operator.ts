@@ -15,11 +15,16 @@ import type { ExporterServer } from '../export/index.js';
 import { KubeClient } from '../k8s/client/rest.js';
 import {
   DigestCache,
+  JobScanner,
   LeaderElector,
   Operator,
   PipelineScanner,
+  SCAN_JOB_ENV,
   databaseBuild,
+  runScanJob,
+  startScanJobServer,
 } from '../k8s/operator/index.js';
+import type { ScanJobServer } from '../k8s/operator/index.js';
 import { SqliteLayerCache, noLayerCache } from '../scan/cache/layer-cache.js';
 import { databasePath } from './db.js';
 import { parseListen } from './exporter.js';
@@ -85,6 +90,17 @@ interface OperatorFlags {
   leaseNamespace: string;
   leaseName: string;
   leaseDuration: string;
+  scanMode: string;
+  scanJobsConcurrentLimit: string;
+  scanJobNamespace?: string;
+  scanJobImage?: string;
+  scanJobCommand?: string;
+  scanJobTimeout: string;
+  scanJobTtl: string;
+  scanJobServiceAccount?: string;
+  scanJobImagePullSecrets: string;
+  scanJobListen: string;
+  scanJobServerUrl?: string;
   [k: string]: unknown;
 }
 
@@ -127,8 +143,37 @@ export function operatorCommand(io: CliIO): Command {
     .option('--no-leader-elect', 'run without a Lease (only one instance may run)')
     .option('--lease-namespace <ns>', 'namespace of the leader Lease', 'default')
     .option('--lease-name <name>', 'name of the leader Lease', 'palisade-operator')
-    .option('--lease-duration <duration>', 'how long a Lease holds without renewal', '15s');
+    .option('--lease-duration <duration>', 'how long a Lease holds without renewal', '15s')
+    .option(
+      '--scan-mode <mode>',
+      'where images are scanned: in-process or jobs (Kubernetes Jobs)',
+      'in-process',
+    )
+    .option(
+      '--scan-jobs-concurrent-limit <n>',
+      'jobs mode: most scan Jobs at once (hard cap; Trivy Operator scanJobsConcurrentLimit)',
+      '10',
+    )
+    .option('--scan-job-namespace <ns>', 'jobs mode: namespace of the scan Jobs (default: --lease-namespace)')
+    .option('--scan-job-image <ref>', "jobs mode: the scanner image (Palisade's own; required)")
+    .option('--scan-job-command <cmd>', "jobs mode: container command (default: the image's entrypoint)")
+    .option('--scan-job-timeout <duration>', 'jobs mode: a scan Job running longer fails', '5m')
+    .option(
+      '--scan-job-ttl <duration>',
+      'jobs mode: ttlSecondsAfterFinished, for Jobs the operator could not delete',
+      '1h',
+    )
+    .option('--scan-job-service-account <name>', 'jobs mode: service account of the scan Jobs')
+    .option('--scan-job-image-pull-secrets <list>', 'jobs mode: pull secrets for the scanner image', '')
+    .option('--scan-job-listen <addr>', 'jobs mode: address the scan Jobs call (database, results)', ':8082')
+    .option(
+      '--scan-job-server-url <url>',
+      'jobs mode: URL the scan Jobs reach that address at (e.g. http://palisade-operator.palisade.svc:8082)',
+    );
   addSettingOptions(cmd, SETTINGS);
+  // `operator scan-job --scanners …`: options after the subcommand are the subcommand's.
+  cmd.enablePositionalOptions();
+  cmd.addCommand(scanJobCommand(io));
   cmd.addHelpText(
     'after',
     `
@@ -136,6 +181,8 @@ Examples:
   palisade db update && palisade operator --kubeconfig ~/.kube/config
   palisade operator --namespaces team-a,team-b --concurrency 4 --scanners vuln,secret
   palisade operator --metrics-listen 127.0.0.1:9090 --rescan-interval 12h
+  palisade operator --scan-mode jobs --scan-job-image palisade/palisade:0.1.0 \
+    --scan-job-namespace palisade --scan-job-server-url http://palisade-operator.palisade.svc:8082
 
 Options are described with examples in docs/operator.md.`,
   );
@@ -166,6 +213,23 @@ Options are described with examples in docs/operator.md.`,
     const resyncMs = parseDuration('--resync', o.resync);
     const leaseMs = Math.max(2000, parseDuration('--lease-duration', o.leaseDuration));
     const listen = o.metricsListen ? parseListen(o.metricsListen) : undefined;
+    if (o.scanMode !== 'in-process' && o.scanMode !== 'jobs')
+      throw new PalisadeError(
+        'E_USAGE',
+        `--scan-mode: in-process or jobs, got ${JSON.stringify(o.scanMode)}`,
+      );
+    const jobsMode = o.scanMode === 'jobs';
+    const jobLimit = positiveInt('--scan-jobs-concurrent-limit', o.scanJobsConcurrentLimit);
+    const jobTimeoutMs = parseDuration('--scan-job-timeout', o.scanJobTimeout);
+    const jobTtlMs = parseDuration('--scan-job-ttl', o.scanJobTtl);
+    const jobListen = parseListen(o.scanJobListen);
+    if (jobsMode && !o.scanJobImage)
+      throw new PalisadeError('E_USAGE', '--scan-mode jobs needs --scan-job-image');
+    if (jobsMode && !o.scanJobServerUrl)
+      throw new PalisadeError(
+        'E_USAGE',
+        '--scan-mode jobs needs --scan-job-server-url (how the Jobs reach the operator)',
+      );
     // An operator logs what it does at info unless told otherwise (scan commands default to warn).
     const explicitLevel = flags.logLevel !== undefined || io.env['PALISADE_LOG_LEVEL'] !== undefined;
     const logger = cliLogger(io, explicitLevel ? settings.logLevel : 'info');
@@ -183,7 +247,34 @@ Options are described with examples in docs/operator.md.`,
     const onAbort = (): void => stop.abort();
     io.signal?.addEventListener('abort', onAbort, { once: true });
     let server: ExporterServer | undefined;
+    let jobServer: ScanJobServer | undefined;
     try {
+      const jobs = jobsMode
+        ? new JobScanner(client, {
+            namespace: o.scanJobNamespace || o.leaseNamespace,
+            image: o.scanJobImage ?? '',
+            ...(o.scanJobCommand ? { command: [o.scanJobCommand] } : {}),
+            serverUrl: o.scanJobServerUrl ?? '',
+            concurrentLimit: jobLimit,
+            timeoutMs: jobTimeoutMs,
+            ttlSecondsAfterFinished: Math.round(jobTtlMs / 1000),
+            ...(o.scanJobServiceAccount ? { serviceAccountName: o.scanJobServiceAccount } : {}),
+            imagePullSecrets: list(o.scanJobImagePullSecrets),
+            scanners,
+            includePackages: o.sbomGeneration,
+            insecure: settings.insecure,
+            ...(settings.platform ? { platform: settings.platform } : {}),
+            ...(scanners.has('vuln') ? { dbPath } : {}),
+            env: { PALISADE_LOG_LEVEL: explicitLevel ? settings.logLevel : 'info' },
+            logger,
+          })
+        : undefined;
+      if (jobs) {
+        jobServer = await startScanJobServer(jobs, jobListen);
+        io.stderr.write(
+          `palisade operator: scan Jobs call ${o.scanJobServerUrl} (listening on ${jobServer.url})\n`,
+        );
+      }
       if (listen) {
         const exporter = new ReportExporter(client, {});
         exporter.start(stop.signal);
@@ -192,22 +283,25 @@ Options are described with examples in docs/operator.md.`,
       }
       const operator = (): Operator =>
         new Operator(client, {
-          scanner: new PipelineScanner({
-            dbPath,
-            scanners,
-            cache: layerCache,
-            logger,
-            ...(settings.platform ? { platform: settings.platform } : {}),
-            insecure: settings.insecure,
-            includePackages: o.sbomGeneration,
-          }),
+          scanner:
+            jobs ??
+            new PipelineScanner({
+              dbPath,
+              scanners,
+              cache: layerCache,
+              logger,
+              ...(settings.platform ? { platform: settings.platform } : {}),
+              insecure: settings.insecure,
+              includePackages: o.sbomGeneration,
+            }),
           cache,
           ...(build ? { databaseBuild: build } : {}),
           scanners,
           sbom: o.sbomGeneration,
           namespaces: list(o.namespaces),
           excludeNamespaces: list(o.excludeNamespaces),
-          concurrency,
+          // Jobs mode: one scan in flight per Job slot (the JobScanner enforces the cap as well).
+          concurrency: jobs ? jobLimit : concurrency,
           reconcileWorkers,
           maxQueue,
           maxPendingScans,
@@ -222,8 +316,11 @@ Options are described with examples in docs/operator.md.`,
           logger,
         });
       io.stderr.write(`palisade operator: watching ${client.server}\n`);
+      const lead = async (signal: AbortSignal): Promise<void> => {
+        await Promise.all([jobs?.run(signal), operator().run(signal)]);
+      };
       if (!o.leaderElect) {
-        await operator().run(stop.signal);
+        await lead(stop.signal);
         return;
       }
       const elector = new LeaderElector(client, {
@@ -235,7 +332,7 @@ Options are described with examples in docs/operator.md.`,
         retryPeriodMs: Math.max(500, Math.round(leaseMs / 7.5)),
         logger,
       });
-      const outcome = await elector.run(stop.signal, (leaderSignal) => operator().run(leaderSignal));
+      const outcome = await elector.run(stop.signal, lead);
       if (outcome === 'lost')
         throw new PalisadeError(
           'E_K8S_API',
@@ -245,10 +342,64 @@ Options are described with examples in docs/operator.md.`,
       io.signal?.removeEventListener('abort', onAbort);
       stop.abort();
       await server?.close();
+      await jobServer?.close();
       cache.close();
       layerCache.close();
       client.close();
     }
   });
   return cmd;
+}
+
+interface ScanJobFlags {
+  image: string;
+  digest: string;
+  server: string;
+  scanners: string;
+  includePackages: boolean;
+  insecure: boolean;
+  platform?: string;
+  logLevel: string;
+}
+
+/** `palisade operator scan-job`: what a scan Job's container runs (docs/operator.md, ADR 0015). */
+function scanJobCommand(io: CliIO): Command {
+  return new Command('scan-job')
+    .summary('scan one image for the operator (the container of a scan Job; not for direct use)')
+    .description(
+      'Download the advisory database from the operator, scan one image pinned by digest and post ' +
+        `the result back. The token comes from $${SCAN_JOB_ENV.token}; registry credentials, when ` +
+        `the workload has them, from $${SCAN_JOB_ENV.username} and $${SCAN_JOB_ENV.password}.`,
+    )
+    .requiredOption('--image <ref>', 'image to scan, registry/repo@sha256:…')
+    .requiredOption('--digest <digest>', 'its manifest digest')
+    .requiredOption('--server <url>', "the operator's scan-job endpoint")
+    .option('--scanners <list>', 'vuln, secret or both', 'vuln')
+    .option('--include-packages', 'keep every package (for SbomReports)', false)
+    .option('--insecure', 'registry over plain HTTP or with an untrusted certificate', false)
+    .option('--platform <os/arch>', 'platform of a multi-platform image')
+    .option('--log-level <level>', 'debug, info, warn or error', io.env['PALISADE_LOG_LEVEL'] ?? 'info')
+    .action(async (f: ScanJobFlags) => {
+      const token = io.env[SCAN_JOB_ENV.token];
+      if (!token) throw new PalisadeError('E_USAGE', `scan-job: $${SCAN_JOB_ENV.token} is not set`);
+      const scanners = new Set(
+        list(f.scanners).filter((s): s is 'vuln' | 'secret' => s === 'vuln' || s === 'secret'),
+      );
+      if (scanners.size === 0) throw new PalisadeError('E_USAGE', '--scanners: use vuln, secret or both');
+      const username = io.env[SCAN_JOB_ENV.username];
+      const logger = cliLogger(io, f.logLevel);
+      await runScanJob({
+        image: f.image,
+        digest: f.digest,
+        server: f.server,
+        token,
+        scanners,
+        includePackages: f.includePackages,
+        ...(username !== undefined ? { username, password: io.env[SCAN_JOB_ENV.password] ?? '' } : {}),
+        insecure: f.insecure,
+        ...(f.platform ? { platform: f.platform } : {}),
+        logger,
+        ...(io.signal ? { signal: io.signal } : {}),
+      });
+    });
 }

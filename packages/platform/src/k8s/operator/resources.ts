@@ -1,5 +1,6 @@
 /** REST descriptors of the workload kinds the operator watches, and of the Lease it holds. */
 import type {
+  CoreV1Event,
   V1CronJob,
   V1DaemonSet,
   V1Job,
@@ -58,5 +59,13 @@ export const Leases = defineResource<Wire<V1Lease>>({
   version: 'v1',
   plural: 'leases',
   kind: 'Lease',
+  namespaced: true,
+});
+/** core/v1 Events: scan Job failures are recorded as Warning Events. */
+export const Events = defineResource<Wire<CoreV1Event>>({
+  group: '',
+  version: 'v1',
+  plural: 'events',
+  kind: 'Event',
   namespaced: true,
 });

@@ -51,6 +51,9 @@ export const OWNER_API_VERSIONS: Record<string, string> = {
 /** Controllers whose Pods are reported under the controller (Trivy Operator's IsBuiltInWorkload). */
 const BUILT_IN = new Set(['ReplicaSet', 'ReplicationController', 'StatefulSet', 'DaemonSet', 'Job']);
 
+/** Label of Palisade's scan Jobs (jobs.ts; defined here so workloads.ts imports nothing). */
+export const SCAN_JOB_LABEL = 'palisade.dev/scan-job';
+
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 
 export interface WorkloadObject extends KubeObject {
@@ -155,6 +158,8 @@ export function desiredWorkload(key: string, view: ClusterView): DesiredWorkload
   if (!(kind in OWNER_API_VERSIONS)) return undefined;
   const obj = view.get(kind as WatchedKind, namespace, name);
   if (!obj || obj.metadata?.deletionTimestamp) return undefined;
+  // Palisade's own scan Jobs (jobs.ts) are not workloads to report on.
+  if (obj.metadata?.labels?.[SCAN_JOB_LABEL] === 'true') return undefined;
   const uid = obj.metadata?.uid ?? '';
   const spec = podSpecOf(kind, obj);
   if (!spec) return undefined;
