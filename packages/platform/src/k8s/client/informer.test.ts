@@ -81,7 +81,7 @@ function cm(ns: string, name: string, data: Record<string, string> = {}): Config
 
 async function start<T extends KubeObject>(
   r: ResourceType<T>,
-  opts: InformerOptions,
+  opts: InformerOptions<T>,
   c: KubeClient = client,
 ): Promise<{ inf: Informer<T>; stop: AbortController; run: Promise<void> }> {
   const stop = stopper();
@@ -281,6 +281,52 @@ describe('informer', () => {
     await waitUntil('two resyncs', () => inf.stats.resyncs >= 2);
     expect(same.filter((n) => n === 'one').length).toBeGreaterThanOrEqual(2);
     expect(same.filter((n) => n === 'two').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('applies its transform to listed and watched objects before caching them and calling handlers', async () => {
+    await cluster.createNamespace('transform');
+    await client.create(ConfigMaps, cm('transform', 'listed', { big: 'x'.repeat(1000), keep: '1' }));
+    const received: string[] = [];
+    // Keeps `keep`, replaces the rest of the data by its size; throws for one name.
+    const transform = (o: ConfigMap): ConfigMap => {
+      received.push(o.metadata?.name ?? '');
+      if (o.metadata?.name === 'bad') throw new Error('transform bug');
+      const data = o.data ?? {};
+      return {
+        metadata: {
+          name: o.metadata?.name ?? '',
+          namespace: o.metadata?.namespace ?? '',
+          resourceVersion: o.metadata?.resourceVersion ?? '',
+        },
+        data: { keep: data['keep'] ?? '', size: String(JSON.stringify(data).length) },
+      };
+    };
+    const { inf } = await start(ConfigMaps, { namespace: 'transform', transform });
+    const seen: string[] = [];
+    inf.addEventHandler({
+      onAdd: (o) => seen.push(`add ${o.metadata?.name} ${JSON.stringify(o.data)}`),
+      onUpdate: (_o, n) => seen.push(`update ${n.metadata?.name} ${JSON.stringify(n.data)}`),
+      onDelete: (o) => seen.push(`delete ${o.metadata?.name} ${JSON.stringify(o.data)}`),
+    });
+    expect(inf.get('listed', 'transform')?.data).toEqual({ keep: '1', size: '1021' });
+    expect(inf.get('listed', 'transform')?.metadata).not.toHaveProperty('uid');
+    await client.create(ConfigMaps, cm('transform', 'watched', { keep: '2', other: 'y' }));
+    await client.patch(ConfigMaps, 'watched', { data: { keep: '3' } }, { namespace: 'transform' });
+    await client.delete(ConfigMaps, 'watched', 'transform');
+    // A throwing transform is counted and logged; the object is cached as received.
+    await client.create(ConfigMaps, cm('transform', 'bad', { keep: '4', other: 'z' }));
+    await waitUntil('four events', () => seen.length === 5);
+    expect(seen).toEqual([
+      'add listed {"keep":"1","size":"1021"}',
+      'add watched {"keep":"2","size":"24"}',
+      'update watched {"keep":"3","size":"24"}',
+      'delete watched {"keep":"3","size":"24"}',
+      'add bad {"keep":"4","other":"z"}',
+    ]);
+    expect(received).toEqual(['listed', 'watched', 'watched', 'watched', 'bad']);
+    expect(inf.stats.transformErrors).toBe(1);
+    expect(inf.stats.handlerErrors).toBe(0);
+    expect(inf.get('bad', 'transform')?.data).toEqual({ keep: '4', other: 'z' });
   });
 
   it('stops when its signal aborts', async () => {

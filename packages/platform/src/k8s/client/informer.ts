@@ -12,6 +12,9 @@
  * - Transport errors and other failures: retry after an exponential backoff with jitter, from
  *   the last resourceVersion (no events are lost across an apiserver restart).
  * - Optional periodic resync: `onUpdate(obj, obj)` for every cached object.
+ * - Optional transform (client-go's `SetTransform`): applied to every object as it arrives from a
+ *   list page or a watch event, before it is cached or handed to handlers, so a cache can keep
+ *   only the fields its consumers read (a list page's full objects are dropped page by page).
  * - `SharedInformerFactory` keeps one informer (one watch) per resource type and selector.
  * - Stopped by the AbortSignal given to `run`/`start`.
  */
@@ -41,7 +44,14 @@ export interface BackoffOptions {
   jitter?: number;
 }
 
-export interface InformerOptions {
+/**
+ * Maps an object as received to the object cached and handed to handlers. It must not mutate its
+ * argument's shared parts in ways handlers could see twice, and must keep `metadata.name`,
+ * `namespace` and `resourceVersion` (the cache key and change detection use them).
+ */
+export type ObjectTransform<T> = (obj: T) => T;
+
+export interface InformerOptions<T = KubeObject> {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
@@ -55,6 +65,9 @@ export interface InformerOptions {
   logger?: Logger;
   /** Random source for jitter (tests); default Math.random. */
   random?: () => number;
+  /** Applied to each object before it is cached (see ObjectTransform). A method signature, so an
+   * Informer<Pod> still counts as an Informer<KubeObject> for code that only lists or runs it. */
+  transform?(obj: T): T;
 }
 
 export interface InformerStats {
@@ -71,6 +84,8 @@ export interface InformerStats {
   errors: number;
   /** Exceptions thrown by event handlers (caught and logged). */
   handlerErrors: number;
+  /** Exceptions thrown by the transform (the object is then cached as received). */
+  transformErrors: number;
   resyncs: number;
   lastError: string | undefined;
 }
@@ -88,6 +103,28 @@ export function backoffDelay(
   const base = Math.min(max, initial * Math.pow(factor, Math.max(0, attempt)));
   const d = base * (1 - jitter + 2 * jitter * random());
   return Math.max(0, Math.min(max, Math.round(d)));
+}
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * A transform for caches that never read the server's bookkeeping: drops `metadata.managedFields`
+ * and kubectl's last-applied-configuration annotation (a copy of the whole object as applied),
+ * as client-go's `TransformStripManagedFields` does for the former. Returns a shallow copy; the
+ * argument is not changed.
+ */
+export function stripServerBookkeeping<T extends KubeObject>(obj: T): T {
+  const meta = obj.metadata as (KubeObject['metadata'] & { managedFields?: unknown }) | undefined;
+  if (!meta || (meta.managedFields === undefined && meta.annotations?.[LAST_APPLIED] === undefined))
+    return obj;
+  const { managedFields: _m, ...rest } = meta;
+  const out = { ...rest };
+  if (rest.annotations?.[LAST_APPLIED] !== undefined) {
+    const { [LAST_APPLIED]: _a, ...annotations } = rest.annotations;
+    if (Object.keys(annotations).length > 0) out.annotations = annotations;
+    else delete out.annotations;
+  }
+  return { ...obj, metadata: out };
 }
 
 /** `namespace/name`, or `name` for cluster-scoped objects. */
@@ -129,11 +166,12 @@ export class Informer<T extends KubeObject> {
     bookmarks: 0,
     errors: 0,
     handlerErrors: 0,
+    transformErrors: 0,
     resyncs: 0,
     lastError: undefined,
   };
   private readonly client: KubeClient;
-  private readonly opts: InformerOptions;
+  private readonly opts: InformerOptions<T>;
   private readonly log: Logger;
   private readonly cache = new Map<string, T>();
   private readonly handlers = new Set<InformerEventHandler<T>>();
@@ -142,7 +180,7 @@ export class Informer<T extends KubeObject> {
   private synced = false;
   private running: Promise<void> | undefined;
 
-  constructor(client: KubeClient, resource: ResourceType<T>, opts: InformerOptions = {}) {
+  constructor(client: KubeClient, resource: ResourceType<T>, opts: InformerOptions<T> = {}) {
     this.client = client;
     this.resource = resource;
     this.opts = opts;
@@ -215,6 +253,19 @@ export class Informer<T extends KubeObject> {
     }
   }
 
+  /** The object to cache for one received from the apiserver. */
+  private transformed(obj: T): T {
+    if (!this.opts.transform) return obj;
+    try {
+      return this.opts.transform(obj);
+    } catch (err) {
+      // A bug in the transform costs memory, not correctness: keep the object as received.
+      this.stats.transformErrors++;
+      this.log.error({ err: errorMessage(err), key: objectKey(obj) }, 'informer transform threw');
+      return obj;
+    }
+  }
+
   private emitAdd(obj: T, initial: boolean): void {
     for (const h of this.handlers) if (h.onAdd) this.call(() => h.onAdd?.(obj, initial));
   }
@@ -238,7 +289,8 @@ export class Informer<T extends KubeObject> {
         signal,
       });
       if (!cont) rv = page.metadata.resourceVersion ?? '';
-      items.push(...page.items);
+      // Transformed page by page: the full objects of a page are garbage once it is read.
+      for (const obj of page.items) items.push(this.transformed(obj));
       cont = page.metadata.continue || undefined;
     } while (cont);
     if (signal.aborted) return;
@@ -268,7 +320,8 @@ export class Informer<T extends KubeObject> {
     }
   }
 
-  private applyEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: T): void {
+  private applyEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', received: T): void {
+    const obj = this.transformed(received);
     const key = objectKey(obj);
     const old = this.cache.get(key);
     if (type === 'DELETED') {
@@ -374,12 +427,12 @@ export interface InformerScope {
  */
 export class SharedInformerFactory {
   private readonly client: KubeClient;
-  private readonly defaults: Omit<InformerOptions, keyof InformerScope>;
+  private readonly defaults: Omit<InformerOptions, keyof InformerScope | 'transform'>;
   private readonly informers = new Map<string, Informer<KubeObject>>();
   private readonly runs: Promise<void>[] = [];
   private signal: AbortSignal | undefined;
 
-  constructor(client: KubeClient, defaults: Omit<InformerOptions, keyof InformerScope> = {}) {
+  constructor(client: KubeClient, defaults: Omit<InformerOptions, keyof InformerScope | 'transform'> = {}) {
     this.client = client;
     this.defaults = defaults;
   }
