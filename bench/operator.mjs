@@ -49,6 +49,11 @@ const cfg = {
   scanConcurrency: num('BENCH_SCAN_CONCURRENCY', 2),
   reconcileWorkers: num('BENCH_RECONCILE_WORKERS', 4),
   timeoutS: num('BENCH_TIMEOUT_S', 3600),
+  // A directory: the operator writes a V8 heap snapshot there once every report exists (after the
+  // peak RSS is read, since writing a snapshot itself takes memory). For finding what holds memory.
+  heapSnapshotDir: process.env.BENCH_HEAP_SNAPSHOT_DIR,
+  // Extra Node flags for the operator process, e.g. "--max-semi-space-size=4".
+  nodeFlags: (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
 };
 if (cfg.images > cfg.pods) throw new Error('BENCH_IMAGES must not exceed BENCH_PODS');
 const sharedData = process.env.PALISADE_SHARED_DATA ?? resolve(root, '..', 'shared', 'data');
@@ -306,6 +311,10 @@ try {
   child = spawn(
     process.execPath,
     [
+      ...cfg.nodeFlags,
+      ...(cfg.heapSnapshotDir
+        ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${resolve(cfg.heapSnapshotDir)}`]
+        : []),
       join(work, 'palisade.mjs'),
       'operator',
       '--kubeconfig',
@@ -331,7 +340,10 @@ try {
   const warnings = [];
   let syncedMs;
   let scansDoneMs;
-  createInterface({ input: child.stderr }).on('line', (line) => {
+  let stopped;
+  const lines = createInterface({ input: child.stderr });
+  const linesClosed = new Promise((r) => lines.on('close', r));
+  lines.on('line', (line) => {
     let e;
     try {
       e = JSON.parse(line);
@@ -343,6 +355,7 @@ try {
       scannedLines.set(e.digest, (scannedLines.get(e.digest) ?? 0) + 1);
       if (scannedLines.size === cfg.images) scansDoneMs ??= performance.now() - tOp;
     } else if (e.msg === 'caches synced; reconciling') syncedMs = performance.now() - tOp;
+    else if (e.msg === 'operator stopped') stopped = e;
     else if (e.level >= 40 && warnings.length < 20) warnings.push(line);
   });
   const exited = new Promise((r) => child.on('exit', (code, sig) => r(sig ?? code)));
@@ -391,9 +404,16 @@ try {
   await sleep(10_000);
   const { hwmKb, rssKb } = status();
   const loadEnd = load();
+  if (cfg.heapSnapshotDir) {
+    mkdirSync(cfg.heapSnapshotDir, { recursive: true });
+    child.kill('SIGUSR2');
+    await sleep(20_000);
+    log(`heap snapshot written to ${resolve(cfg.heapSnapshotDir)}`);
+  }
   child.kill('SIGTERM');
   const exit = await Promise.race([exited, sleep(20_000).then(() => 'timeout')]);
   if (exit === 'timeout') child.kill('SIGKILL');
+  await Promise.race([linesClosed, sleep(5_000)]);
 
   // ---------- checks ----------
   const all = await client.listAll(lib.VulnerabilityReports, NS);
@@ -439,6 +459,7 @@ try {
     images: cfg.images,
     scanConcurrency: cfg.scanConcurrency,
     reconcileWorkers: cfg.reconcileWorkers,
+    nodeFlags: cfg.nodeFlags,
     wallS: +(wallMs / 1000).toFixed(1),
     syncedS: syncedMs === undefined ? null : +(syncedMs / 1000).toFixed(1),
     allScannedS: scansDoneMs === undefined ? null : +(scansDoneMs / 1000).toFixed(1),
@@ -451,6 +472,10 @@ try {
     apiRequestsPerPod: +(requestsAtDone / cfg.pods).toFixed(3),
     apiRequestsAfterDone10s: proxy.total - requestsAtDone,
     apiRequestsByVerb: verbs,
+    // The operator's own counts, from its 'operator stopped' log line.
+    reconciles: stopped?.reconciles ?? null,
+    reconcilesPerPod: stopped ? +(stopped.reconciles / cfg.pods).toFixed(2) : null,
+    writes: stopped?.writes ?? null,
     peakRssMb,
     rssAtEndMb: Math.round(rssKb / 1024),
     rssTargetMb: 300,
@@ -474,6 +499,7 @@ try {
     `${requestsAtDone} = ${figures.apiRequestsPerPod} per Pod (+${figures.apiRequestsAfterDone10s} in the next 10 s)`,
   );
   for (const [k, n] of Object.entries(verbs)) row(`  ${k}`, n);
+  row('reconciles', `${figures.reconciles} = ${figures.reconcilesPerPod} per Pod`);
   row('peak RSS (VmHWM)', `${peakRssMb} MB (target < 300 MB: ${figures.rssTargetMet ? 'met' : 'NOT met'})`);
   row('load average start → end', `${loadStart} → ${loadEnd}`);
   if (warnings.length)

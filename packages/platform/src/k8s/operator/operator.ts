@@ -19,7 +19,7 @@ import type { Logger } from '../../core/logger.js';
 import { nullLogger } from '../../core/logger.js';
 import { RegistryClient } from '../../scan/artifact/registry/client.js';
 import { formatReference, parseReference } from '../../scan/artifact/registry/reference.js';
-import { Informer } from '../client/informer.js';
+import { Informer, stripServerBookkeeping } from '../client/informer.js';
 import type { InformerEventHandler } from '../client/informer.js';
 import { Deployments, Pods, Secrets, ServiceAccounts } from '../client/resources.js';
 import type { KubeObject, ResourceType, Wire } from '../client/resources.js';
@@ -32,14 +32,14 @@ import {
   LABEL_RESOURCE_KIND,
   LABEL_RESOURCE_NAME,
   LABEL_RESOURCE_NAMESPACE,
-  computeHash,
   containerReportName,
 } from '../reports/naming.js';
 import { ExposedSecretReports, SbomReports, VulnerabilityReports } from '../reports/resources.js';
 import { buildSbomReport } from '../reports/sbom.js';
 import type { PullCredential } from './pull-secrets.js';
 import { credentialFor, credentialsFromSecret } from './pull-secrets.js';
-import { ReportWriter } from './report-writer.js';
+import { podSpecHash, slimPod } from './pod-cache.js';
+import { ReportWriter, slimReport } from './report-writer.js';
 import type { ReportObject } from './report-writer.js';
 import {
   CronJobs,
@@ -333,10 +333,12 @@ export class Operator {
     return {
       onAdd: (r) => {
         const key = put(r, false);
-        if (key) this.queue.add(key);
+        // The echo of this operator's own create needs no reconcile: that reconcile wrote it.
+        if (key && !this.writer.consumeOwnWrite(kind, r)) this.queue.add(key);
       },
       onUpdate: (_o, r) => {
         put(r, false);
+        this.writer.consumeOwnWrite(kind, r);
       },
       onDelete: (r) => {
         const key = put(r, true);
@@ -458,7 +460,8 @@ export class Operator {
     if (w && this.accepts(w.ref.namespace)) {
       const targets: ScanTarget[] = [];
       let creds: PullCredential[] | undefined;
-      const specHash = computeHash(JSON.stringify(w.spec));
+      // Of the full spec even when the cache keeps a slim Pod (pod-cache.ts).
+      const specHash = podSpecHash(w.spec);
       for (const c of containerImages(w.spec, this.o.skipInitContainers ?? false)) {
         const name = containerReportName(w.ref.kind, w.ref.name, c.container);
         let digest = pinnedDigest(c.image) ?? statusDigest(w.pods, c.container, c.image);
@@ -574,6 +577,9 @@ export class Operator {
         const inf = new Informer<WorkloadObject>(this.client, KIND_RESOURCES[kind], {
           ...(ns ? { namespace: ns } : {}),
           resyncPeriodMs: resync,
+          // Cache only what is read: Pods are slimmed to a few fields, other kinds lose the
+          // server's bookkeeping (their pod template is hashed whole, so it stays).
+          transform: kind === 'Pod' ? (o) => slimPod(o as Pod) : stripServerBookkeeping,
           logger: this.log,
         });
         inf.addEventHandler(this.workloadHandler(kind));
@@ -594,6 +600,8 @@ export class Operator {
         const inf = new Informer<ReportObject>(this.client, resource, {
           ...(ns ? { namespace: ns } : {}),
           labelSelector: REPORT_SELECTOR,
+          // Bodies are replaced by their hash as they arrive (report-writer.ts).
+          transform: slimReport,
           logger: this.log,
         });
         inf.addEventHandler(this.reportHandler(kind));
@@ -625,6 +633,7 @@ export class Operator {
     })();
     await Promise.all([...workers, scanRun, ticker, ...runs]);
     signal.removeEventListener('abort', onAbort);
+    this.log.info({ ...this.stats, writes: this.writer.stats }, 'operator stopped');
   }
 
   /** Reports with the reduced mark, for logs and tests. */
