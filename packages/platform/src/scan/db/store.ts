@@ -174,6 +174,7 @@ export class AdvisoryStore {
   private readonly groupMembers: Database.Statement<[string], { id: string }>;
   private readonly namesOf: Database.Statement<[string], string>;
   private readonly indexed: Database.Statement<[string, string], unknown>;
+  private readonly indexedMany: Database.Statement<[string, string], unknown>;
   private readonly groupCache = new Map<string, readonly string[]>();
   /** Per ecosystem: how many lookups so far, then (past KNOWN_NAMES_AFTER) every indexed name. */
   private readonly lookups = new Map<string, number>();
@@ -197,6 +198,11 @@ export class AdvisoryStore {
       'SELECT entries, versions, findings FROM match_packages WHERE ecosystem = ? AND name = ?',
     );
     this.indexed.raw(true);
+    this.indexedMany = db.prepare(
+      `SELECT name, entries, versions, findings FROM match_packages
+        WHERE ecosystem = ? AND name IN (SELECT value FROM json_each(?))`,
+    );
+    this.indexedMany.raw(true);
     this.groupMembers = db.prepare('SELECT id FROM alias_groups WHERE group_id = ? ORDER BY id');
   }
 
@@ -329,6 +335,46 @@ export class AdvisoryStore {
   }
 
   /**
+   * packageAdvisories for many names of one ecosystem, in one query: the names
+   * that have advisories, each with its view. A large batch first loads the
+   * ecosystem's indexed names (one row) and asks only for those it holds.
+   */
+  packagesAdvisories(ecosystem: string, names: Iterable<string>): Map<string, PackageAdvisories> {
+    return this.run('reading', () => {
+      const keyOf = new Map<string, string>();
+      for (const n of names) if (!keyOf.has(n)) keyOf.set(n, normalizePackageName(ecosystem, n));
+      const out = new Map<string, PackageAdvisories>();
+      if (keyOf.size === 0) return out;
+      let known = this.knownNames.get(ecosystem);
+      if (!known && keyOf.size > KNOWN_NAMES_AFTER) known = this.loadNames(ecosystem);
+      const keys = new Set<string>();
+      for (const k of keyOf.values()) if (!known || known.has(k)) keys.add(k);
+      if (keys.size === 0) return out;
+      const byKey = new Map<string, PackageAdvisories>();
+      for (const row of this.indexedMany.all(ecosystem, JSON.stringify([...keys])) as [
+        string,
+        string,
+        string | null,
+        string,
+      ][])
+        byKey.set(row[0], new IndexedPackage(ecosystem, row[1], row[2], row[3]));
+      for (const [n, k] of keyOf) {
+        const p = byKey.get(k);
+        if (p) out.set(n, p);
+      }
+      return out;
+    });
+  }
+
+  /** The ecosystem's indexed names (one row of match_names), kept. */
+  private loadNames(ecosystem: string): ReadonlySet<string> {
+    const text = this.namesOf.get(ecosystem);
+    const set = new Set(text === undefined ? [] : (JSON.parse(text) as string[]));
+    this.knownNames.set(ecosystem, set);
+    return set;
+  }
+
+  /**
    * False when the ecosystem has no advisory for the key. After a few lookups
    * in one ecosystem its indexed names are loaded once (one row of
    * match_names), so the many misses of a large inventory cost a set lookup
@@ -339,12 +385,7 @@ export class AdvisoryStore {
     if (known) return known.has(key);
     const n = (this.lookups.get(ecosystem) ?? 0) + 1;
     this.lookups.set(ecosystem, n);
-    if (n > KNOWN_NAMES_AFTER) {
-      const text = this.namesOf.get(ecosystem);
-      const set = new Set(text === undefined ? [] : (JSON.parse(text) as string[]));
-      this.knownNames.set(ecosystem, set);
-      return set.has(key);
-    }
+    if (n > KNOWN_NAMES_AFTER) return this.loadNames(ecosystem).has(key);
     return true;
   }
 

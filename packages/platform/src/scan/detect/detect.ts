@@ -57,6 +57,8 @@ export interface AdvisoryLookup {
    * builds the same view from advisoriesFor.
    */
   packageAdvisories?(ecosystem: string, name: string): PackageAdvisories | undefined;
+  /** packageAdvisories for many names at once (one query); names without advisories are absent. */
+  packagesAdvisories?(ecosystem: string, names: Iterable<string>): Map<string, PackageAdvisories>;
   /** The whole record, for details and references; without it findings carry what the lookup returns. */
   advisory?(id: string): StoredAdvisory | undefined;
 }
@@ -131,6 +133,18 @@ interface CompiledPackage {
   full: (CompiledEntry | undefined)[];
 }
 
+/** A package's advisories compiled for evaluation; null when there are none. */
+function compilePackage(ecosystem: string, pkg: PackageAdvisories | undefined): CompiledPackage | null {
+  if (!pkg || pkg.entries.length === 0) return null;
+  const versions = pkg.entries.some((e) => e[4] !== null && e[4].length > 0) ? pkg.versions() : undefined;
+  return {
+    pkg,
+    ranges: pkg.entries.map((e) => compileRanges(e[3] ?? undefined, ecosystem)),
+    listed: versions && new ListedVersions(schemeForEcosystem(ecosystem), versions[0], versions[1]),
+    full: [],
+  };
+}
+
 /** Longest name or version looked up; longer ones are not package names (bounds the cache keys). */
 const MAX_KEY = 1024;
 
@@ -156,8 +170,7 @@ export class Matcher {
 
   /** A package's compiled advisories (cached); undefined when none names it. */
   private compiled(ecosystem: string, name: string): CompiledPackage | undefined {
-    let names = this.byName.get(ecosystem);
-    if (!names) this.byName.set(ecosystem, (names = new Map<string, CompiledPackage | null>()));
+    const names = this.namesOf(ecosystem);
     let c = names.get(name);
     if (c === undefined) {
       let pkg: PackageAdvisories | undefined;
@@ -166,21 +179,31 @@ export class Matcher {
         const full = this.store.advisoriesFor(ecosystem, name);
         if (full.length > 0) pkg = new EntriesPackage(ecosystem, full);
       }
-      if (!pkg || pkg.entries.length === 0) c = null;
-      else {
-        const versions = pkg.entries.some((e) => e[4] !== null && e[4].length > 0)
-          ? pkg.versions()
-          : undefined;
-        c = {
-          pkg,
-          ranges: pkg.entries.map((e) => compileRanges(e[3] ?? undefined, ecosystem)),
-          listed: versions && new ListedVersions(schemeForEcosystem(ecosystem), versions[0], versions[1]),
-          full: [],
-        };
-      }
+      c = compilePackage(ecosystem, pkg);
       names.set(name, c);
     }
     return c ?? undefined;
+  }
+
+  private namesOf(ecosystem: string): Map<string, CompiledPackage | null> {
+    let names = this.byName.get(ecosystem);
+    if (!names) this.byName.set(ecosystem, (names = new Map<string, CompiledPackage | null>()));
+    return names;
+  }
+
+  /**
+   * Looks up the names of one ecosystem not seen yet in one query, when the
+   * store can (AdvisoryStore can): a large inventory then costs one query per
+   * ecosystem instead of one per package with advisories.
+   */
+  prefetch(ecosystem: string, names: Iterable<string>): void {
+    if (!this.store.packagesAdvisories) return;
+    const cache = this.namesOf(ecosystem);
+    const missing = new Set<string>();
+    for (const n of names) if (n.length <= MAX_KEY && !cache.has(n)) missing.add(n);
+    if (missing.size === 0) return;
+    const found = this.store.packagesAdvisories(ecosystem, missing);
+    for (const n of missing) cache.set(n, compilePackage(ecosystem, found.get(n)));
   }
 
   /** A matching entry of a package with its template (built once per entry). */
@@ -406,16 +429,23 @@ export function detectVulnerabilities(
     const lookup = lookupFor(inventory, r, diagnostics);
     const vulns: DetectedVulnerability[] = [];
     let withoutVersion = 0;
-    for (const pkg of r.packages) {
-      stats.packages++;
-      if (!lookup) continue;
-      const view = lookup.view(pkg);
-      if (!view) {
-        withoutVersion++;
-        continue;
+    stats.packages += r.packages.length;
+    const views: PackageView[] = [];
+    if (lookup)
+      for (const pkg of r.packages) {
+        const view = lookup.view(pkg);
+        if (view) views.push(view);
+        else withoutVersion++;
       }
+    if (lookup && views.length > 1)
+      for (const eco of lookup.ecosystems)
+        matcher.prefetch(
+          eco,
+          views.map((v) => v.name),
+        );
+    for (const view of views) {
       stats.lookedUp++;
-      const groups = matcher.match(lookup.ecosystems, view.name, view.version, stats);
+      const groups = matcher.match((lookup as ResultLookup).ecosystems, view.name, view.version, stats);
       if (groups)
         for (const hits of groups.values())
           vulns.push(buildFinding(view, hits, { fixedVersions, details, matcher }));

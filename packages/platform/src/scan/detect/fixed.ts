@@ -23,6 +23,8 @@ export function allFixedEvents(ranges: readonly OsvRange[]): string[] {
 
 /** Joins fixed versions as Trivy does (`, `), first occurrence kept; undefined when there is none. */
 export function renderFixedVersions(lists: readonly (readonly string[])[]): string | undefined {
+  // Most findings have one record with at most one fixed version.
+  if (lists.length === 1 && (lists[0] as readonly string[]).length <= 1) return lists[0]?.[0];
   const seen = new Set<string>();
   const out: string[] = [];
   for (const list of lists)

@@ -196,10 +196,13 @@ export function chooseSeverity(records: readonly SeverityInput[]): SeverityChoic
 
 /** chooseSeverity over the records' facts. */
 export function chooseFromFacts(records: readonly SeverityFacts[]): SeverityChoice {
+  // Indexed loops: this runs once per finding, mostly before the code is optimized (no iterator objects).
   const vendorSeverity: Record<string, number> = {};
   const cvss: Record<string, CvssScore> = {};
-  for (const r of records) {
-    for (const [version, vector, score] of r.scored) {
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as SeverityFacts;
+    for (let j = 0; j < r.scored.length; j++) {
+      const [version, vector, score] = r.scored[j] as ScoredTuple;
       const c = (cvss[r.sourceId] ??= {});
       if (version === 'v2' && c.v2Vector === undefined)
         Object.assign(c, { v2Vector: vector, v2Score: score });
@@ -212,15 +215,20 @@ export function chooseFromFacts(records: readonly SeverityFacts[]): SeverityChoi
       vendorSeverity[r.sourceId] = SEVERITY_LEVEL[r.own];
   }
   for (const version of VERSION_ORDER)
-    for (const r of records)
-      for (const s of r.scored)
-        if (s[0] === version) {
-          const severity = severityFromScore(s[2], version);
-          vendorSeverity[r.sourceId] ??= SEVERITY_LEVEL[severity];
-          return { severity, severitySource: r.sourceId, basis: 'cvss', vendorSeverity, cvss };
-        }
-  for (const r of records)
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i] as SeverityFacts;
+      for (let j = 0; j < r.scored.length; j++) {
+        const s = r.scored[j] as ScoredTuple;
+        if (s[0] !== version) continue;
+        const severity = severityFromScore(s[2], version);
+        vendorSeverity[r.sourceId] ??= SEVERITY_LEVEL[severity];
+        return { severity, severitySource: r.sourceId, basis: 'cvss', vendorSeverity, cvss };
+      }
+    }
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as SeverityFacts;
     if (r.own !== null)
       return { severity: r.own, severitySource: r.sourceId, basis: 'record', vendorSeverity, cvss };
+  }
   return { severity: 'UNKNOWN', basis: 'none', vendorSeverity, cvss };
 }
