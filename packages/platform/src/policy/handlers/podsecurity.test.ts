@@ -68,7 +68,9 @@ describe('podSecurity rule exclusions', () => {
     expect(evaluate(`${CAPS}\n          values: ["NET_RAW"]`).status).toBe('fail');
   });
   it('fails when the images do not match the container', () => {
-    expect(evaluate(CAPS.replace('net-*', 'other-*')).status).toBe('fail');
+    expect(evaluate(`${CAPS.replace('net-*', 'other-*')}\n          values: ["NET_ADMIN"]`).status).toBe(
+      'fail',
+    );
   });
   it('applies to a Deployment through the autogen rule, with paths under the pod template', () => {
     const deployment = {
@@ -81,5 +83,34 @@ describe('podSecurity rule exclusions', () => {
     expect(failing.status).toBe('fail');
     expect(failing.message).toContain('spec.template.spec.containers[0].securityContext.capabilities.add');
     expect(evaluate(`${CAPS}\n          values: ["NET_*"]`, deployment).status).toBe('pass');
+  });
+  it('is an error, with Kyverno validation messages, when an exclusion is one Kyverno refuses', () => {
+    const cases: [string, string][] = [
+      [
+        '[{controlName: Privileged Containers}]',
+        'validate.podSecurity.exclude[0].controlName: Invalid value: "Privileged Containers": exclude.images must be specified for the container level control',
+      ],
+      [
+        '[{controlName: Host Namespaces, images: ["*"]}]',
+        'validate.podSecurity.exclude[0].controlName: Invalid value: "Host Namespaces": exclude.images must not be specified for the pod level control',
+      ],
+      [
+        '[{controlName: Seccomp, restrictedField: spec.securityContext.seccompProfile.type}]',
+        'validate.podSecurity.exclude[0].values: Forbidden: values is required',
+      ],
+      [
+        '[{controlName: Seccomp}, {controlName: Sysctls, values: ["kernel.*"]}]',
+        'validate.podSecurity.exclude[1].restrictedField: Forbidden: restrictedField is required',
+      ],
+      [
+        '[{controlName: Running as Non-root}]',
+        'validate.podSecurity.exclude[0].controlName: Invalid value: "Running as Non-root": Invalid control name defined at the given level',
+      ],
+    ];
+    for (const [exclude, message] of cases) {
+      const r = evaluate(exclude);
+      expect(r.status, exclude).toBe('error');
+      expect(r.message).toBe(`invalid podSecurity exclusions: ${message}`);
+    }
   });
 });

@@ -17,6 +17,7 @@ import {
   applyPodSecurityExclusions,
   compilePodSecurity,
   denyingChecks,
+  exclusionProblems,
   extractPod,
   formatKyvernoChecks,
   parsePodSecurityPolicy,
@@ -146,6 +147,12 @@ function runPodSecurity(v: Obj, target: Obj, env: RuleEnv): Partial {
   const result = compiled.evaluate(target, { fieldErrors: true });
   const pod = extractPod(target);
   const exclusions = (Array.isArray(ps['exclude']) ? ps['exclude'].filter(isObj) : []).map(readExclusion);
+  // Kyverno refuses a policy with such exclusions; an error says why instead of evaluating it
+  const invalid = exclusions.flatMap((ex, i) =>
+    exclusionProblems(ex, level, `validate.podSecurity.exclude[${i}]`),
+  );
+  if (invalid.length)
+    return { status: 'error', message: `invalid podSecurity exclusions: ${invalid.join('; ')}` };
   let remaining = denyingChecks(result.results);
   if (pod && exclusions.length && remaining.length)
     remaining = applyPodSecurityExclusions(
@@ -156,15 +163,15 @@ function runPodSecurity(v: Obj, target: Obj, env: RuleEnv): Partial {
       pod.spec,
       wildcardMatch,
     );
-  const invalid = result.problems.length > 0;
-  if (!remaining.length && !invalid)
+  const malformed = result.problems.length > 0;
+  if (!remaining.length && !malformed)
     return {
       status: 'pass',
       message: `Validation rule '${env.ruleName}' passed.`,
       checks: checksOf(result.results, remaining),
     };
   const pe = env.podSecurityExceptions;
-  if (pe && pod && !invalid) {
+  if (pe && pod && !malformed) {
     const withExceptions = applyPodSecurityExclusions(
       compiled,
       pe.excludes.map(readExclusion),
@@ -183,7 +190,7 @@ function runPodSecurity(v: Obj, target: Obj, env: RuleEnv): Partial {
   }
   remaining.sort((a, b) => (a.control.control < b.control.control ? -1 : 1));
   let details = formatKyvernoChecks(remaining, pod?.kind);
-  if (invalid)
+  if (malformed)
     details += `(invalid pod: ${result.problems.map((p) => `${p.path}: ${p.message}`).join('; ')})`;
   return {
     status: 'fail',

@@ -22,6 +22,8 @@
  * - Without images, the "fake" container fails container-level requirements (runAsNonRoot,
  *   allowPrivilegeEscalation, ...) itself, so an exclusion of such a control without images removes
  *   exactly one container's error: it lifts the control for a pod with one offending container only.
+ *   (Kyverno refuses container-level controls without images in policies, see exclusionProblems, but
+ *   not "Running as Non-root", and PolicyExceptions are evaluated as given.)
  * - Bad values are compared as strings: booleans as `"true"`/`"false"`, numbers (host ports, user IDs)
  *   in decimal, string lists element by element. A field error without a value (a required field, a
  *   hostPath volume) has none, so any `values` accept it.
@@ -79,6 +81,52 @@ export function readExclusion(raw: Obj): PodSecurityExclusion {
     restrictedField: typeof raw['restrictedField'] === 'string' ? raw['restrictedField'] : '',
     values: strings(raw['values']),
   };
+}
+
+const CONTAINER_LEVEL_CONTROLS: ReadonlySet<string> = new Set([
+  'Capabilities',
+  'Privileged Containers',
+  'Host Ports',
+  '/proc Mount Type',
+  'Privilege Escalation',
+]);
+const POD_LEVEL_CONTROLS: ReadonlySet<string> = new Set([
+  'Host Namespaces',
+  'HostPath Volumes',
+  'Sysctls',
+  'AppArmor',
+  'Volume Types',
+]);
+/** Control names of the restricted level only (Seccomp and Capabilities exist at both levels). */
+const RESTRICTED_ONLY_CONTROLS: ReadonlySet<string> = new Set([
+  'Volume Types',
+  'Privilege Escalation',
+  'Running as Non-root',
+  'Running as Non-root user',
+]);
+
+/**
+ * What Kyverno's policy validation rejects in an exclusion (PodSecurityStandard.Validate and
+ * Rule.ValidatePSaControlNames), in the form of its field errors, with `path` the exclusion's path
+ * (e.g. `validate.podSecurity.exclude[0]`): a container-level control without `images`, a pod-level
+ * control with `images`, `restrictedField` without `values` or the reverse, and a restricted-only
+ * control in a baseline rule. Kyverno refuses such a policy, so it never evaluates it.
+ */
+export function exclusionProblems(ex: PodSecurityExclusion, level: string, path: string): string[] {
+  const problems: string[] = [];
+  const invalid = (detail: string) =>
+    `${path}.controlName: Invalid value: ${JSON.stringify(ex.controlName)}: ${detail}`;
+  if (CONTAINER_LEVEL_CONTROLS.has(ex.controlName) && ex.images.length === 0)
+    problems.push(invalid('exclude.images must be specified for the container level control'));
+  else if (POD_LEVEL_CONTROLS.has(ex.controlName) && ex.images.length > 0)
+    problems.push(invalid('exclude.images must not be specified for the pod level control'));
+  if (ex.restrictedField !== '' && ex.values.length === 0)
+    problems.push(`${path}.values: Forbidden: values is required`);
+  if (ex.restrictedField === '' && ex.values.length > 0)
+    problems.push(`${path}.restrictedField: Forbidden: restrictedField is required`);
+  if (level === 'baseline' && RESTRICTED_ONLY_CONTROLS.has(ex.controlName))
+    problems.push(invalid('Invalid control name defined at the given level'));
+  return problems;
 }
 
 /** A denying control with the field errors still standing against it. */

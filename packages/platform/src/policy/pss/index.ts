@@ -88,6 +88,7 @@ export {
   applyPodSecurityExclusions,
   CONTROL_CHECK_IDS,
   denyingChecks,
+  exclusionProblems,
   formatKyvernoChecks,
   kyvernoField,
   readExclusion,
