@@ -154,6 +154,14 @@ const VARIANTS: Variant[] = [
       exporter: { namespace: 'team-a', policyReports: false },
     },
   },
+  {
+    name: 'operator scans in Jobs',
+    release: 'jobs',
+    namespace: 'palisade-jobs',
+    values: {
+      operator: { scanMode: 'jobs', scanJobs: { namespace: 'palisade-scans' }, sbomGeneration: false },
+    },
+  },
 ];
 
 async function render(v: Variant): Promise<{ text: string; objects: Obj[] }> {
@@ -581,11 +589,27 @@ describe('helm chart deploy/helm/palisade', () => {
         { verb: 'list', resource: 'secrets', namespace: 'team-a' },
         false,
       ],
+      // webhook: the background scan lists/watches the kinds in webhook.backgroundScan.resources
+      // (Pods and their controllers by default), reads nothing else and gets no single object
       [
         'default',
         sa('palisade', 'palisade-webhook'),
         { verb: 'list', group: 'apps', resource: 'deployments' },
+        true,
+      ],
+      ['default', sa('palisade', 'palisade-webhook'), { verb: 'watch', resource: 'pods' }, true],
+      [
+        'default',
+        sa('palisade', 'palisade-webhook'),
+        { verb: 'get', resource: 'pods', namespace: 'team-a', name: 'x' },
         false,
+      ],
+      ['default', sa('palisade', 'palisade-webhook'), { verb: 'list', resource: 'configmaps' }, false],
+      [
+        'default',
+        sa('palisade', 'palisade-webhook'),
+        { verb: 'watch', group: 'policies.kyverno.io', resource: 'validatingpolicies' },
+        true,
       ],
       [
         'default',
@@ -741,6 +765,42 @@ describe('helm chart deploy/helm/palisade', () => {
         { verb: 'list', group: 'apps', resource: 'deployments' },
         false,
       ],
+      // operator in jobs mode: Jobs, their Secrets and Events in the scan namespace only
+      ...(
+        [
+          [{ verb: 'create', group: 'batch', resource: 'jobs', namespace: 'palisade-scans' }, true],
+          [{ verb: 'watch', group: 'batch', resource: 'jobs', namespace: 'palisade-scans' }, true],
+          [
+            { verb: 'delete', group: 'batch', resource: 'jobs', namespace: 'palisade-scans', name: 'x' },
+            true,
+          ],
+          [{ verb: 'create', group: 'batch', resource: 'jobs', namespace: 'team-a' }, false],
+          [{ verb: 'delete', group: 'batch', resource: 'jobs', namespace: 'team-a', name: 'x' }, false],
+          [{ verb: 'create', resource: 'secrets', namespace: 'palisade-scans' }, true],
+          [{ verb: 'delete', resource: 'secrets', namespace: 'palisade-scans', name: 'x' }, true],
+          [{ verb: 'list', resource: 'secrets', namespace: 'palisade-scans' }, false],
+          [{ verb: 'create', resource: 'secrets', namespace: 'team-a' }, false],
+          [{ verb: 'create', resource: 'events', namespace: 'palisade-scans' }, true],
+          [{ verb: 'create', resource: 'events', namespace: 'team-a' }, false],
+          [{ verb: 'list', resource: 'replicationcontrollers', namespace: 'team-a' }, true],
+          [
+            { verb: 'create', group: 'aquasecurity.github.io', resource: 'sbomreports', namespace: 'team-a' },
+            true,
+          ],
+        ] as [Parameters<typeof canI>[2], boolean][]
+      ).map(([attrs, want]): [string, string, Parameters<typeof canI>[2], boolean] => [
+        'jobs',
+        sa('palisade-jobs', 'jobs-palisade-operator'),
+        attrs,
+        want,
+      ]),
+      // the scan Jobs' own service account: nothing
+      [
+        'jobs',
+        sa('palisade-scans', 'jobs-palisade-operator-scan-job'),
+        { verb: 'get', resource: 'pods', namespace: 'palisade-scans' },
+        false,
+      ],
     ];
     const wrong: string[] = [];
     for (const [variant, user, attrs, want] of cases) {
@@ -874,6 +934,7 @@ describe('helm chart deploy/helm/palisade', () => {
     const bad: [Obj, RegExp][] = [
       [{ webhook: { replicas: 2 } }, /webhook.replicas: one replica/],
       [{ runtime: { enabled: true } }, /runtime.enabled needs rules/],
+      [{ operator: { scanMode: 'pods' } }, /operator.scanMode must be in-process or jobs/],
     ];
     for (const [values, msg] of bad) {
       const file = join(work, 'bad-values.yaml');
