@@ -19,6 +19,7 @@ import type { EngineResponse } from '../../policy/engine/index.js';
 import {
   defineResource,
   Informer,
+  KubeApiError,
   objectKey,
   type KubeClient,
   type KubeObject,
@@ -151,6 +152,9 @@ export class BackgroundScanner {
   private plan: BackgroundPlan | undefined;
   private engine: CelAwareEngine | undefined;
   private readonly watches = new Map<string, Watch>();
+  private readonly starting = new Set<string>();
+  /** Kinds the policies match that cannot be listed (RBAC, or not served). */
+  readonly forbidden = new Set<string>();
   private readonly queue: RateLimitedQueue;
   private readonly log: Logger;
   private readonly excluded: ReadonlySet<string>;
@@ -204,7 +208,11 @@ export class BackgroundScanner {
           this.o.sink.forgetResource(w.kind.kind, md.namespace ?? '', md.name ?? '');
         }
       }
-    for (const [key, k] of want) if (!this.watches.has(key)) this.watch(key, k);
+    for (const [key, k] of want)
+      if (!this.watches.has(key) && !this.starting.has(key)) {
+        this.starting.add(key);
+        void this.watch(key, k).finally(() => this.starting.delete(key));
+      }
     this.stats.watchedKinds = this.watches.size;
     this.rescan('policies changed');
   }
@@ -222,6 +230,12 @@ export class BackgroundScanner {
     this.log.debug({ why, queued: n }, 'background rescan');
   }
 
+  /** Resolves once the informers being started are running (tests). */
+  async started(): Promise<void> {
+    while (this.starting.size) await new Promise((r) => setTimeout(r, 20));
+    await Promise.all([...this.watches.values()].map((w) => w.informer.waitForSync(w.ac.signal)));
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.interval) clearInterval(this.interval);
@@ -231,7 +245,7 @@ export class BackgroundScanner {
     this.watches.clear();
   }
 
-  private watch(key: string, k: WatchedKind): void {
+  private async watch(key: string, k: WatchedKind): Promise<void> {
     const resource = defineResource<KubeObject & Obj>({
       group: k.group,
       version: k.version,
@@ -239,6 +253,22 @@ export class BackgroundScanner {
       kind: k.kind,
       namespaced: k.namespaced,
     });
+    // a kind the ServiceAccount may not list (the chart grants a list of kinds) is reported once
+    // instead of an informer retrying a 403 forever
+    try {
+      await this.o.client.list(resource, undefined, { limit: 1 });
+    } catch (err) {
+      if (err instanceof KubeApiError && (err.status === 403 || err.status === 404)) {
+        this.forbidden.add(key);
+        this.log.warn(
+          { kind: key, status: err.status },
+          'kind not scanned in the background: cannot list it',
+        );
+        return;
+      }
+    }
+    if (this.stopped || this.watches.has(key)) return;
+    this.forbidden.delete(key);
     const informer = new Informer<KubeObject & Obj>(this.o.client, resource, {
       logger: this.log,
       ...(this.o.watchTimeoutSeconds ? { watchTimeoutSeconds: this.o.watchTimeoutSeconds } : {}),
