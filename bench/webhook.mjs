@@ -28,13 +28,15 @@
 //   BENCH_REPORTS=0 node bench/webhook.mjs         (the webhook writes no PolicyReports)
 //   BENCH_CPU_PROF=/tmp/prof node bench/webhook.mjs  (a V8 CPU profile of the webhook process)
 //   BENCH_DIRECT_PROTOCOLS=h2 BENCH_CREATE_CONCURRENCY=200 node bench/webhook.mjs   (fewer rows)
+//   BENCH_APISERVER_HTTP1=1 node bench/webhook.mjs  (the webhook on a non-loopback address: the apiserver
+//                                                    then calls it over HTTP/1.1, as it calls Service webhooks)
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { Buffer } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { connect as h2connect } from 'node:http2';
 import { Agent, request } from 'node:https';
-import { cpus, loadavg } from 'node:os';
+import { cpus, loadavg, networkInterfaces } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { setTimeout } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -63,12 +65,21 @@ const cfg = {
   creates: num('BENCH_CREATES', 2000),
   repeats: num('BENCH_REPEATS', 3),
   inProcess: process.env.BENCH_IN_PROCESS === '1',
+  apiserverHttp1: process.env.BENCH_APISERVER_HTTP1 === '1',
   reports: process.env.BENCH_REPORTS !== '0',
 };
 for (const c of [...cfg.directConcurrency, ...cfg.createConcurrencies])
   if (!Number.isInteger(c) || c <= 0) throw new Error('concurrency lists hold positive integers');
 for (const p of cfg.directProtocols)
   if (p !== 'h2' && p !== 'http1') throw new Error('BENCH_DIRECT_PROTOCOLS: h2 and/or http1');
+// client-go offers h2 only to loopback URL webhooks; on another address of this machine the
+// apiserver speaks HTTP/1.1, as it does to every Service webhook in a cluster.
+const webhookHost = cfg.apiserverHttp1
+  ? Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a && a.family === 'IPv4' && !a.internal)?.address
+  : '127.0.0.1';
+if (!webhookHost) throw new Error('BENCH_APISERVER_HTTP1=1 needs a non-loopback IPv4 address');
 const sharedData = process.env.PALISADE_SHARED_DATA ?? resolve(root, '..', 'shared', 'data');
 const policyDir = join(sharedData, 'conformance/kyverno-policies/pod-security');
 const NS = 'bench';
@@ -485,6 +496,8 @@ try {
       'webhook',
       '--kubeconfig',
       cluster.kubeconfigPath,
+      '--host',
+      webhookHost,
       '--log-level',
       'warn',
       ...(cfg.reports ? [] : ['--no-reports']),
@@ -599,10 +612,18 @@ try {
       let task;
       let done;
       if (proto === 'h2') {
-        // one connection, as kube-apiserver's HTTP/2 client multiplexes its calls
+        // one connection, as kube-apiserver's HTTP/2 client multiplexes its calls, with Go's
+        // receive windows (4 MiB per stream, 1 GiB per connection; Node's 64 KiB defaults would
+        // hold back the answers of hundreds of concurrent streams)
         const session = await new Promise((resolvePromise, reject) => {
-          const s = h2connect(new URL(validateUrl).origin, { ca: caPem });
-          s.once('connect', () => resolvePromise(s));
+          const s = h2connect(new URL(validateUrl).origin, {
+            ca: caPem,
+            settings: { initialWindowSize: 4 << 20 },
+          });
+          s.once('connect', () => {
+            s.setLocalWindowSize(1 << 30);
+            resolvePromise(s);
+          });
           s.once('error', reject);
         });
         task = async (i) => {
@@ -798,6 +819,7 @@ try {
       rules: ruleCount,
       repeats: cfg.repeats,
       reports: cfg.reports,
+      apiserverToWebhook: cfg.apiserverHttp1 ? 'http/1.1' : 'h2',
       direct: Object.fromEntries(
         cfg.directProtocols.map((proto) => [
           proto,
