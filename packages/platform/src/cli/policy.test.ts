@@ -96,6 +96,14 @@ describe('palisade policy', () => {
     expect(await run([...args, '--policy-report-format', 'openreports'], h.io)).toBe(0);
     expect(h.text().stdout).toContain('apiVersion: openreports.io/v1alpha1');
     expect(h.text().stdout).toContain('kind: ClusterReport');
+    const alone = io(dir);
+    expect(
+      await run(
+        ['policy', 'apply', 'policy.yaml', '-r', 'pods.yaml', '--policy-report-format', 'openreports'],
+        alone.io,
+      ),
+    ).toBe(0);
+    expect(alone.text().stdout).toContain('kind: ClusterReport');
     const bad = io(dir);
     expect(await run([...args, '--policy-report-format', 'policyreports.x-k8s.io'], bad.io)).toBe(2);
   });

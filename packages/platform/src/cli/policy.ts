@@ -166,7 +166,14 @@ Examples:
           output: string;
           exitCode: string;
         },
+        command: Command,
       ) => {
+        // --policy-report-format alone asks for a report: it implies --format policyreport
+        const format =
+          command.getOptionValueSource('format') === 'default' &&
+          command.getOptionValueSource('policyReportFormat') === 'cli'
+            ? 'policyreport'
+            : opts.format;
         const diags: Diagnostic[] = [];
         const policies: KyvernoPolicy[] = [];
         const exceptions: PolicyExceptionDoc[] = [];
@@ -214,9 +221,9 @@ Examples:
         const engine = new PolicyEngine(policies, { exceptions });
         const responses = resources.flatMap((resource) => engine.evaluate({ resource }));
         let text: string;
-        if (opts.format === 'json') text = `${JSON.stringify(responses, null, 2)}\n`;
-        else if (opts.format === 'yaml') text = stringify(responses);
-        else if (opts.format === 'policyreport')
+        if (format === 'json') text = `${JSON.stringify(responses, null, 2)}\n`;
+        else if (format === 'yaml') text = stringify(responses);
+        else if (format === 'policyreport')
           text = stringify(buildPolicyReport(responses, new Date(), opts.policyReportFormat));
         else text = applyTable(responses);
         await emit(io, text, opts.output);
