@@ -2,8 +2,10 @@
  * The policy report builder in both report APIs. wgpolicyk8s output is checked against the
  * ClusterPolicyReport schema Palisade installs (packages/api, Kyverno's CRD); openreports output
  * against the fields of openreports.io/v1alpha1 ClusterReport and ReportResult as declared in
- * openreports/reports-api (apis/openreports.io/v1alpha1/report_types.go, clusterreport_types.go): the
- * openreports CRD is not among the shared data sets, so its field list is written out here.
+ * openreports/reports-api (apis/openreports.io/v1alpha1/report_types.go and the generated CRD
+ * crd/openreports.io/v1alpha1/openreports.io_clusterreports.yaml: `policy` required in a result,
+ * `timestamp` needs `seconds` and `nanos`, `properties` are strings, `resources` are ObjectReferences).
+ * That CRD is not among the shared data sets, so its field lists are written out here.
  */
 import { ClusterPolicyReportSchema } from '@palisade/api';
 import { describe, expect, it } from 'vitest';
@@ -39,6 +41,16 @@ const OPENREPORTS_REPORT_FIELDS = new Set([
   'results',
 ]);
 const RESULTS = new Set(['pass', 'fail', 'warn', 'error', 'skip']);
+/** JSON names of core/v1 ObjectReference. */
+const OBJECT_REFERENCE_FIELDS = new Set([
+  'apiVersion',
+  'fieldPath',
+  'kind',
+  'name',
+  'namespace',
+  'resourceVersion',
+  'uid',
+]);
 
 const POLICY = `
 apiVersion: kyverno.io/v1
@@ -98,6 +110,12 @@ describe('policy report builder', () => {
       expect(RESULTS.has(String(r['result']))).toBe(true);
       expect(r['timestamp']).toEqual({ seconds: Math.floor(NOW.getTime() / 1000), nanos: 0 });
       for (const v of Object.values(r['properties'] as object)) expect(typeof v).toBe('string');
+      for (const ref of r['resources'] as Record<string, unknown>[]) {
+        for (const [k, v] of Object.entries(ref)) {
+          expect(OBJECT_REFERENCE_FIELDS.has(k), k).toBe(true);
+          expect(typeof v).toBe('string');
+        }
+      }
     }
     const bad = results.find((r) => r['rule'] === 'baseline' && r['result'] === 'fail');
     expect(bad?.['resources']).toEqual([{ apiVersion: 'v1', kind: 'Pod', name: 'bad', namespace: 'a' }]);
