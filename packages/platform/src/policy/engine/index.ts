@@ -14,7 +14,14 @@ import { runGenerate } from '../handlers/generate.js';
 import { runMutate } from '../handlers/mutate.js';
 import { entriesToLoad, runValidate } from '../handlers/validate.js';
 import type { KyvernoPolicy, PolicyExceptionDoc } from '../loader/index.js';
-import { compileMatch, kindsOf, parseKind, type CompiledMatch, type MatchRequest } from '../match/index.js';
+import {
+  compileMatch,
+  kindsOf,
+  matchKindFilter,
+  parseKind,
+  type CompiledMatch,
+  type MatchRequest,
+} from '../match/index.js';
 import { compileExceptions, matchingExceptions, type CompiledException } from './exceptions.js';
 import type { EngineRequest, EngineResponse, Obj, RuleResponse, RuleType } from './types.js';
 
@@ -26,6 +33,8 @@ interface CompiledRule {
   readonly raw: Obj;
   readonly type: RuleType;
   readonly match: CompiledMatch;
+  /** Kinds the resource must have for the match to pass; undefined when any kind may. */
+  readonly kinds: ReadonlySet<string> | undefined;
 }
 
 export interface CompiledPolicy {
@@ -63,6 +72,7 @@ export function compilePolicy(policy: KyvernoPolicy): CompiledPolicy {
       raw: r,
       type: ruleType(r),
       match: compileMatch(r['match'], r['exclude']),
+      kinds: matchKindFilter(r['match']),
     };
   });
   const ordered = [
@@ -70,6 +80,11 @@ export function compilePolicy(policy: KyvernoPolicy): CompiledPolicy {
     ...rules.filter((r) => r.type !== 'Mutation'),
   ];
   return { policy, rules, ordered, kinds };
+}
+
+function kindOf(o: Obj): string {
+  const k = o['kind'];
+  return typeof k === 'string' ? k : '';
 }
 
 function metaOf(o: Obj | undefined): Obj {
@@ -128,6 +143,65 @@ export class PolicyEngine {
 export interface SharedContext {
   ctx?: PolicyContext;
   for?: Obj;
+  /** What every policy derives from the request alone, computed once per request. */
+  facts?: RequestFacts;
+}
+
+interface RequestFacts {
+  readonly req: EngineRequest;
+  readonly operation: string;
+  readonly resNs: string;
+  /** The match request for the request's resource (rules after a mutation copy it with the new one). */
+  readonly matchReq: MatchRequest;
+  readonly baseVariables: Record<string, unknown>;
+  readonly baseSources: ContextSources;
+  readonly baseEntries: ReadonlyArray<[string, unknown]>;
+}
+
+function factsOf(req: EngineRequest, shared: SharedContext): RequestFacts {
+  if (shared.facts?.req === req) return shared.facts;
+  const operation =
+    req.operation ??
+    (typeof req.variables?.['request.operation'] === 'string'
+      ? req.variables['request.operation']
+      : 'CREATE');
+  const resource = req.resource;
+  const md = metaOf(resource);
+  const resNs = typeof md['namespace'] === 'string' ? md['namespace'] : '';
+  const nsName =
+    resource['kind'] === 'Namespace' ? (typeof md['name'] === 'string' ? md['name'] : '') : resNs;
+  const namespaceLabels = req.namespaceLabels?.[nsName];
+  const userInfo = {
+    ...(req.userInfo?.username !== undefined ? { username: req.userInfo.username } : {}),
+    ...(req.userInfo?.groups ? { groups: req.userInfo.groups } : {}),
+    ...(req.roles ? { roles: req.roles } : {}),
+    ...(req.clusterRoles ? { clusterRoles: req.clusterRoles } : {}),
+  };
+  const matchReq: MatchRequest = {
+    resource,
+    operation,
+    ...(req.subresource ? { subresource: req.subresource } : {}),
+    ...(namespaceLabels ? { namespaceLabels } : {}),
+    userInfo,
+  };
+  const baseVariables = req.variables ?? {};
+  const baseSources: ContextSources = {
+    variables: baseVariables,
+    ...(req.configMaps ? { configMaps: req.configMaps } : {}),
+    ...(req.apiCalls ? { apiCalls: req.apiCalls } : {}),
+    ...(req.globalContext ? { globalContext: req.globalContext } : {}),
+  };
+  const facts: RequestFacts = {
+    req,
+    operation,
+    resNs,
+    matchReq,
+    baseVariables,
+    baseSources,
+    baseEntries: Object.entries(baseVariables),
+  };
+  shared.facts = facts;
+  return facts;
 }
 
 /** Evaluates one compiled policy; undefined when no rule matched the resource. */
@@ -140,38 +214,18 @@ export function evaluatePolicy(
   const policy = cp.policy;
   const policyKey =
     policy.kind === 'Policy' ? `${policy.namespace ?? 'default'}/${policy.name}` : policy.name;
-  const operation =
-    req.operation ??
-    (typeof req.variables?.['request.operation'] === 'string'
-      ? req.variables['request.operation']
-      : 'CREATE');
+  const facts = factsOf(req, shared);
+  const { operation, baseVariables, baseSources, baseEntries } = facts;
   let resource = req.resource;
-  const md = metaOf(resource);
-  const resNs = typeof md['namespace'] === 'string' ? md['namespace'] : '';
   // a namespaced Policy applies only to resources of its namespace
-  if (policy.kind === 'Policy' && resNs !== policy.namespace) return undefined;
-  const nsName =
-    resource['kind'] === 'Namespace' ? (typeof md['name'] === 'string' ? md['name'] : '') : resNs;
-  const namespaceLabels = req.namespaceLabels?.[nsName];
-  const userInfo = {
-    ...(req.userInfo?.username !== undefined ? { username: req.userInfo.username } : {}),
-    ...(req.userInfo?.groups ? { groups: req.userInfo.groups } : {}),
-    ...(req.roles ? { roles: req.roles } : {}),
-    ...(req.clusterRoles ? { clusterRoles: req.clusterRoles } : {}),
-  };
+  if (policy.kind === 'Policy' && facts.resNs !== policy.namespace) return undefined;
   const responses: RuleResponse[] = [];
-  // mutate rules first (Kyverno runs mutation before validation), then the others in order
-  const matchFor = (r: Obj): MatchRequest => ({
-    resource: r,
-    operation,
-    ...(req.subresource ? { subresource: req.subresource } : {}),
-    ...(namespaceLabels ? { namespaceLabels } : {}),
-    userInfo,
-  });
-  let matchReq = matchFor(resource);
-  const baseVariables = req.variables ?? {};
+  let matchReq = facts.matchReq;
+  const sourcesFor = (variables: Record<string, unknown>): ContextSources => ({ ...baseSources, variables });
   for (const rule of cp.ordered) {
-    if (matchReq.resource !== resource) matchReq = matchFor(resource);
+    // a rule for other kinds (autogen rules for pod controllers, on a Pod) is skipped before its match
+    if (rule.kinds !== undefined && !rule.kinds.has(kindOf(resource))) continue;
+    if (matchReq.resource !== resource) matchReq = { ...facts.matchReq, resource };
     const why = rule.match(matchReq);
     if (why !== undefined) continue;
     const ruleVars = req.ruleVariables?.[rule.name];
@@ -191,13 +245,8 @@ export function evaluatePolicy(
     const ctx = shared.ctx;
     ctx.checkpoint();
     try {
-      for (const [k, v] of Object.entries(variables)) ctx.set(k, v);
-      const sources: ContextSources = {
-        variables,
-        ...(req.configMaps ? { configMaps: req.configMaps } : {}),
-        ...(req.apiCalls ? { apiCalls: req.apiCalls } : {}),
-        ...(req.globalContext ? { globalContext: req.globalContext } : {}),
-      };
+      for (const [k, v] of ruleVars ? Object.entries(variables) : baseEntries) ctx.set(k, v);
+      const sources = ruleVars ? sourcesFor(variables) : baseSources;
       const base = { name: rule.name, type: rule.type };
       if (Array.isArray(rule.raw['context'])) {
         const lr = loadContextEntries(entriesToLoad(rule.raw['context'], variables), ctx, sources);

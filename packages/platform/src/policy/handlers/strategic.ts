@@ -77,7 +77,8 @@ function validateConditionsOf(
     const pv = pattern[k];
     const rv = resource[a.key];
     if (handleAddIfNotPresent(pv, rv) > 0) continue;
-    const out = matchPattern(rv, pv);
+    // the patch copy is edited as preprocessing goes on: no cached walk plans for it
+    const out = matchPattern(rv, pv, { mutablePattern: true });
     if (out.status !== 'pass') throw global ? GLOBAL_MISMATCH : CONDITION_MISMATCH;
   }
 }

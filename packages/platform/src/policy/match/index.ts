@@ -92,6 +92,7 @@ function splitApiVersion(apiVersion: string): [string, string] {
 
 function kindMatcher(kinds: string[]): Check {
   const specs = kinds.map(parseKind);
+  const list = kinds.join(',');
   return (req) => {
     const kind = req.kind ?? (typeof req.resource['kind'] === 'string' ? req.resource['kind'] : '');
     const apiVersion =
@@ -111,7 +112,7 @@ function kindMatcher(kinds: string[]): Check {
         continue;
       return undefined;
     }
-    return `kind ${kind} does not match ${kinds.join(',')}`;
+    return `kind ${kind} does not match ${list}`;
   };
 }
 
@@ -321,6 +322,47 @@ export function compileMatch(match: unknown, exclude: unknown): CompiledMatch {
     }
   }
   return (req) => matchFn(req) ?? excludeFn?.(req);
+}
+
+/**
+ * The Kind names a resource must have for a match block to possibly pass (a necessary condition, so a
+ * rule can be skipped before its match runs); undefined when a resource of any kind may pass (a filter
+ * without kinds, or a wildcard kind).
+ */
+export function matchKindFilter(match: unknown): ReadonlySet<string> | undefined {
+  if (!isObj(match)) return undefined;
+  const filterKinds = (f: unknown): Set<string> | undefined => {
+    const kinds = isObj(f) && isObj(f['resources']) ? strings(f['resources']['kinds']) : [];
+    if (!kinds.length) return undefined;
+    const out = new Set<string>();
+    for (const k of kinds) {
+      const kind = parseKind(k).kind;
+      if (/[*?]/.test(kind)) return undefined;
+      out.add(kind);
+    }
+    return out;
+  };
+  const anyList = Array.isArray(match['any']) ? (match['any'] as unknown[]).filter(isObj) : [];
+  const allList = Array.isArray(match['all']) ? (match['all'] as unknown[]).filter(isObj) : [];
+  if (anyList.length) {
+    // one passing filter is enough: every filter must name kinds
+    const union = new Set<string>();
+    for (const f of anyList) {
+      const ks = filterKinds(f);
+      if (!ks) return undefined;
+      for (const k of ks) union.add(k);
+    }
+    return union;
+  }
+  if (allList.length) {
+    // every filter must pass: any one filter's kinds are necessary
+    for (const f of allList) {
+      const ks = filterKinds(f);
+      if (ks) return ks;
+    }
+    return undefined;
+  }
+  return filterKinds(match);
 }
 
 /** Every kind a match block names (resources.kinds plus any/all), for dispatch by kind. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileMatch, parseKind, type MatchRequest } from './index.js';
+import { compileMatch, matchKindFilter, parseKind, type MatchRequest } from './index.js';
 
 const deploy = {
   apiVersion: 'apps/v1',
@@ -149,5 +149,52 @@ describe('match and exclude', () => {
     ],
   ])('%s', (_name, match, exclude, request, want) => {
     expect(compileMatch(match, exclude)(request) === undefined).toBe(want);
+  });
+});
+
+describe('kind prefilter (a necessary condition for the match to pass)', () => {
+  const kinds = ['Pod', 'Deployment', 'ConfigMap', 'Namespace'];
+  it.each<[string, unknown, string[] | undefined]>([
+    ['one filter', { resources: { kinds: ['Pod'] } }, ['Pod']],
+    ['group/version/kind', { resources: { kinds: ['apps/v1/Deployment'] } }, ['Deployment']],
+    [
+      'any: the union',
+      { any: [{ resources: { kinds: ['Pod'] } }, { resources: { kinds: ['Deployment'] } }] },
+      ['Deployment', 'Pod'],
+    ],
+    [
+      'any with a filter without kinds: every kind',
+      { any: [{ resources: { kinds: ['Pod'] } }, { subjects: [{ kind: 'User', name: 'a' }] }] },
+      undefined,
+    ],
+    [
+      'all: one filter with kinds',
+      { all: [{ subjects: [{ kind: 'User', name: 'a' }] }, { resources: { kinds: ['Pod'] } }] },
+      ['Pod'],
+    ],
+    ['a wildcard kind: every kind', { resources: { kinds: ['P*'] } }, undefined],
+    ['no kinds', { resources: { namespaces: ['prod'] } }, undefined],
+    ['no match', undefined, undefined],
+  ])('%s', (_name, match, want) => {
+    const f = matchKindFilter(match);
+    expect(f === undefined ? undefined : [...f].sort()).toEqual(want);
+    // never excludes a kind the compiled match accepts
+    for (const kind of kinds) {
+      const passes =
+        compileMatch(
+          match,
+          undefined,
+        )(
+          req(
+            {
+              apiVersion: kind === 'Deployment' ? 'apps/v1' : 'v1',
+              kind,
+              metadata: { name: 'x', namespace: 'prod' },
+            },
+            { userInfo: { username: 'a' } },
+          ),
+        ) === undefined;
+      if (passes && f) expect(f.has(kind)).toBe(true);
+    }
   });
 });

@@ -162,24 +162,70 @@ const ANCHOR_ORDER: Record<string, number> = {
   addIfNotPresent: 5,
 };
 
-function validateMap(resource: Obj, patternIn: Obj, path: string, depth: number): PatternFailure | null {
-  const pattern = expandInMetadata(patternIn, resource);
+/**
+ * How a pattern map is walked — anchors in Kyverno's order, then the plain keys (bare key, value), those
+ * whose values hold anchors first — computed once per pattern object (cached by identity; policy
+ * patterns and the unchanged parts of substituted ones keep their identity between requests).
+ */
+interface MapPlan {
+  readonly anchors: ReadonlyArray<readonly [Anchor, unknown]>;
+  readonly plain: ReadonlyArray<readonly [string, unknown]>;
+  /** metadata.labels/annotations with wildcard keys: expanded against each resource, not cached. */
+  readonly expands: boolean;
+}
+
+const mapPlans = new WeakMap<Obj, MapPlan>();
+/**
+ * False while matching patterns that their caller modifies between calls (strategic merge
+ * preprocessing works on a copy it edits), so no plan outlives the keys it was built from.
+ */
+let cachePlans = true;
+
+function hasWildcardMetadata(pattern: Obj): boolean {
+  const pm = pattern['metadata'];
+  if (!isObj(pm)) return false;
+  return Object.keys(pm).some((pk) => {
+    const tag = parseAnchor(pk)?.key ?? pk;
+    const data = pm[pk];
+    return (tag === 'labels' || tag === 'annotations') && isObj(data) && Object.keys(data).some(hasWildcard);
+  });
+}
+
+function buildPlan(pattern: Obj): MapPlan {
   const anchors: Array<[Anchor, unknown]> = [];
   const plain: Array<[string, unknown]> = [];
   for (const [k, v] of Object.entries(pattern)) {
     const a = parseAnchor(k);
     if (a && a.modifier !== 'addIfNotPresent') anchors.push([a, v]);
-    else plain.push([k, v]);
+    else plain.push([a?.key ?? k, v]);
   }
   anchors.sort((x, y) => (ANCHOR_ORDER[x[0].modifier] ?? 9) - (ANCHOR_ORDER[y[0].modifier] ?? 9));
-  for (const [a, v] of anchors) {
+  // keys whose values hold anchors first, as upstream's getSortedNestedAnchorResource
+  plain.sort((x, y) => Number(containsAnchor(y[1])) - Number(containsAnchor(x[1])));
+  return { anchors, plain, expands: hasWildcardMetadata(pattern) };
+}
+
+function planOf(pattern: Obj): MapPlan {
+  if (!cachePlans) return buildPlan(pattern);
+  let plan = mapPlans.get(pattern);
+  if (!plan) {
+    plan = buildPlan(pattern);
+    mapPlans.set(pattern, plan);
+  }
+  return plan;
+}
+
+function validateMap(resource: Obj, patternIn: Obj, path: string, depth: number): PatternFailure | null {
+  let plan = planOf(patternIn);
+  if (plan.expands) {
+    const expanded = expandInMetadata(patternIn, resource);
+    if (expanded !== patternIn) plan = buildPlan(expanded);
+  }
+  for (const [a, v] of plan.anchors) {
     const f = handleAnchor(a, v, resource, path, depth);
     if (f) return f;
   }
-  // keys whose values hold anchors first, as upstream's getSortedNestedAnchorResource
-  plain.sort((x, y) => Number(containsAnchor(y[1])) - Number(containsAnchor(x[1])));
-  for (const [k, v] of plain) {
-    const key = parseAnchor(k)?.key ?? k;
+  for (const [key, v] of plan.plain) {
     const current = `${path}${key}/`;
     const value = resource[key];
     if (v === '*') {
@@ -331,9 +377,25 @@ function validateArray(
   return null;
 }
 
-/** Matches a resource against a validate pattern. */
-export function matchPattern(resource: unknown, pattern: unknown): PatternOutcome {
-  const f = validateElement(resource, pattern, '/', 0);
+/**
+ * Matches a resource against a validate pattern. The pattern is read-only: its walk plans are cached by
+ * identity, unless `mutablePattern` says the caller edits it between calls.
+ */
+export function matchPattern(
+  resource: unknown,
+  pattern: unknown,
+  options: { readonly mutablePattern?: boolean } = {},
+): PatternOutcome {
+  let f: PatternFailure | null;
+  if (options.mutablePattern) {
+    const saved = cachePlans;
+    cachePlans = false;
+    try {
+      f = validateElement(resource, pattern, '/', 0);
+    } finally {
+      cachePlans = saved;
+    }
+  } else f = validateElement(resource, pattern, '/', 0);
   if (!f) return { status: 'pass' };
   if (f.skip) return { status: 'skip', message: f.message };
   return { status: 'fail', path: f.path, message: f.message };
