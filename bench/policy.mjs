@@ -21,11 +21,12 @@
 import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+const loadBefore = loadavg().map((x) => Number(x.toFixed(2)));
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 20_000);
 const data = process.env.PALISADE_SHARED_DATA
@@ -182,19 +183,32 @@ function latency(engine, pod) {
     }
   for (let i = 0; i < Math.min(5000, iterations); i++) engine.evaluate(req); // warm-up
   const samples = new Float64Array(iterations);
+  // CPU time of each request too (user + system, µs resolution): on a shared machine the wall time of a
+  // request includes waiting for a core, its CPU time does not (GC done during the request counts)
+  const cpuSamples = new Float64Array(iterations);
   const start = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
   for (let i = 0; i < iterations; i++) {
+    const c = process.cpuUsage();
     const s = process.hrtime.bigint();
     engine.evaluate(req);
     samples[i] = Number(process.hrtime.bigint() - s);
+    const d = process.cpuUsage(c);
+    cpuSamples[i] = d.user + d.system;
   }
   const totalNs = Number(process.hrtime.bigint() - start);
+  const cpuTotal = process.cpuUsage(cpuStart);
   samples.sort();
+  cpuSamples.sort();
   const q = (p) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))] / 1000;
+  const qc = (p) => cpuSamples[Math.min(cpuSamples.length - 1, Math.floor(p * cpuSamples.length))];
   return {
     p50Us: q(0.5),
     p99Us: q(0.99),
     maxUs: samples[samples.length - 1] / 1000,
+    cpuP50Us: qc(0.5),
+    cpuP99Us: qc(0.99),
+    cpuMeanUs: (cpuTotal.user + cpuTotal.system) / iterations,
     perSecond: Math.round(iterations / (totalNs / 1e9)),
     rules: statuses,
     errors,
@@ -336,11 +350,13 @@ for (const [name, s] of Object.entries(sets)) {
   console.log(
     `  ${name}: ${s.policies} policies, ${s.rules} rules (autogen included), compile ${s.compileMs.toFixed(2)} ms`,
   );
-  console.log(`                       p50 µs   p99 µs   max µs  requests/s  rule results`);
+  console.log(
+    `                       p50 µs   p99 µs   max µs  requests/s  CPU p50 µs  CPU p99 µs  CPU mean µs  rule results`,
+  );
   for (const k of ['compliant', 'violating']) {
     const r = s[k];
     console.log(
-      `    ${k.padEnd(16)}${fmt(r.p50Us)} ${fmt(r.p99Us)} ${fmt(r.maxUs)}  ${String(r.perSecond).padStart(10)}  ${JSON.stringify(r.rules)}`,
+      `    ${k.padEnd(16)}${fmt(r.p50Us)} ${fmt(r.p99Us)} ${fmt(r.maxUs)}  ${String(r.perSecond).padStart(10)}  ${fmt(r.cpuP50Us)}    ${fmt(r.cpuP99Us)}     ${fmt(r.cpuMeanUs)}  ${JSON.stringify(r.rules)}`,
     );
     for (const e of r.errors) console.log(`      error: ${e.slice(0, 160)}`);
   }
@@ -361,26 +377,30 @@ if (kyverno.status === 'ran') {
 } else console.log(`  kyverno test: ${kyverno.status}${kyverno.reason ? `: ${kyverno.reason}` : ''}`);
 
 const round = (x, d = 2) => Number(x.toFixed(d));
+const latencyJson = (r) => ({
+  p50Us: round(r.p50Us),
+  p99Us: round(r.p99Us),
+  maxUs: round(r.maxUs),
+  perSecond: r.perSecond,
+  cpuP50Us: r.cpuP50Us,
+  cpuP99Us: r.cpuP99Us,
+  cpuMeanUs: round(r.cpuMeanUs),
+});
 const setJson = (s) => ({
   policies: s.policies,
   rules: s.rules,
   compileMs: round(s.compileMs, 3),
-  compliant: {
-    p50Us: round(s.compliant.p50Us),
-    p99Us: round(s.compliant.p99Us),
-    perSecond: s.compliant.perSecond,
-  },
-  violating: {
-    p50Us: round(s.violating.p50Us),
-    p99Us: round(s.violating.p99Us),
-    perSecond: s.violating.perSecond,
-  },
+  compliant: latencyJson(s.compliant),
+  violating: latencyJson(s.violating),
 });
 console.log(
   JSON.stringify({
     bench: 'policy',
     node: process.version,
     iterations,
+    // 1/5/15-minute load averages before and after the run (the machine's other work inflates wall times)
+    load: { before: loadBefore, after: loadavg().map((x) => Number(x.toFixed(2))) },
+    processCpuMs: round((process.cpuUsage().user + process.cpuUsage().system) / 1000, 0),
     podSecurity: setJson(sets.podSecurity),
     mixed50: {
       ...setJson(sets.mixed50),
