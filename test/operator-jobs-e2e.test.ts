@@ -17,6 +17,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { SbomReport, VulnerabilityReport } from '@palisade/api';
@@ -24,6 +25,7 @@ import { ALL_CRDS, toCustomResourceDefinition } from '@palisade/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../packages/platform/src/core/logger.js';
 import { nullLogger } from '../packages/platform/src/core/logger.js';
+import { run } from '../packages/platform/src/cli/program.js';
 import { KubeClient } from '../packages/platform/src/k8s/client/rest.js';
 import {
   CustomResourceDefinitions,
@@ -85,6 +87,8 @@ let operator: Operator;
 let jobServer: ScanJobServer;
 let cache: DigestCache;
 const stop = new AbortController();
+/** Stops the library operator only (the harness keeps running for the CLI test). */
+const stopOperator = new AbortController();
 let running: Promise<unknown>;
 const warnings: { msg: string; err?: string }[] = [];
 const jobOutput: string[] = [];
@@ -287,7 +291,8 @@ beforeAll(async () => {
     rescanPerMinute: 0,
     logger,
   });
-  running = Promise.all([runner.run(stop.signal), jobs.run(stop.signal), operator.run(stop.signal)]);
+  const opSignal = AbortSignal.any([stop.signal, stopOperator.signal]);
+  running = Promise.all([runner.run(stop.signal), jobs.run(opSignal), operator.run(opSignal)]);
 }, 300_000);
 
 afterAll(async () => {
@@ -434,5 +439,78 @@ describe('palisade operator --scan-mode jobs on a real apiserver and registry', 
   it('writes no reports for its own scan Jobs', async () => {
     expect((await client.list(VulnerabilityReports, SCAN_NS)).items).toEqual([]);
     expect((await client.list(SbomReports, SCAN_NS)).items).toEqual([]);
+  });
+
+  it('palisade operator --scan-mode jobs (the CLI) writes reports through scan Jobs', async () => {
+    // The library operator stops; the CLI takes a new namespace with one Pod.
+    stopOperator.abort();
+    const ns2 = 'apps-cli';
+    await cluster.createNamespace(ns2);
+    const auth = Buffer.from(`${USER}:${PASS}`).toString('base64');
+    await client.create(Secrets, {
+      metadata: { name: 'regcred', namespace: ns2 },
+      type: 'kubernetes.io/dockerconfigjson',
+      data: {
+        '.dockerconfigjson': Buffer.from(JSON.stringify({ auths: { [reg.host]: { auth } } })).toString(
+          'base64',
+        ),
+      },
+    });
+    await client.create(Pods, {
+      metadata: { name: 'cli-pod', namespace: ns2 },
+      spec: { containers: [{ name: 'app', image: image(3) }], imagePullSecrets: [{ name: 'regcred' }] },
+    });
+    const port = await freePort();
+    let err = '';
+    const stderr = new PassThrough();
+    stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const ctl = new AbortController();
+    const runsBefore = runner.runs.length;
+    const code = run(
+      [
+        'operator',
+        '--kubeconfig',
+        cluster.kubeconfigPath,
+        '--namespaces',
+        ns2,
+        '--no-leader-elect',
+        '--db-path',
+        dbPath,
+        '--cache-dir',
+        join(work, 'cli-cache'),
+        '--log-level',
+        'warn',
+        '--scan-mode',
+        'jobs',
+        '--scan-jobs-concurrent-limit',
+        '1',
+        '--scan-job-image',
+        SCANNER_IMAGE,
+        '--scan-job-namespace',
+        SCAN_NS,
+        '--scan-job-listen',
+        `127.0.0.1:${port}`,
+        '--scan-job-server-url',
+        `http://127.0.0.1:${port}`,
+      ],
+      { stdout: new PassThrough(), stderr, env: { HOME: work }, cwd: work, signal: ctl.signal },
+    );
+    const name = containerReportName('Pod', 'cli-pod', 'app');
+    const vr = await until(`the CLI's reports\n${err}`, async () => {
+      const v = (await client.list(VulnerabilityReports, ns2)).items.find((r) => r.metadata.name === name);
+      const sb = (await client.list(SbomReports, ns2)).items.find((r) => r.metadata.name === name);
+      return v && sb ? v : undefined;
+    });
+    expect(vr.report.artifact.digest).toBe(digests[3]);
+    const want = await inProcess(3);
+    expect(
+      vr.report.vulnerabilities.map((v) => `${v.vulnerabilityID} ${v.resource}@${v.installedVersion}`).sort(),
+    ).toEqual(want.vulns);
+    // It went through a Job the harness ran (the CLI has its own cache: a fresh scan).
+    const cliRuns = runner.runs.slice(runsBefore).filter((r) => r.argv.includes(digests[3] as string));
+    expect(cliRuns.length).toBe(1);
+    expect(cliRuns[0]?.argv).toContain(`http://127.0.0.1:${port}`);
+    ctl.abort();
+    expect(await code).toBe(0);
   });
 });
