@@ -86,13 +86,14 @@ beforeAll(async () => {
   cluster = await startTestCluster();
   client = KubeClient.fromFile(cluster.kubeconfigPath);
   await installCrds(cluster, [KYVERNO_CRDS, KYVERNO_CEL_CRDS, ...POLICY_REPORT_CRDS]);
-  for (const ns of ['cel-deny', 'cel-audit', 'bg-a']) await cluster.createNamespace(ns);
+  for (const ns of ['cel-deny', 'cel-audit', 'bg-a', 'bg-b']) await cluster.createNamespace(ns);
   // Pods that exist before the webhook and before any policy
   for (const [name, priv] of [
     ['old-priv', true],
     ['old-ok', false],
   ] as const)
     expect((await createPod(pod(name, 'bg-a', priv))).status).toBe(201);
+  expect((await createPod(pod('old-b', 'bg-b', true))).status).toBe(201);
   hook = await runWebhook({
     client,
     reportFlushMs: 200,
@@ -227,5 +228,33 @@ describe('background scan', () => {
       const r = await reportResults('bg-a');
       return r && !r.results.some((x) => x['policy'] === 'bg-privileged') ? true : undefined;
     });
+  });
+
+  it('a ValidatingPolicy with a namespaceSelector scans a namespace once it is labelled', async () => {
+    const p = vpol('bg-labelled', ['Audit'], 'bg-b');
+    (p['spec'] as { matchConstraints: Obj }).matchConstraints['namespaceSelector'] = {
+      matchLabels: { scan: 'yes' },
+    };
+    expect((await apply(cluster, p)).status).toBe(201);
+    await waitUntil('the policy loaded', () =>
+      Promise.resolve(hook?.policies.current().byKey.has('ValidatingPolicy:bg-labelled') ? true : undefined),
+    );
+    await hook?.background?.idle();
+    await hook?.reports?.flush();
+    expect(resultFor((await reportResults('bg-b'))?.results ?? [], 'bg-labelled', 'old-b')).toBeUndefined();
+    const patched = await client.request<Obj>('PATCH', '/api/v1/namespaces/bg-b', {
+      body: { metadata: { labels: { scan: 'yes' } } },
+      contentType: 'application/merge-patch+json',
+    });
+    expect((patched['metadata'] as { labels: Record<string, string> }).labels['scan']).toBe('yes');
+    const res = await waitUntil('old-b in the PolicyReport', async () =>
+      resultFor((await reportResults('bg-b'))?.results ?? [], 'bg-labelled', 'old-b'),
+    );
+    expect(res).toMatchObject({
+      result: 'fail',
+      message: 'Privileged containers are not allowed',
+      properties: { process: 'background scan' },
+    });
+    expect(await remove(cluster, p)).toBe(200);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseListen, parseServiceRef } from './webhook.js';
+import { parseIntervalMs, parseListen, parseServiceRef } from './webhook.js';
 
 describe('palisade webhook flag values', () => {
   it.each([
@@ -23,5 +23,19 @@ describe('palisade webhook flag values', () => {
 
   it.each(['9443', '0.0.0.0', 'h:99999'])('--listen %s is rejected', (v) => {
     expect(() => parseListen(v)).toThrow(/--listen must be/);
+  });
+
+  it.each([
+    ['1h', 3_600_000],
+    ['30m', 1_800_000],
+    ['90s', 90_000],
+    ['120', 120_000],
+    ['0', 0],
+  ])('--background-scan-interval %s is %d ms', (v, want) => {
+    expect(parseIntervalMs('--background-scan-interval', v)).toBe(want);
+  });
+
+  it.each(['1 hour', '-1h', 'h', ''])('--background-scan-interval %j is rejected', (v) => {
+    expect(() => parseIntervalMs('--background-scan-interval', v)).toThrow(/must be a duration/);
   });
 });

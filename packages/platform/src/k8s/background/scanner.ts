@@ -6,7 +6,8 @@
  * - One informer (list + watch) per resource type the background policies match, and only those;
  *   informers of kinds no policy matches any more are stopped.
  * - A resource is (re)evaluated when it is added or changed, when the background policies change,
- *   and every `intervalMs` (a full rescan); a deleted resource's results are dropped.
+ *   when its namespace's labels change, and every `intervalMs` (a full rescan); a deleted
+ *   resource's results are dropped.
  * - Evaluation is rate-limited (`ratePerSecond`) through a de-duplicating queue of keys (a resource
  *   queued twice is evaluated once, with its latest state from the informer cache), so the queue
  *   never outgrows the objects watched and a burst of events cannot starve admission.
@@ -21,6 +22,7 @@ import {
   Informer,
   KubeApiError,
   objectKey,
+  stripServerBookkeeping,
   type KubeClient,
   type KubeObject,
   type ResourceType,
@@ -236,6 +238,16 @@ export class BackgroundScanner {
     await Promise.all([...this.watches.values()].map((w) => w.informer.waitForSync(w.ac.signal)));
   }
 
+  /** Queues the watched objects of one namespace (its labels changed: namespaceSelectors may now differ). */
+  rescanNamespace(namespace: string): void {
+    if (this.stopped) return;
+    for (const [key, w] of this.watches) {
+      if (!w.kind.namespaced) continue;
+      for (const obj of w.informer.list())
+        if (obj.metadata?.namespace === namespace) this.queue.add(`${key}\u0000${objectKey(obj)}`);
+    }
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.interval) clearInterval(this.interval);
@@ -271,6 +283,9 @@ export class BackgroundScanner {
     this.forbidden.delete(key);
     const informer = new Informer<KubeObject & Obj>(this.o.client, resource, {
       logger: this.log,
+      // managedFields and kubectl's last-applied copy are most of a cached object and no policy
+      // reads them
+      transform: stripServerBookkeeping,
       ...(this.o.watchTimeoutSeconds ? { watchTimeoutSeconds: this.o.watchTimeoutSeconds } : {}),
     });
     const qkey = (obj: KubeObject): string => `${key}\u0000${objectKey(obj)}`;

@@ -9,6 +9,7 @@ import { nullLogger, type Logger } from '../../core/logger.js';
 import {
   KubeApiError,
   MutatingWebhookConfigurations,
+  Namespaces,
   SharedInformerFactory,
   ValidatingWebhookConfigurations,
   type KubeClient,
@@ -234,6 +235,14 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
       for (const d of ds) log.warn({ code: d.code, message: d.message }, 'policy diagnostic');
     },
   });
+  if (background)
+    factory.informerFor(Namespaces).addEventHandler({
+      onUpdate: (a, b) => {
+        const name = b.metadata?.name;
+        if (name && JSON.stringify(a.metadata?.labels ?? {}) !== JSON.stringify(b.metadata?.labels ?? {}))
+          background.rescanNamespace(name);
+      },
+    });
   factory.start(ac.signal);
   await policies.sync(ac.signal);
 
