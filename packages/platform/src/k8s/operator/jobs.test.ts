@@ -184,4 +184,32 @@ describe('scan-job endpoints', () => {
     expect((await second).dbBuiltAt).toBe('b2');
     expect(scanner.stats.maxActive).toBe(1);
   });
+
+  it('hands a freed slot to the next waiting scan, not to one cancelled while waiting', async () => {
+    const secretsA = secretCount();
+    const a = scanner.scan({ reference: `r/a@${DIGEST}`, digest: DIGEST });
+    const tokenA = await tokenOfNextScan(secretsA);
+    const cancel = new AbortController();
+    const b = scanner.scan({ reference: `r/b@${DIGEST}`, digest: DIGEST, signal: cancel.signal });
+    const secretsC = secretCount();
+    const c = scanner.scan({ reference: `r/c@${DIGEST}`, digest: DIGEST });
+    cancel.abort();
+    await expect(b).rejects.toThrow(/cancelled/);
+    const ok = Buffer.from(JSON.stringify({ dbBuiltAt: 'a', report }));
+    expect(
+      (await call(server.url + SCAN_JOB_PATHS.result, 'POST', { authorization: `Bearer ${tokenA}` }, ok))
+        .status,
+    ).toBe(204);
+    await a;
+    // C gets the slot: its Job and Secret are created and its result ends it.
+    const tokenC = await tokenOfNextScan(secretsC);
+    const okC = Buffer.from(JSON.stringify({ dbBuiltAt: 'c', report }));
+    expect(
+      (await call(server.url + SCAN_JOB_PATHS.result, 'POST', { authorization: `Bearer ${tokenC}` }, okC))
+        .status,
+    ).toBe(204);
+    expect((await c).dbBuiltAt).toBe('c');
+    const jobArgs = created.filter((x) => x.kind === 'Job').map((x) => JSON.stringify(x.obj));
+    expect(jobArgs.some((j) => j.includes('r/b@'))).toBe(false);
+  });
 });

@@ -252,12 +252,18 @@ export class JobScanner implements ImageScanner {
     while (this.free <= 0) {
       if (signal?.aborted) throw new PalisadeError('E_ABORTED', 'scan cancelled');
       await new Promise<void>((resolve) => {
-        const onAbort = (): void => resolve();
-        signal?.addEventListener('abort', onAbort, { once: true });
-        this.slotWaiters.push(() => {
+        const wake = (): void => {
           signal?.removeEventListener('abort', onAbort);
           resolve();
-        });
+        };
+        // A cancelled waiter leaves the line, so a freed slot is not handed to it.
+        const onAbort = (): void => {
+          const i = this.slotWaiters.indexOf(wake);
+          if (i >= 0) this.slotWaiters.splice(i, 1);
+          resolve();
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        this.slotWaiters.push(wake);
       });
     }
     this.free--;
