@@ -113,8 +113,8 @@ interface CompiledEntry {
   groupId: string;
   source: string;
   t: FindingTemplate;
-  /** Source, ID and fixes: the same record seen under two spellings of one ecosystem has the same key. */
-  key: string;
+  /** Source, ID and fixes: the same record seen under two spellings of one ecosystem has the same key (built when needed). */
+  key?: string;
 }
 
 interface Hit {
@@ -131,7 +131,21 @@ interface CompiledPackage {
   listed: ListedVersions | undefined;
   /** Per entry: built on its first match. */
   full: (CompiledEntry | undefined)[];
+  /** No two entries have the same advisory ID (so none has the same key as another). */
+  distinctIds: boolean;
 }
+
+/** True when no two entries have the same advisory ID. */
+function distinctIds(entries: readonly IndexedEntry[]): boolean {
+  if (entries.length > 16) return new Set(entries.map((e) => e[0])).size === entries.length;
+  for (let i = 1; i < entries.length; i++)
+    for (let j = 0; j < i; j++)
+      if ((entries[i] as IndexedEntry)[0] === (entries[j] as IndexedEntry)[0]) return false;
+  return true;
+}
+
+const keyOf = (c: CompiledEntry): string =>
+  (c.key ??= `${c.source}\u0000${c.advisoryId}\u0000${c.t[2].join(',')}`);
 
 /** A package's advisories compiled for evaluation; null when there are none. */
 function compilePackage(ecosystem: string, pkg: PackageAdvisories | undefined): CompiledPackage | null {
@@ -142,6 +156,7 @@ function compilePackage(ecosystem: string, pkg: PackageAdvisories | undefined): 
     ranges: pkg.entries.map((e) => compileRanges(e[3] ?? undefined, ecosystem)),
     listed: versions && new ListedVersions(schemeForEcosystem(ecosystem), versions[0], versions[1]),
     full: [],
+    distinctIds: distinctIds(pkg.entries),
   };
 }
 
@@ -217,7 +232,6 @@ export class Matcher {
         groupId: e[1],
         source: e[2],
         t,
-        key: `${e[2]}\u0000${e[0]}\u0000${t[2].join(',')}`,
       };
       p.full[i] = c;
     }
@@ -272,10 +286,14 @@ export class Matcher {
         if (m.affected === 'unknown') stats.undecided++;
         if (m.affected !== true) continue;
         const c = this.full(p, i);
-        // One record listed under two spellings of an ecosystem (`Ubuntu:22.04` and `…:LTS`) counts once.
-        seen ??= new Set();
-        if (seen.has(c.key)) continue;
-        seen.add(c.key);
+        // One record listed twice for a package, or under two spellings of an ecosystem (`Ubuntu:22.04` and
+        // `…:LTS`), counts once (per source, ID and fixes); with one ecosystem and distinct IDs none can repeat.
+        if (ecosystems.length > 1 || !p.distinctIds) {
+          seen ??= new Set();
+          const key = keyOf(c);
+          if (seen.has(key)) continue;
+          seen.add(key);
+        }
         groups ??= new Map();
         let g = groups.get(c.groupId);
         if (!g) groups.set(c.groupId, (g = []));

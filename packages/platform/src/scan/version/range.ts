@@ -100,8 +100,11 @@ function compileRange(
   if (!scheme) return { kind: 'no-scheme' };
   const events: Event<unknown>[] = [];
   const limits: Event<unknown>[] = [];
-  for (const e of range.events) {
-    for (const kind of KINDS) {
+  // Indexed loops and no sort of events already in order: this runs for every entry of a cold scan.
+  for (let i = 0; i < range.events.length; i++) {
+    const e = range.events[i] as OsvRangeEvent;
+    for (let k = 0; k < KINDS.length; k++) {
+      const kind = KINDS[k] as Kind;
       const raw = e[kind];
       if (typeof raw !== 'string') continue;
       let at: unknown;
@@ -113,10 +116,15 @@ function compileRange(
     }
   }
   // Sorted by version; "0" first; stable, so equal versions keep the record's order.
-  events.sort((a, b) => {
+  const byVersion = (a: Event<unknown>, b: Event<unknown>): number => {
     if (a.at === undefined || b.at === undefined) return a.at === b.at ? 0 : a.at === undefined ? -1 : 1;
     return scheme.compare(a.at, b.at);
-  });
+  };
+  for (let i = 1; i < events.length; i++)
+    if (byVersion(events[i - 1] as Event<unknown>, events[i] as Event<unknown>) > 0) {
+      events.sort(byVersion);
+      break;
+    }
   return { kind: 'ok', scheme, events, limits };
 }
 
