@@ -143,6 +143,8 @@ export class PolicyEngine {
 export interface SharedContext {
   ctx?: PolicyContext;
   for?: Obj;
+  /** The context of the request's own resource (kept when a mutation moves ctx to a patched one). */
+  base?: { ctx: PolicyContext; for: Obj };
   /** What every policy derives from the request alone, computed once per request. */
   facts?: RequestFacts;
 }
@@ -232,7 +234,12 @@ export function evaluatePolicy(
     const variables = ruleVars ? { ...baseVariables, ...ruleVars } : baseVariables;
     // one JSON context per resource state, shared by the rules (and the policies of one request);
     // each rule's variables and context entries live above a checkpoint that is dropped after it
-    if (shared.ctx === undefined || shared.for !== resource) {
+    // (the request's own resource keeps its context apart: every policy starts from it again after
+    // another policy's mutation)
+    if (resource === req.resource && shared.base?.for === resource) {
+      shared.ctx = shared.base.ctx;
+      shared.for = resource;
+    } else if (shared.ctx === undefined || shared.for !== resource) {
       shared.ctx = PolicyContext.forRequest({
         object: operation === 'DELETE' ? null : resource,
         oldObject: req.oldResource ?? (operation === 'DELETE' ? resource : null),
@@ -241,6 +248,7 @@ export function evaluatePolicy(
         admissionInfo: { roles: [...(req.roles ?? [])], clusterRoles: [...(req.clusterRoles ?? [])] },
       });
       shared.for = resource;
+      if (resource === req.resource) shared.base = { ctx: shared.ctx, for: resource };
     }
     const ctx = shared.ctx;
     ctx.checkpoint();

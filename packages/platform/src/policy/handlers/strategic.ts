@@ -85,14 +85,19 @@ function validateConditionsOf(
 
 function hasAnchors(node: unknown, pred: (a: Anchor | null) => boolean): boolean {
   if (isObj(node)) {
-    for (const [k, v] of Object.entries(node)) {
+    // for-in over JSON objects (own keys only): no entries array per visited map
+    for (const k in node) {
       const a = parseAnchor(k);
       if (a && pred(a)) return true;
-      if (v !== null && v !== undefined && hasAnchors(v, pred)) return true;
+      const v = node[k];
+      if (v !== null && v !== undefined && typeof v === 'object' && hasAnchors(v, pred)) return true;
     }
     return false;
   }
-  if (Array.isArray(node)) return node.some((e) => hasAnchors(e, pred));
+  if (Array.isArray(node)) {
+    for (const e of node) if (hasAnchors(e, pred)) return true;
+    return false;
+  }
   if (typeof node === 'string') return containsCondition(parseAnchor(node));
   return false;
 }
@@ -213,10 +218,14 @@ export function deepEqual(a: unknown, b: unknown): boolean {
     return true;
   }
   if (isObj(a) && isObj(b)) {
-    const ka = Object.keys(a);
-    if (ka.length !== Object.keys(b).length) return false;
-    for (const k of ka) if (!has(b, k) || !deepEqual(a[k], b[k])) return false;
-    return true;
+    let na = 0;
+    for (const k in a) {
+      na++;
+      if (!has(b, k) || !deepEqual(a[k], b[k])) return false;
+    }
+    let nb = 0;
+    for (const k in b) if (has(b, k)) nb++;
+    return na === nb;
   }
   return false;
 }
@@ -228,7 +237,8 @@ function mergeValue(base: unknown, patch: unknown, depth: number): unknown {
   if (depth > MAX_DEPTH) throw new Error(`patch nested deeper than ${MAX_DEPTH}`);
   if (isObj(patch)) {
     const out: Obj = isObj(base) ? { ...base } : {};
-    for (const [k, v] of Object.entries(patch)) {
+    for (const k in patch) {
+      const v = patch[k];
       if (v === null) delete out[k];
       else out[k] = mergeValue(out[k], v, depth + 1);
     }

@@ -102,6 +102,11 @@ const DEFAULT_FENV: FunctionEnv = {
 type InterpreterCtor = new () => typeof TreeInterpreter;
 const builtins = new (TreeInterpreter.constructor as InterpreterCtor)();
 
+function hasOwnKey(o: object): boolean {
+  for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) return true;
+  return false;
+}
+
 function isFalse(v: unknown): boolean {
   return (
     v === null ||
@@ -109,7 +114,7 @@ function isFalse(v: unknown): boolean {
     v === false ||
     v === '' ||
     (Array.isArray(v) && v.length === 0) ||
-    (isObject(v) && Object.keys(v).length === 0)
+    (isObject(v) && !hasOwnKey(v))
   );
 }
 
