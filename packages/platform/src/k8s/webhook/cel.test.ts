@@ -201,6 +201,33 @@ spec:
     expect(g.mutating['webhooks']).toEqual([]);
   });
 
+  it('a CEL PolicyException naming the policy lets matching Pods in (skip), others are still denied', async () => {
+    const ex = loadCelObject(
+      parse(`
+apiVersion: policies.kyverno.io/v1alpha1
+kind: PolicyException
+metadata: {name: allow-debug, namespace: team-a}
+spec:
+  policyRefs: [{name: no-priv, kind: ValidatingPolicy}]
+  matchConditions:
+    - name: debug-pods
+      expression: "object.metadata.name.startsWith('debug-')"
+`) as Obj,
+      'ex.yaml',
+    );
+    expect(ex.diagnostics).toEqual([]);
+    const set = buildPolicySet(
+      [],
+      [],
+      {},
+      { policies: [cel(vpol('no-priv', '[Deny]'))], exceptions: [ex.exception ?? {}] },
+    );
+    const excepted = await admit(set, pod('debug-1', true));
+    expect(excepted.body.response.allowed).toBe(true);
+    expect(excepted.out.responses.flatMap((r) => r.rules.map((x) => x.status))).toEqual(['skip']);
+    expect((await admit(set, pod('other', true))).body.response.allowed).toBe(false);
+  });
+
   it('a policy whose expression does not compile is left out with a diagnostic', () => {
     const r = loadCelObject(
       parse(
