@@ -359,6 +359,16 @@ try {
     else if (e.level >= 40 && warnings.length < 20) warnings.push(line);
   });
   const exited = new Promise((r) => child.on('exit', (code, sig) => r(sig ?? code)));
+  // CPU time (user + system) of the operator so far, from /proc/<pid>/stat (clock ticks of 10 ms).
+  const cpuS = () => {
+    try {
+      const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      return (Number(rest[11]) + Number(rest[12])) / 100;
+    } catch {
+      return NaN;
+    }
+  };
   const status = () => {
     try {
       const s = readFileSync(`/proc/${child.pid}/status`, 'utf8');
@@ -398,6 +408,7 @@ try {
     }
   }
   const wallMs = performance.now() - tOp;
+  const cpuAtDoneS = cpuS();
   const requestsAtDone = proxy.total;
   const countsAtDone = new Map(proxy.counts);
   // Let it run on a little: late duplicate scans or write storms would show here.
@@ -461,6 +472,7 @@ try {
     reconcileWorkers: cfg.reconcileWorkers,
     nodeFlags: cfg.nodeFlags,
     wallS: +(wallMs / 1000).toFixed(1),
+    operatorCpuS: +cpuAtDoneS.toFixed(1),
     syncedS: syncedMs === undefined ? null : +(syncedMs / 1000).toFixed(1),
     allScannedS: scansDoneMs === undefined ? null : +(scansDoneMs / 1000).toFixed(1),
     reports: all.items.length,
@@ -493,6 +505,7 @@ try {
     'wall time until all reports exist',
     `${figures.wallS} s (caches synced at ${figures.syncedS} s, all digests scanned at ${figures.allScannedS} s)`,
   );
+  row('operator CPU time (user + system)', `${figures.operatorCpuS} s`);
   row('digests scanned / scans', `${scannedLines.size} / ${scansTotal} (repeated: ${repeated})`);
   row(
     'API requests (operator)',
