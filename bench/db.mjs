@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Benchmark: `palisade db import` of the four real OSV zips in ../shared/data/vulndb/osv (Go, PyPI,
 // crates.io, AlmaLinux: ~18k records) into a fresh database, wall time and peak RSS measured by GNU
-// time, median of BENCH_RUNS runs. Prints a table, then the figures as one JSON line (last line).
+// time, median of BENCH_RUNS runs, with the CPU time (user + system: less inflated by a loaded machine
+// than the wall time) and the load average. Prints a table, then the figures as one JSON line (last line).
 //
 //   npm run bench:db                  (3 runs)
 //   BENCH_RUNS=5 npm run bench:db
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,12 +25,15 @@ if (!existsSync(TIME)) throw new Error('GNU time (/usr/bin/time) is needed: apt-
 
 /** Runs a command under GNU time; returns wall seconds, peak RSS in MiB and stdout. */
 function measure(cmd, args) {
-  const r = spawnSync(TIME, ['-f', '%e %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(TIME, ['-f', '%e %M %U %S', cmd, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (r.status !== 0)
     throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   const last = r.stderr.trim().split('\n').pop() ?? '';
-  const [wall, kb] = last.split(' ').map(Number);
-  return { wall, rssMiB: kb / 1024, stdout: r.stdout };
+  const [wall, kb, user, sys] = last.split(' ').map(Number);
+  return { wall, cpu: Math.round((user + sys) * 100) / 100, rssMiB: kb / 1024, stdout: r.stdout };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -70,12 +74,14 @@ const result = {
   dbMiB: Math.round((last.bytes / 1024 / 1024) * 10) / 10,
   runs,
   wallSeconds: median(samples.map((s) => s.wall)),
+  cpuSeconds: median(samples.map((s) => s.cpu)),
   peakRssMiB: Math.round(median(samples.map((s) => s.rssMiB))),
   samples: samples.map((s) => s.wall),
   node: process.version,
+  loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
 };
 process.stderr.write(
   `db import of ${ecosystems.join(', ')} (${records} records → ${result.advisories} advisories, ${result.dbMiB} MiB)\n` +
-    `  wall ${result.wallSeconds.toFixed(2)} s   peak RSS ${result.peakRssMiB} MiB   (runs: ${result.samples.join(', ')})\n`,
+    `  wall ${result.wallSeconds.toFixed(2)} s   CPU ${result.cpuSeconds.toFixed(2)} s   peak RSS ${result.peakRssMiB} MiB   (runs: ${result.samples.join(', ')})\n`,
 );
 console.log(JSON.stringify(result));
