@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { parseDuration } from './operator.js';
+import { keyValues, parseDuration } from './operator.js';
 import { run } from './program.js';
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -56,6 +56,9 @@ describe('palisade operator (CLI)', () => {
       '--scan-job-ttl',
       '--scan-job-service-account',
       '--scan-job-server-url',
+      '--scan-job-requests',
+      '--scan-job-limits',
+      '--scan-job-node-selector',
     ])
       expect(r.out).toContain(flag);
   });
@@ -71,6 +74,8 @@ describe('palisade operator (CLI)', () => {
     [['--scan-mode', 'jobs', '--scan-job-server-url', 'http://x:8082'], /needs --scan-job-image/],
     [['--scan-mode', 'jobs', '--scan-job-image', 'p/p:1'], /needs --scan-job-server-url/],
     [['--scan-jobs-concurrent-limit', '0'], /--scan-jobs-concurrent-limit: expected a whole number/],
+    [['--scan-job-requests', 'cpu'], /--scan-job-requests: expected key=value/],
+    [['--scan-job-node-selector', '=x'], /--scan-job-node-selector: expected key=value/],
   ])('exits 2 for jobs-mode usage errors: %j', async (args, message) => {
     const r = await cli(['operator', ...args, '--kubeconfig', '/nonexistent']);
     expect(r.code).toBe(2);
@@ -90,5 +95,11 @@ describe('palisade operator (CLI)', () => {
     ]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/PALISADE_SCAN_JOB_TOKEN is not set/);
+  });
+
+  it('reads key=value lists for scan Job resources and node selectors', () => {
+    expect(keyValues('--x', 'cpu=100m, memory=256Mi')).toEqual({ cpu: '100m', memory: '256Mi' });
+    expect(keyValues('--x', 'kubernetes.io/arch=amd64')).toEqual({ 'kubernetes.io/arch': 'amd64' });
+    expect(keyValues('--x', '')).toEqual({});
   });
 });

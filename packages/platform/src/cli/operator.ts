@@ -70,6 +70,21 @@ const list = (v: string): string[] =>
     .map((s) => s.trim())
     .filter((s) => s !== '');
 
+/** `a=1,b=2` → { a: '1', b: '2' } (keys and values as Kubernetes takes them; empty: {}). */
+export function keyValues(flag: string, v: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list(v)) {
+    const eq = item.indexOf('=');
+    if (eq <= 0 || eq === item.length - 1)
+      throw new PalisadeError(
+        'E_USAGE',
+        `${flag}: expected key=value[,key=value…], got ${JSON.stringify(item)}`,
+      );
+    out[item.slice(0, eq).trim()] = item.slice(eq + 1).trim();
+  }
+  return out;
+}
+
 interface OperatorFlags {
   kubeconfig?: string;
   namespaces: string;
@@ -101,6 +116,9 @@ interface OperatorFlags {
   scanJobImagePullSecrets: string;
   scanJobListen: string;
   scanJobServerUrl?: string;
+  scanJobRequests: string;
+  scanJobLimits: string;
+  scanJobNodeSelector: string;
   [k: string]: unknown;
 }
 
@@ -165,6 +183,9 @@ export function operatorCommand(io: CliIO): Command {
     )
     .option('--scan-job-service-account <name>', 'jobs mode: service account of the scan Jobs')
     .option('--scan-job-image-pull-secrets <list>', 'jobs mode: pull secrets for the scanner image', '')
+    .option('--scan-job-requests <list>', 'jobs mode: container requests, e.g. cpu=100m,memory=256Mi', '')
+    .option('--scan-job-limits <list>', 'jobs mode: container limits, e.g. cpu=1,memory=1Gi', '')
+    .option('--scan-job-node-selector <list>', 'jobs mode: nodeSelector of the Job pods, e.g. pool=scan', '')
     .option('--scan-job-listen <addr>', 'jobs mode: address the scan Jobs call (database, results)', ':8082')
     .option(
       '--scan-job-server-url <url>',
@@ -223,6 +244,9 @@ Options are described with examples in docs/operator.md.`,
     const jobTimeoutMs = parseDuration('--scan-job-timeout', o.scanJobTimeout);
     const jobTtlMs = parseDuration('--scan-job-ttl', o.scanJobTtl);
     const jobListen = parseListen(o.scanJobListen);
+    const jobRequests = keyValues('--scan-job-requests', o.scanJobRequests);
+    const jobLimits = keyValues('--scan-job-limits', o.scanJobLimits);
+    const jobNodeSelector = keyValues('--scan-job-node-selector', o.scanJobNodeSelector);
     if (jobsMode && !o.scanJobImage)
       throw new PalisadeError('E_USAGE', '--scan-mode jobs needs --scan-job-image');
     if (jobsMode && !o.scanJobServerUrl)
@@ -260,6 +284,15 @@ Options are described with examples in docs/operator.md.`,
             ttlSecondsAfterFinished: Math.round(jobTtlMs / 1000),
             ...(o.scanJobServiceAccount ? { serviceAccountName: o.scanJobServiceAccount } : {}),
             imagePullSecrets: list(o.scanJobImagePullSecrets),
+            ...(Object.keys(jobRequests).length + Object.keys(jobLimits).length > 0
+              ? {
+                  resources: {
+                    ...(Object.keys(jobRequests).length > 0 ? { requests: jobRequests } : {}),
+                    ...(Object.keys(jobLimits).length > 0 ? { limits: jobLimits } : {}),
+                  },
+                }
+              : {}),
+            nodeSelector: jobNodeSelector,
             scanners,
             includePackages: o.sbomGeneration,
             insecure: settings.insecure,

@@ -212,4 +212,63 @@ describe('scan-job endpoints', () => {
     const jobArgs = created.filter((x) => x.kind === 'Job').map((x) => JSON.stringify(x.obj));
     expect(jobArgs.some((j) => j.includes('r/b@'))).toBe(false);
   });
+
+  it('builds the Job of the contract: no retries in the cluster, a deadline, secrets only by reference', () => {
+    const js = new JobScanner(recordingClient([], []), {
+      namespace: 'scans',
+      image: 'palisade/palisade:1',
+      serverUrl: 'http://op.palisade.svc:8082',
+      concurrentLimit: 3,
+      timeoutMs: 300_000,
+      ttlSecondsAfterFinished: 3600,
+      serviceAccountName: 'scan-sa',
+      imagePullSecrets: ['scanner-pull'],
+      scanners: new Set(['vuln', 'secret']),
+      includePackages: true,
+      resources: { requests: { cpu: '100m' }, limits: { memory: '1Gi' } },
+      nodeSelector: { pool: 'scan' },
+    });
+    const job = js.jobManifest(
+      'palisade-scan-x',
+      { reference: `r/x@${DIGEST}`, digest: DIGEST, username: 'u', password: 'p4ss' },
+      true,
+    );
+    expect(job.metadata?.labels).toEqual({
+      'app.kubernetes.io/managed-by': 'palisade',
+      'palisade.dev/scan-job': 'true',
+    });
+    expect(job.spec?.backoffLimit).toBe(0);
+    expect(job.spec?.activeDeadlineSeconds).toBe(300);
+    expect(job.spec?.ttlSecondsAfterFinished).toBe(3600);
+    const pod = job.spec?.template.spec;
+    expect(pod?.restartPolicy).toBe('Never');
+    expect(pod?.automountServiceAccountToken).toBe(false);
+    expect(pod?.serviceAccountName).toBe('scan-sa');
+    expect(pod?.imagePullSecrets).toEqual([{ name: 'scanner-pull' }]);
+    expect(pod?.nodeSelector).toEqual({ pool: 'scan' });
+    const c = pod?.containers[0];
+    expect(c?.command).toBeUndefined();
+    expect(c?.args).toEqual([
+      'operator',
+      'scan-job',
+      '--image',
+      `r/x@${DIGEST}`,
+      '--digest',
+      DIGEST,
+      '--server',
+      'http://op.palisade.svc:8082',
+      '--scanners',
+      'secret,vuln',
+      '--include-packages',
+    ]);
+    expect(c?.resources).toEqual({ requests: { cpu: '100m' }, limits: { memory: '1Gi' } });
+    const refs = (c?.env ?? []).filter((e) => e.valueFrom).map((e) => [e.name, e.valueFrom?.secretKeyRef]);
+    expect(refs).toEqual([
+      ['PALISADE_SCAN_JOB_TOKEN', { name: 'palisade-scan-x', key: 'token' }],
+      ['PALISADE_SCAN_JOB_USERNAME', { name: 'palisade-scan-x', key: 'username' }],
+      ['PALISADE_SCAN_JOB_PASSWORD', { name: 'palisade-scan-x', key: 'password' }],
+    ]);
+    // The password is in the Secret, never in the Job.
+    expect(JSON.stringify(job)).not.toContain('p4ss');
+  });
 });

@@ -96,6 +96,8 @@ export interface JobScannerOptions {
   env?: Record<string, string>;
   /** Job container resources. */
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  /** nodeSelector of the Job pods. */
+  nodeSelector?: Record<string, string>;
   logger?: Logger;
 }
 
@@ -319,6 +321,9 @@ export class JobScanner implements ImageScanner {
             ...(o.serviceAccountName ? { serviceAccountName: o.serviceAccountName } : {}),
             ...(o.imagePullSecrets?.length
               ? { imagePullSecrets: o.imagePullSecrets.map((n) => ({ name: n })) }
+              : {}),
+            ...(o.nodeSelector && Object.keys(o.nodeSelector).length > 0
+              ? { nodeSelector: { ...o.nodeSelector } }
               : {}),
             securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
             containers: [
