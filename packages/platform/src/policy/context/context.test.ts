@@ -2,7 +2,13 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileJmesPath } from '../jmespath/index.js';
-import { findVariables, loadContextEntries, PolicyContext, substituteVariables } from './index.js';
+import {
+  findVariables,
+  loadContextEntries,
+  PolicyContext,
+  substituteShared,
+  substituteVariables,
+} from './index.js';
 
 const pod = {
   apiVersion: 'v1',
@@ -179,5 +185,63 @@ describe('Kyverno policy library expressions', () => {
     for (const f of failures) console.log(`  FAIL ${f}`);
     expect(count).toBeGreaterThan(100);
     expect(failures).toEqual([]);
+  });
+});
+
+describe('PolicyContext.setMany', () => {
+  it('sets several paths like successive set() calls and leaves checkpoints untouched', () => {
+    const a = new PolicyContext({ request: { object: { a: 1 }, operation: 'CREATE' }, x: 1 });
+    const b = new PolicyContext({ request: { object: { a: 1 }, operation: 'CREATE' }, x: 1 });
+    a.checkpoint();
+    const before = a.snapshot();
+    const entries: Array<[string, unknown]> = [
+      ['request.object', { a: 2 }],
+      ['request.object.b', 3],
+      ['element', 'e'],
+      ['elementIndex', 0],
+      ['deep.er.path', true],
+    ];
+    a.setMany(entries);
+    for (const [k, v] of entries) b.set(k, v);
+    expect(a.snapshot()).toEqual(b.snapshot());
+    expect(before).toEqual({ request: { object: { a: 1 }, operation: 'CREATE' }, x: 1 });
+    a.reset();
+    expect(a.snapshot()).toBe(before);
+  });
+});
+
+describe('substituteShared (compiled plans, copy-on-write) gives what substituteVariables gives', () => {
+  const ctx = new PolicyContext({
+    request: {
+      object: { metadata: { name: 'web', labels: { app: 'a' } }, spec: { n: 3 } },
+      operation: 'CREATE',
+    },
+  });
+  it.each<[string, unknown]>([
+    ['no variables', { a: ['x', { b: 'y' }], c: 1 }],
+    ['a typed variable', { spec: { replicas: '{{ request.object.spec.n }}' }, keep: { x: 1 } }],
+    [
+      'embedded variables in a list',
+      ['name={{ request.object.metadata.name }}', 'plain', '{{request.object.metadata.labels.app}}'],
+    ],
+    ['a missing key errors', { a: '{{ request.object.nope.x }}' }],
+    ['a default with ||', { a: "{{ request.object.nope || 'd' }}" }],
+    ['an escaped variable', { a: '\\{{ not.substituted }}' }],
+    ['a reference', { a: { b: 'v', c: '$(./b)' } }],
+    ['a variable in a key', { '{{ request.object.metadata.name }}': 1 }],
+  ])('%s', (_name, value) => {
+    const shared = substituteShared(value, ctx, { path: '/validate/pattern' });
+    const full = substituteVariables(value, ctx, { path: '/validate/pattern' });
+    expect(shared).toEqual(full);
+    if (!('error' in shared) && JSON.stringify(shared.value) === JSON.stringify(value))
+      expect(shared.value).toBe(value);
+  });
+  it('shares the parts without variables and never modifies its input', () => {
+    const value = { keep: { deep: ['x'] }, change: { v: '{{ request.object.metadata.name }}' } };
+    const copy = structuredClone(value);
+    const r = substituteShared(value, ctx);
+    expect('value' in r && (r.value as typeof value).keep).toBe(value.keep);
+    expect('value' in r && (r.value as typeof value).change.v).toBe('web');
+    expect(value).toEqual(copy);
   });
 });

@@ -120,6 +120,32 @@ export class PolicyContext {
     this.data = setIn(this.data, splitPath(path), value);
   }
 
+  /** set() of several paths at once: each container on the way is copied once, not once per path. */
+  setMany(entries: ReadonlyArray<readonly [string, unknown]>): void {
+    const root: Json = { ...this.data };
+    const fresh: object[] = [root];
+    for (const [path, value] of entries) {
+      const parts = splitPath(path);
+      if (parts.length === 0) continue;
+      let cur = root;
+      for (let i = 0; i < parts.length - 1; i++) {
+        const k = parts[i] as string;
+        const child = cur[k];
+        let next: Json;
+        if (!isObject(child)) next = {};
+        else if (fresh.includes(child)) next = child;
+        else next = { ...child };
+        if (next !== child) {
+          fresh.push(next);
+          cur[k] = next;
+        }
+        cur = next;
+      }
+      cur[parts[parts.length - 1] as string] = value;
+    }
+    this.data = root;
+  }
+
   /** Reads a dotted path; undefined when absent. */
   get(path: string): unknown {
     let cur: unknown = this.data;

@@ -170,7 +170,8 @@ function patchOnce(
     if ('error' in sub) return { ok: false, error: `variable substitution failed: ${sub.error}` };
     if (!isObj(sub.value)) return { ok: false, error: 'patchStrategicMerge must be a map' };
     try {
-      return { ok: true, value: strategicMergePatch(resource, sub.value) };
+      const transient = sub.value !== m['patchStrategicMerge'];
+      return { ok: true, value: strategicMergePatch(resource, sub.value, { transient }) };
     } catch (err) {
       return {
         ok: false,
@@ -202,6 +203,8 @@ function runForEach(
   nesting: number,
 ): { ok: true; value: Obj } | { ok: false; error: string } {
   let current = resource;
+  const elementN = `element${nesting}`;
+  const elementIndexN = `elementIndex${nesting}`;
   for (const fe of list) {
     if (!isObj(fe)) return { ok: false, error: 'a foreach entry must be a map' };
     const expr = typeof fe['list'] === 'string' ? fe['list'] : '';
@@ -223,11 +226,13 @@ function runForEach(
       for (const i of order) {
         env.ctx.checkpoint();
         try {
-          env.ctx.set('request.object', current);
-          env.ctx.set('element', elements[i]);
-          env.ctx.set('elementIndex', i);
-          env.ctx.set(`element${nesting}`, elements[i]);
-          env.ctx.set(`elementIndex${nesting}`, i);
+          env.ctx.setMany([
+            ['request.object', current],
+            ['element', elements[i]],
+            ['elementIndex', i],
+            [elementN, elements[i]],
+            [elementIndexN, i],
+          ]);
           if (Array.isArray(fe['context'])) {
             const lr = loadContextEntries(
               entriesToLoad(fe['context'], env.sources.variables),

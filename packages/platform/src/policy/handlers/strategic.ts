@@ -264,15 +264,24 @@ function mergeValue(base: unknown, patch: unknown, depth: number): unknown {
  */
 const plainPatches = new WeakMap<Obj, Obj>();
 
-/** Applies a patchStrategicMerge overlay (variables already substituted) to a resource. */
-export function strategicMergePatch(resource: Obj, overlay: Obj): Obj {
-  const cached = plainPatches.get(overlay);
+/**
+ * Applies a patchStrategicMerge overlay (variables already substituted) to a resource. `transient`:
+ * the overlay was built for this evaluation only (not worth caching).
+ */
+export function strategicMergePatch(
+  resource: Obj,
+  overlay: Obj,
+  options: { readonly transient?: boolean } = {},
+): Obj {
+  const cached = options.transient ? undefined : plainPatches.get(overlay);
   if (cached) return mergeValue(resource, cached, 0) as Obj;
   if (!hasAnchors(overlay, hasAnchor)) {
     const plain = structuredClone(overlay);
     preprocess(plain, undefined, 0);
     deleteConditionElements(plain);
-    plainPatches.set(overlay, plain);
+    // an overlay made for this one evaluation (variables substituted) is never seen again: caching it
+    // would only add weak entries for the GC to process
+    if (!options.transient) plainPatches.set(overlay, plain);
     return mergeValue(resource, plain, 0) as Obj;
   }
   let patch = structuredClone(overlay);

@@ -137,6 +137,10 @@ function runDeny(v: Obj, env: RuleEnv, msg: string): Partial {
  * (pss/exclude.ts has the semantics). The failure message is Kyverno's.
  */
 function runPodSecurity(v: Obj, target: Obj, env: RuleEnv): Partial {
+  // Kyverno does not judge a pod being deleted (it returns no result; a skip here, so a delete is
+  // never denied for the pod's settings)
+  if (env.ctx.get('request.operation') === 'DELETE')
+    return { status: 'skip', message: 'skipping PSS validation on deleted resource' };
   const ps = v['podSecurity'] as Obj;
   const level = typeof ps['level'] === 'string' ? ps['level'] : '';
   const rawVersion = typeof ps['version'] === 'string' ? ps['version'] : '';
@@ -238,10 +242,12 @@ function runForEach(list: unknown, env: RuleEnv, target: Obj, nesting: number): 
       const element: unknown = elements[i];
       env.ctx.checkpoint();
       try {
-        env.ctx.set('element', element);
-        env.ctx.set('elementIndex', i);
-        env.ctx.set(`element${nesting}`, element);
-        env.ctx.set(`elementIndex${nesting}`, i);
+        env.ctx.setMany([
+          ['element', element],
+          ['elementIndex', i],
+          [`element${nesting}`, element],
+          [`elementIndex${nesting}`, i],
+        ]);
         if (Array.isArray(fe['context'])) {
           const lr = loadContextEntries(
             entriesToLoad(fe['context'], env.sources.variables),
