@@ -12,6 +12,7 @@
  * severity merged from every matching record (the preferred record first).
  */
 import type {
+  DataSource,
   DetectedVulnerability,
   InventoryDiagnostic,
   InventoryReport,
@@ -113,6 +114,9 @@ interface CompiledEntry {
   groupId: string;
   source: string;
   t: FindingTemplate;
+  /** The finding's data source and primary URL when this record comes first (built when needed). */
+  dataSource?: DataSource;
+  primaryUrl?: string;
   /** Source, ID and fixes: the same record seen under two spellings of one ecosystem has the same key (built when needed). */
   key?: string;
 }
@@ -370,8 +374,9 @@ export function buildFinding(
     installedVersion: view.installed,
     status: fixed === undefined ? 'affected' : 'fixed',
     severity: sev.severity,
-    dataSource: dataSourceOf(first.advisoryId, first.source),
-    primaryUrl: `https://osv.dev/vulnerability/${encodeURIComponent(first.advisoryId)}`,
+    dataSource: (first.dataSource ??= dataSourceOf(first.advisoryId, first.source)),
+    primaryUrl:
+      (first.primaryUrl ??= `https://osv.dev/vulnerability/${encodeURIComponent(first.advisoryId)}`),
   };
   if (aliases.length > 0) v.aliases = aliases;
   if (view.pkg.id !== undefined) v.pkgId = view.pkg.id;
