@@ -38,10 +38,11 @@ const POD = {
   },
 };
 
-function evaluate(exclude: string, resource: Record<string, unknown> = POD) {
+function evaluate(exclude: string, resource: Record<string, unknown> = POD, operation?: 'DELETE') {
   const p = loadPolicyText(policy(exclude), 'p.yaml');
   expect(p.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-  const rules = new PolicyEngine(p.policies).evaluate({ resource }).flatMap((r) => r.rules);
+  const req = operation ? { resource, operation } : { resource };
+  const rules = new PolicyEngine(p.policies).evaluate(req).flatMap((r) => r.rules);
   expect(rules).toHaveLength(1);
   return rules[0]!;
 }
@@ -112,5 +113,10 @@ describe('podSecurity rule exclusions', () => {
       expect(r.status, exclude).toBe('error');
       expect(r.message).toBe(`invalid podSecurity exclusions: ${message}`);
     }
+  });
+  it('does not judge a pod being deleted (Kyverno skips PSS validation on DELETE)', () => {
+    const r = evaluate('[]', POD, 'DELETE');
+    expect(r.status).toBe('skip');
+    expect(r.message).toBe('skipping PSS validation on deleted resource');
   });
 });
