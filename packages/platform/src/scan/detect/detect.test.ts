@@ -12,6 +12,7 @@ import {
   advisoryVersion,
   chooseSeverity,
   compareCve,
+  compareFindings,
   detectVulnerabilities,
   newDetectStats,
   osLookupKey,
@@ -397,6 +398,33 @@ describe('detectVulnerabilities over a real store', () => {
     expect(r.diagnostics.find((d) => d.code === 'DETECT_OS_UNSUPPORTED')?.message).toMatch(
       /centos 7\.9\.2009/,
     );
+  });
+
+  it('orders findings as a stable sort by compareFindings, the same package listed twice included', () => {
+    // Packages out of order, one of them twice (same name, path and version: its findings interleave by
+    // severity and ID as one package's), one at two versions.
+    const pkgs: Package[] = [
+      { name: 'some.package', version: '1.1.0' },
+      { name: 'Some_Package', version: '1.0.5' },
+      { name: 'some-package', version: '2.0.1' },
+      { name: 'some.package', version: '1.1.0' },
+    ];
+    const vulns = detectVulnerabilities(inventory(pkgs), store).results[1]?.vulnerabilities ?? [];
+    // Each package's findings in the order the detector makes them, concatenated, then sorted plainly.
+    const unsorted = pkgs.flatMap(
+      (p) => detectVulnerabilities(inventory([p]), store).results[1]?.vulnerabilities ?? [],
+    );
+    expect(vulns.length).toBe(7);
+    expect(vulns).toEqual([...unsorted].sort(compareFindings));
+    expect(vulns.map((v) => `${v.pkgName} ${v.installedVersion} ${v.vulnerabilityId}`)).toEqual([
+      'Some_Package 1.0.5 CVE-2024-0001',
+      'Some_Package 1.0.5 PYSEC-2024-2',
+      'some-package 2.0.1 PYSEC-2024-2',
+      'some.package 1.1.0 CVE-2024-0001',
+      'some.package 1.1.0 CVE-2024-0001',
+      'some.package 1.1.0 PYSEC-2024-2',
+      'some.package 1.1.0 PYSEC-2024-2',
+    ]);
   });
 
   it('skips packages without a version and keeps the inventory results in order', () => {

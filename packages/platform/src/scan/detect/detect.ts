@@ -446,23 +446,14 @@ export function compareFindings(a: DetectedVulnerability, b: DetectedVulnerabili
 }
 
 /**
- * The findings sorted as a stable sort by compareFindings would, in far fewer
- * comparisons: a package's findings are consecutive as the detector makes
- * them, so the runs of one package are sorted by package, the runs of equal
- * packages joined (in their order), and each joined run sorted by severity and ID.
+ * The findings of a result, given as runs (each the findings of one package,
+ * in the order made), sorted as a stable sort by compareFindings of their
+ * concatenation would, in far fewer comparisons: the runs are sorted by
+ * package, the runs of equal packages joined (in their order), and each joined
+ * run sorted by severity and ID.
  */
-function sortFindings(vulns: DetectedVulnerability[]): DetectedVulnerability[] {
-  if (vulns.length < 2) return vulns;
-  const runs: DetectedVulnerability[][] = [];
-  let run: DetectedVulnerability[] = [];
-  for (const v of vulns) {
-    if (run.length > 0 && comparePackage(run[0] as DetectedVulnerability, v) !== 0) {
-      runs.push(run);
-      run = [];
-    }
-    run.push(v);
-  }
-  runs.push(run);
+function sortFindings(runs: DetectedVulnerability[][]): DetectedVulnerability[] {
+  if (runs.length === 0) return [];
   runs.sort((a, b) => comparePackage(a[0] as DetectedVulnerability, b[0] as DetectedVulnerability));
   const out: DetectedVulnerability[] = [];
   for (let i = 0; i < runs.length;) {
@@ -491,12 +482,13 @@ export function detectVulnerabilities(
   const fixedVersions = options.fixedVersions ?? 'all';
   const details = (options.details ?? true) && matcher.canReadDetails;
   const diagnostics: InventoryDiagnostic[] = [...inventory.diagnostics];
+  const findingOptions = { fixedVersions, details, matcher };
   const results: ScanResult[] = [];
 
   for (const r of inventory.results) {
     throwIfAborted(options.signal);
     const lookup = lookupFor(inventory, r, diagnostics);
-    const vulns: DetectedVulnerability[] = [];
+    const runs: DetectedVulnerability[][] = [];
     let withoutVersion = 0;
     stats.packages += r.packages.length;
     const views: PackageView[] = [];
@@ -515,9 +507,11 @@ export function detectVulnerabilities(
     for (const view of views) {
       stats.lookedUp++;
       const groups = matcher.match((lookup as ResultLookup).ecosystems, view.name, view.version, stats);
-      if (groups)
-        for (const hits of groups.values())
-          vulns.push(buildFinding(view, hits, { fixedVersions, details, matcher }));
+      if (groups) {
+        const run: DetectedVulnerability[] = [];
+        for (const hits of groups.values()) run.push(buildFinding(view, hits, findingOptions));
+        runs.push(run);
+      }
     }
     if (withoutVersion > 0) {
       stats.withoutVersion += withoutVersion;
@@ -528,7 +522,7 @@ export function detectVulnerabilities(
         file: r.target,
       });
     }
-    const sorted = sortFindings(vulns);
+    const sorted = sortFindings(runs);
     stats.findings += sorted.length;
     const out: ScanResult = { target: r.target, class: r.class, type: r.type, vulnerabilities: sorted };
     if (options.includePackages) out.packages = r.packages;
