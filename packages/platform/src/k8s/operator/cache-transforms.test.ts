@@ -81,9 +81,11 @@ describe('slim report (the report informers transform)', () => {
     expect(reportBodyHash({ ...BODY, summary: { criticalCount: 2, highCount: 0 } })).not.toBe(expected);
   });
 
-  it('is idempotent: a slim report is returned as it is', () => {
-    const slim = slimReport(serverReport(BODY));
-    expect(slimReport(slim)).toBe(slim);
+  it('hashes the body even when the object received claims a reportHash of its own', () => {
+    const forged = { ...serverReport(BODY), reportHash: 'f'.repeat(64) };
+    const slim = slimReport(forged);
+    expect(slim.reportHash).toBe(reportBodyHash(BODY));
+    expect(slim.report).toBeUndefined();
   });
 
   const desired = (body: unknown, labels?: Record<string, string>): ReportObject => ({

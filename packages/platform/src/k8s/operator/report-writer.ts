@@ -79,7 +79,7 @@ function bodyHashOf(r: ReportObject): string {
  * dropped. A new object; the argument is not changed.
  */
 export function slimReport<T extends ReportObject>(obj: T): T {
-  if (obj.reportHash !== undefined) return obj;
+  // Always from the body: a `reportHash` field on an object from the apiserver is not ours.
   const m = obj.metadata as T['metadata'] & { finalizers?: string[] };
   const meta: T['metadata'] & { finalizers?: string[] } = { name: m.name, namespace: m.namespace };
   if (m.uid !== undefined) meta.uid = m.uid;
