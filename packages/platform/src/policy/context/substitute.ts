@@ -106,15 +106,19 @@ interface VariableRef {
 const variableRefs = new Map<string, readonly VariableRef[]>();
 const MAX_VARIABLE_REFS = 4096;
 
+function parseVariables(s: string): VariableRef[] {
+  return [...s.matchAll(REGEX_VARIABLES)].map((m) => {
+    const old = m[0];
+    const initial = REGEX_VARIABLE_INIT.test(old);
+    const v = initial ? old : old.slice(1);
+    return { old, initial, v, name: replaceBracesAndTrim(v) };
+  });
+}
+
 function variablesOf(s: string): readonly VariableRef[] {
   let refs = variableRefs.get(s);
   if (refs === undefined) {
-    refs = [...s.matchAll(REGEX_VARIABLES)].map((m) => {
-      const old = m[0];
-      const initial = REGEX_VARIABLE_INIT.test(old);
-      const v = initial ? old : old.slice(1);
-      return { old, initial, v, name: replaceBracesAndTrim(v) };
-    });
+    refs = parseVariables(s);
     if (s.length <= 4096) {
       if (variableRefs.size >= MAX_VARIABLE_REFS) variableRefs.clear();
       variableRefs.set(s, refs);
@@ -131,7 +135,9 @@ function substituteString(
 ): unknown {
   let current = value;
   for (let round = 0; ; round++) {
-    const vars = variablesOf(current);
+    // the rule's own string (round 0) repeats on every request and is parsed once; the strings later
+    // rounds see are results, which are not cached
+    const vars = round === 0 ? variablesOf(current) : current.includes('{{') ? parseVariables(current) : [];
     if (vars.length === 0) break;
     if (round >= SUBSTITUTION_LIMITS.maxRounds) {
       throw new SubstitutionError(

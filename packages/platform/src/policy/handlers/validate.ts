@@ -11,7 +11,7 @@ import {
   type ContextSources,
   type PolicyContext,
 } from '../context/index.js';
-import { matchPattern } from '../pattern/validate.js';
+import { matchPattern, preparePattern } from '../pattern/validate.js';
 import { wildcardMatch } from '../pattern/wildcard.js';
 import {
   applyPodSecurityExclusions,
@@ -80,6 +80,7 @@ export function patternFailMessage(msg: string, rule: string, path: string): str
 
 function runPatterns(v: Obj, target: Obj, env: RuleEnv, msg: string): Partial {
   if (v['pattern'] !== undefined) {
+    preparePattern(v['pattern']);
     const sub = substituteIfNeeded(v['pattern'], env.ctx, { path: '/validate/pattern' });
     if ('error' in sub)
       return {
@@ -98,6 +99,7 @@ function runPatterns(v: Obj, target: Obj, env: RuleEnv, msg: string): Partial {
   }
   const list = v['anyPattern'];
   if (!Array.isArray(list)) return { status: 'error', message: 'anyPattern must be a list' };
+  preparePattern(list);
   const sub = substituteIfNeeded(list, env.ctx, { path: '/validate/anyPattern' });
   if ('error' in sub)
     return {

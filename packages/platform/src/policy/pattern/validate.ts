@@ -207,12 +207,30 @@ function buildPlan(pattern: Obj): MapPlan {
 
 function planOf(pattern: Obj): MapPlan {
   if (!cachePlans) return buildPlan(pattern);
-  let plan = mapPlans.get(pattern);
-  if (!plan) {
-    plan = buildPlan(pattern);
-    mapPlans.set(pattern, plan);
-  }
-  return plan;
+  // only prepared (policy) patterns are cached: maps made by substitution for one evaluation would
+  // leave weak entries on short-lived objects, which make every scavenge slower
+  return mapPlans.get(pattern) ?? buildPlan(pattern);
+}
+
+const prepared = new WeakSet<object>();
+
+/**
+ * Compiles the walk plans of a policy's pattern (every map in it) once; call it with the pattern as the
+ * policy holds it (before variable substitution — the unchanged parts of a substituted pattern are the
+ * same objects). The pattern must not be modified afterwards.
+ */
+export function preparePattern(pattern: unknown): void {
+  if (pattern === null || typeof pattern !== 'object' || prepared.has(pattern)) return;
+  prepared.add(pattern);
+  const walk = (node: unknown, depth: number): void => {
+    if (depth > MAX_DEPTH) return;
+    if (Array.isArray(node)) for (const x of node) walk(x, depth + 1);
+    else if (isObj(node)) {
+      if (!mapPlans.has(node)) mapPlans.set(node, buildPlan(node));
+      for (const k of Object.keys(node)) walk(node[k], depth + 1);
+    }
+  };
+  walk(pattern, 0);
 }
 
 function validateMap(resource: Obj, patternIn: Obj, path: string, depth: number): PatternFailure | null {
