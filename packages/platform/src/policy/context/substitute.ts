@@ -397,7 +397,7 @@ export function hasSubstitutions(value: unknown): boolean {
 }
 
 /** Copy-on-write set: copies each container on the way once (tracked in `fresh`), shares the rest. */
-function setShared(root: unknown, at: readonly (string | number)[], v: unknown, fresh: Set<object>): unknown {
+function setShared(root: unknown, at: readonly (string | number)[], v: unknown, fresh: object[]): unknown {
   if (at.length === 0) return v;
   const top = copyOnce(root, fresh);
   let cur = top as Record<string | number, unknown>;
@@ -411,10 +411,10 @@ function setShared(root: unknown, at: readonly (string | number)[], v: unknown, 
   return top;
 }
 
-function copyOnce(node: unknown, fresh: Set<object>): unknown {
-  if (node === null || typeof node !== 'object' || fresh.has(node)) return node;
+function copyOnce(node: unknown, fresh: object[]): unknown {
+  if (node === null || typeof node !== 'object' || fresh.includes(node)) return node;
   const copy = Array.isArray(node) ? node.slice() : { ...(node as Record<string, unknown>) };
-  fresh.add(copy);
+  fresh.push(copy);
   return copy;
 }
 
@@ -448,7 +448,7 @@ export function substituteShared(
     );
     const isDelete = ctx.get('request.operation') === 'DELETE';
     let out: unknown = value;
-    const fresh = new Set<object>();
+    const fresh: object[] = []; // the copies made so far (a few: the paths to the substituted strings)
     for (let i = 0; i < sites.length; i++) {
       const site = sites[i] as Site;
       const text = texts[i] as string;

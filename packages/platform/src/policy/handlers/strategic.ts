@@ -53,6 +53,15 @@ function renameKey(o: Obj, from: string, to: string): void {
 /** Resolves `+(key)`: dropped when the resource has the key, else renamed to the key. Returns the count. */
 function handleAddIfNotPresent(pattern: unknown, resource: unknown): number {
   if (!isObj(pattern)) return 0;
+  // most maps have no `+(key)`: look before taking a copy of the keys to edit them
+  let any = false;
+  for (const k in pattern) {
+    if (isAddIfNotPresent(parseAnchor(k))) {
+      any = true;
+      break;
+    }
+  }
+  if (!any) return 0;
   let n = 0;
   for (const k of Object.keys(pattern)) {
     const a = parseAnchor(k);
@@ -70,7 +79,8 @@ function validateConditionsOf(
   filter: (a: Anchor | null) => boolean,
   global: boolean,
 ): void {
-  for (const k of Object.keys(pattern)) {
+  // for-in: this loop edits children (handleAddIfNotPresent), never `pattern`'s own keys
+  for (const k in pattern) {
     const a = parseAnchor(k);
     if (!a || !filter(a)) continue;
     if (!has(resource, a.key)) throw global ? GLOBAL_MISMATCH : CONDITION_MISMATCH;
@@ -113,7 +123,7 @@ function walkMap(pattern: Obj, resource: unknown, depth: number): void {
   handleAddIfNotPresent(pattern, resource);
   validateConditionsOf(pattern, resource, isGlobal, true);
   validateConditionsOf(pattern, resource, isCondition, false);
-  for (const k of Object.keys(pattern)) {
+  for (const k in pattern) {
     const a = parseAnchor(k);
     if (a && hasAnchor(a)) continue;
     preprocess(pattern[k], isObj(resource) ? resource[k] : undefined, depth + 1);
@@ -177,7 +187,8 @@ function deleteAnchors(node: unknown, deleteScalar: boolean): boolean {
 
 function deleteAnchorsInMap(node: Obj): boolean {
   let anchorsExist = false;
-  for (const k of Object.keys(node)) {
+  // for-in while deleting the visited key is well defined (keys not yet visited that are deleted are skipped)
+  for (const k in node) {
     const a = parseAnchor(k);
     if (!a || !containsCondition(a)) continue;
     if (deleteAnchors(node[k], true)) delete node[k];
@@ -189,7 +200,7 @@ function deleteAnchorsInMap(node: Obj): boolean {
       if (a && containsCondition(a)) renameKey(node, k, a.key);
     }
   let needToDelete = true;
-  for (const k of Object.keys(node)) {
+  for (const k in node) {
     if (deleteAnchors(node[k], false)) delete node[k];
     else needToDelete = false;
   }

@@ -95,13 +95,20 @@ function kindMatcher(kinds: string[]): Check {
   const list = kinds.join(',');
   return (req) => {
     const kind = req.kind ?? (typeof req.resource['kind'] === 'string' ? req.resource['kind'] : '');
-    const apiVersion =
-      req.apiVersion ?? (typeof req.resource['apiVersion'] === 'string' ? req.resource['apiVersion'] : '');
-    const [group, version] = splitApiVersion(apiVersion);
+    // group and version only when a spec names them (most name a Kind alone)
+    let gv: [string, string] | undefined;
     const sub = req.subresource ?? '';
     for (const s of specs) {
       if (s.kind === '*' && s.group === undefined && s.subresource === undefined) return undefined;
       if (!wildcardMatch(s.kind, kind)) continue;
+      if (s.group !== undefined || s.version !== undefined) {
+        gv ??= splitApiVersion(
+          req.apiVersion ??
+            (typeof req.resource['apiVersion'] === 'string' ? req.resource['apiVersion'] : ''),
+        );
+      }
+      const group = gv?.[0] ?? '';
+      const version = gv?.[1] ?? '';
       if (s.group !== undefined && s.group !== '*' && !wildcardMatch(s.group, group)) continue;
       if (s.version !== undefined && s.version !== '*' && !wildcardMatch(s.version, version)) continue;
       if (
