@@ -16,7 +16,7 @@ import {
   podSecurityControls,
   readExclusion,
 } from './index.js';
-import type { Obj } from './types.js';
+import type { Obj, PodSecurityLevel } from './types.js';
 
 interface Case {
   name: string;
@@ -612,7 +612,7 @@ table('pod controllers', [
 ]);
 
 describe("Kyverno's choice of controls", () => {
-  const ids = (level: 'baseline' | 'restricted', version: string) =>
+  const ids = (level: PodSecurityLevel, version: string) =>
     compilePodSecurity({ level, version, kyverno: true }).controls;
   it('runs the baseline controls that restricted ones override, ordered by check ID', () => {
     const r = ids('restricted', 'latest');
