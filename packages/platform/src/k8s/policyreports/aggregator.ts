@@ -40,10 +40,62 @@ function meta(o: Obj): Obj {
   return typeof o['metadata'] === 'object' && o['metadata'] !== null ? (o['metadata'] as Obj) : {};
 }
 
-/** The results of one namespace (or the cluster scope, ''), keyed by policy/rule/resource. */
+/** A resource's identity in the index: kind and name (its scope is the namespace). */
+function resourceKey(kind: string, name: string): string {
+  return `${kind}\u0000${name}`;
+}
+
+/**
+ * The results of one namespace (or the cluster scope, ''), keyed by policy/rule/resource.
+ *
+ * Besides the results (`scopes`, in insertion order, which `buildReport` relies on for ties), each
+ * scope keeps an index from a resource (kind and name) to the keys of its results, so replacing or
+ * forgetting one resource's results costs as much as that resource has results, not a scan of its
+ * whole namespace (a background scan or a deletion of every Pod of a namespace was quadratic).
+ */
 export class ReportState {
   readonly scopes = new Map<string, Map<string, ReportResult>>();
   readonly dirty = new Set<string>();
+  /** scope → resource (kind and name) → keys of its results in `scopes`. */
+  private readonly byResource = new Map<string, Map<string, Set<string>>>();
+
+  /** How many resources of a scope have results (tests, metrics). */
+  resourceCount(namespace: string): number {
+    return this.byResource.get(namespace)?.size ?? 0;
+  }
+
+  private put(ns: string, scope: Map<string, ReportResult>, key: string, value: ReportResult): void {
+    const r = value.resources[0];
+    if (r && !scope.has(key)) {
+      let index = this.byResource.get(ns);
+      if (!index) {
+        index = new Map();
+        this.byResource.set(ns, index);
+      }
+      const rk = resourceKey(r.kind, r.name);
+      let keys = index.get(rk);
+      if (!keys) {
+        keys = new Set();
+        index.set(rk, keys);
+      }
+      keys.add(key);
+    }
+    scope.set(key, value);
+  }
+
+  private remove(ns: string, scope: Map<string, ReportResult>, key: string): void {
+    const value = scope.get(key);
+    if (!value) return;
+    scope.delete(key);
+    const r = value.resources[0];
+    if (!r) return;
+    const index = this.byResource.get(ns);
+    const rk = resourceKey(r.kind, r.name);
+    const keys = index?.get(rk);
+    if (!keys) return;
+    keys.delete(key);
+    if (!keys.size) index?.delete(rk);
+  }
 
   /** Records the rule results of engine responses; returns how many results changed. */
   record(responses: readonly EngineResponse[], process: string, now: Date): number {
@@ -77,7 +129,7 @@ export class ReportState {
           old.resources[0]?.uid === resource.uid
         )
           continue;
-        scope.set(key, {
+        this.put(ns, scope, key, {
           source: 'kyverno',
           policy,
           rule: r.name,
@@ -111,23 +163,29 @@ export class ReportState {
     const ns = typeof md['namespace'] === 'string' ? md['namespace'] : '';
     const name = typeof md['name'] === 'string' ? md['name'] : '';
     const kind = typeof resource['kind'] === 'string' ? resource['kind'] : '';
-    const keep = new Set<string>();
-    for (const er of responses) {
-      const policy = er.policy.namespace ? `${er.policy.namespace}/${er.policy.name}` : er.policy.name;
-      for (const r of er.rules) keep.add(`${policy}\u0000${r.name}`);
-    }
     let changed = 0;
     const scope = this.scopes.get(ns);
-    if (scope)
-      for (const [k, v] of scope) {
-        const r = v.resources[0];
-        if (!r || r.kind !== kind || r.name !== name || !owns(v.policy)) continue;
+    const keys = this.byResource.get(ns)?.get(resourceKey(kind, name));
+    if (scope && keys) {
+      let keep: Set<string> | undefined;
+      // a copy: remove() edits the set
+      for (const k of [...keys]) {
+        const v = scope.get(k);
+        if (!v || !owns(v.policy)) continue;
+        if (!keep) {
+          keep = new Set<string>();
+          for (const er of responses) {
+            const policy = er.policy.namespace ? `${er.policy.namespace}/${er.policy.name}` : er.policy.name;
+            for (const r of er.rules) keep.add(`${policy}\u0000${r.name}`);
+          }
+        }
         if (!keep.has(`${v.policy}\u0000${v.rule}`)) {
-          scope.delete(k);
+          this.remove(ns, scope, k);
           this.dirty.add(ns);
           changed++;
         }
       }
+    }
     return changed + this.record(responses, process, now);
   }
 
@@ -137,7 +195,7 @@ export class ReportState {
     for (const [ns, scope] of this.scopes)
       for (const [k, v] of scope)
         if (!keep(v.policy)) {
-          scope.delete(k);
+          this.remove(ns, scope, k);
           this.dirty.add(ns);
           dropped++;
         }
@@ -147,15 +205,14 @@ export class ReportState {
   /** Forgets every result about one resource (it was deleted). */
   forgetResource(kind: string, namespace: string, name: string): number {
     const scope = this.scopes.get(namespace);
-    if (!scope) return 0;
+    const keys = this.byResource.get(namespace)?.get(resourceKey(kind, name));
+    if (!scope || !keys) return 0;
     let n = 0;
-    for (const [k, v] of scope) {
-      const r = v.resources[0];
-      if (r && r.kind === kind && r.name === name) {
-        scope.delete(k);
-        this.dirty.add(namespace);
-        n++;
-      }
+    for (const k of [...keys]) {
+      if (!scope.has(k)) continue;
+      this.remove(namespace, scope, k);
+      this.dirty.add(namespace);
+      n++;
     }
     return n;
   }
@@ -174,11 +231,13 @@ export function buildReport(
     dropped = list.length - maxResults;
     list = list.slice(0, maxResults);
   }
-  const keyOf = (r: ReportResult): string => {
+  // each result's sort key built once, not twice per comparison (a stable sort either way)
+  const keyed = list.map((r) => {
     const res = r.resources[0];
-    return `${r.policy}\u0000${r.rule}\u0000${res?.kind ?? ''}\u0000${res?.name ?? ''}`;
-  };
-  list.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+    return { key: `${r.policy}\u0000${r.rule}\u0000${res?.kind ?? ''}\u0000${res?.name ?? ''}`, r };
+  });
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  list = keyed.map((k) => k.r);
   const summary = { pass: 0, fail: 0, warn: 0, error: 0, skip: 0 };
   for (const r of list) summary[r.result]++;
   const metadata: Obj = {
