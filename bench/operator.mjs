@@ -54,6 +54,9 @@ const cfg = {
   heapSnapshotDir: process.env.BENCH_HEAP_SNAPSHOT_DIR,
   // Extra Node flags for the operator process, e.g. "--max-semi-space-size=4".
   nodeFlags: (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
+  // Extra operator flags, for comparisons only (e.g. "--memory-target off"); the figure of record
+  // runs the operator with its defaults, as users start it.
+  operatorFlags: (process.env.BENCH_OPERATOR_FLAGS ?? '').split(/\s+/).filter(Boolean),
 };
 if (cfg.images > cfg.pods) throw new Error('BENCH_IMAGES must not exceed BENCH_PODS');
 const sharedData = process.env.PALISADE_SHARED_DATA ?? resolve(root, '..', 'shared', 'data');
@@ -333,6 +336,7 @@ try {
       cacheDir,
       '--log-level',
       'info',
+      ...cfg.operatorFlags,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'], cwd: tmp, env: operatorEnv },
   );
@@ -341,6 +345,8 @@ try {
   let syncedMs;
   let scansDoneMs;
   let stopped;
+  let memoryTarget;
+  let memoryTargetStopped;
   const lines = createInterface({ input: child.stderr });
   const linesClosed = new Promise((r) => lines.on('close', r));
   lines.on('line', (line) => {
@@ -356,6 +362,8 @@ try {
       if (scannedLines.size === cfg.images) scansDoneMs ??= performance.now() - tOp;
     } else if (e.msg === 'caches synced; reconciling') syncedMs = performance.now() - tOp;
     else if (e.msg === 'operator stopped') stopped = e;
+    else if (e.msg === 'memory target') memoryTarget = e;
+    else if (e.msg === 'memory target stopped') memoryTargetStopped = e;
     else if (e.level >= 40 && warnings.length < 20) warnings.push(line);
   });
   const exited = new Promise((r) => child.on('exit', (code, sig) => r(sig ?? code)));
@@ -471,6 +479,7 @@ try {
     scanConcurrency: cfg.scanConcurrency,
     reconcileWorkers: cfg.reconcileWorkers,
     nodeFlags: cfg.nodeFlags,
+    operatorFlags: cfg.operatorFlags,
     wallS: +(wallMs / 1000).toFixed(1),
     operatorCpuS: +cpuAtDoneS.toFixed(1),
     syncedS: syncedMs === undefined ? null : +(syncedMs / 1000).toFixed(1),
@@ -488,6 +497,14 @@ try {
     reconciles: stopped?.reconciles ?? null,
     reconcilesPerPod: stopped ? +(stopped.reconciles / cfg.pods).toFixed(2) : null,
     writes: stopped?.writes ?? null,
+    // The operator's soft memory target (--memory-target, default auto) and the full collections it
+    // forced, from its 'memory target' and 'memory target stopped' log lines.
+    // In the unit of peakRssMb (VmHWM kB / 1024).
+    memoryTargetMb: memoryTarget ? +(memoryTarget.targetBytes / 1048576).toFixed(1) : null,
+    memoryTargetSource: memoryTarget?.source ?? null,
+    forcedGcs: memoryTargetStopped?.forcedGcs ?? null,
+    forcedGcMs: memoryTargetStopped?.forcedGcMs ?? null,
+    memoryTargetUnreachable: memoryTargetStopped?.unreachable ?? null,
     peakRssMb,
     rssAtEndMb: Math.round(rssKb / 1024),
     rssTargetMb: 300,
@@ -513,6 +530,10 @@ try {
   );
   for (const [k, n] of Object.entries(verbs)) row(`  ${k}`, n);
   row('reconciles', `${figures.reconciles} = ${figures.reconcilesPerPod} per Pod`);
+  row(
+    'memory target / forced GCs',
+    `${figures.memoryTargetMb} MB (${figures.memoryTargetSource}) / ${figures.forcedGcs} (${figures.forcedGcMs} ms; unreachable ${figures.memoryTargetUnreachable})`,
+  );
   row('peak RSS (VmHWM)', `${peakRssMb} MB (target < 300 MB: ${figures.rssTargetMet ? 'met' : 'NOT met'})`);
   row('load average start → end', `${loadStart} → ${loadEnd}`);
   if (warnings.length)

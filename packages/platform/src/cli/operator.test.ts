@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { keyValues, parseDuration } from './operator.js';
+import { keyValues, parseDuration, resolveMemoryTarget } from './operator.js';
 import { run } from './program.js';
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -59,6 +59,7 @@ describe('palisade operator (CLI)', () => {
       '--scan-job-requests',
       '--scan-job-limits',
       '--scan-job-node-selector',
+      '--memory-target',
     ])
       expect(r.out).toContain(flag);
   });
@@ -101,5 +102,27 @@ describe('palisade operator (CLI)', () => {
     expect(keyValues('--x', 'cpu=100m, memory=256Mi')).toEqual({ cpu: '100m', memory: '256Mi' });
     expect(keyValues('--x', 'kubernetes.io/arch=amd64')).toEqual({ 'kubernetes.io/arch': 'amd64' });
     expect(keyValues('--x', '')).toEqual({});
+  });
+
+  it('--memory-target: auto is 256Mi without a cgroup limit and 3/4 of the limit with one', () => {
+    const MiB = 1024 * 1024;
+    expect(resolveMemoryTarget('auto', () => undefined).bytes).toBe(256 * MiB);
+    expect(resolveMemoryTarget('auto', () => 1024 * MiB).bytes).toBe(768 * MiB);
+    expect(resolveMemoryTarget('512Mi', () => 1024 * MiB)).toEqual({
+      bytes: 512 * MiB,
+      source: '--memory-target',
+    });
+    expect(resolveMemoryTarget('off').bytes).toBe(0);
+    expect(resolveMemoryTarget('0').bytes).toBe(0);
+  });
+
+  it.each([
+    ['256m', /--memory-target: expected auto, off or a size/],
+    ['lots', /--memory-target: expected auto, off or a size/],
+    ['1Mi', /--memory-target: at least 16Mi/],
+  ])('exits 2 for --memory-target %s', async (v, message) => {
+    const r = await cli(['operator', '--memory-target', v, '--kubeconfig', '/nonexistent']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
   });
 });

@@ -10,6 +10,7 @@ import { Command } from 'commander';
 import type { SettingName } from '../config/settings.js';
 import { loadConfigFile, resolveSettings } from '../config/resolve.js';
 import { PalisadeError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 import { ReportExporter, startExporterServer } from '../export/index.js';
 import type { ExporterServer } from '../export/index.js';
 import { KubeClient } from '../k8s/client/rest.js';
@@ -17,10 +18,15 @@ import {
   DigestCache,
   JobScanner,
   LeaderElector,
+  MemoryTarget,
   Operator,
   PipelineScanner,
   SCAN_JOB_ENV,
+  autoMemoryTarget,
+  cgroupMemoryLimit,
   databaseBuild,
+  exposeGc,
+  parseMemorySize,
   runScanJob,
   startScanJobServer,
 } from '../k8s/operator/index.js';
@@ -69,6 +75,27 @@ const list = (v: string): string[] =>
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
+
+/**
+ * `--memory-target`: bytes (0: none) and where the figure comes from. `auto` is 3/4 of the cgroup
+ * memory limit, or 256 MiB without one (ADR 0018).
+ */
+export function resolveMemoryTarget(
+  v: string,
+  limit: () => number | undefined = cgroupMemoryLimit,
+): { bytes: number; source: string } {
+  const parsed = parseMemorySize(v);
+  if (parsed === undefined)
+    throw new PalisadeError(
+      'E_USAGE',
+      `--memory-target: expected auto, off or a size like 256Mi, 300M or 1Gi, got ${JSON.stringify(v)}`,
+    );
+  if (parsed === 'auto') return autoMemoryTarget(limit());
+  if (parsed === 0) return { bytes: 0, source: 'off' };
+  if (parsed < 16 * 1024 * 1024)
+    throw new PalisadeError('E_USAGE', `--memory-target: at least 16Mi, got ${JSON.stringify(v)}`);
+  return { bytes: parsed, source: '--memory-target' };
+}
 
 /** `a=1,b=2` → { a: '1', b: '2' } (keys and values as Kubernetes takes them; empty: {}). */
 export function keyValues(flag: string, v: string): Record<string, string> {
@@ -119,6 +146,7 @@ interface OperatorFlags {
   scanJobRequests: string;
   scanJobLimits: string;
   scanJobNodeSelector: string;
+  memoryTarget: string;
   [k: string]: unknown;
 }
 
@@ -157,6 +185,12 @@ export function operatorCommand(io: CliIO): Command {
     .option(
       '--metrics-listen <addr>',
       'also serve the exporter /metrics on this address (e.g. 127.0.0.1:9090)',
+    )
+    .option(
+      '--memory-target <size>',
+      'soft memory target (RSS): collect garbage when above it; never a hard limit. ' +
+        'auto: 3/4 of the cgroup memory limit, or 256Mi without one; off: none; or e.g. 512Mi',
+      'auto',
     )
     .option('--no-leader-elect', 'run without a Lease (only one instance may run)')
     .option('--lease-namespace <ns>', 'namespace of the leader Lease', 'default')
@@ -240,6 +274,7 @@ Options are described with examples in docs/operator.md.`,
         `--scan-mode: in-process or jobs, got ${JSON.stringify(o.scanMode)}`,
       );
     const jobsMode = o.scanMode === 'jobs';
+    const memoryTarget = resolveMemoryTarget(o.memoryTarget);
     const jobLimit = positiveInt('--scan-jobs-concurrent-limit', o.scanJobsConcurrentLimit);
     const jobTimeoutMs = parseDuration('--scan-job-timeout', o.scanJobTimeout);
     const jobTtlMs = parseDuration('--scan-job-ttl', o.scanJobTtl);
@@ -270,6 +305,7 @@ Options are described with examples in docs/operator.md.`,
     const stop = new AbortController();
     const onAbort = (): void => stop.abort();
     io.signal?.addEventListener('abort', onAbort, { once: true });
+    const memory = startMemoryTarget(memoryTarget, stop.signal, logger);
     let server: ExporterServer | undefined;
     let jobServer: ScanJobServer | undefined;
     try {
@@ -374,6 +410,7 @@ Options are described with examples in docs/operator.md.`,
     } finally {
       io.signal?.removeEventListener('abort', onAbort);
       stop.abort();
+      if (memory) logger.info(memory.summary(), 'memory target stopped');
       await server?.close();
       await jobServer?.close();
       cache.close();
@@ -382,6 +419,23 @@ Options are described with examples in docs/operator.md.`,
     }
   });
   return cmd;
+}
+
+function startMemoryTarget(
+  t: { bytes: number; source: string },
+  signal: AbortSignal,
+  logger: Logger,
+): MemoryTarget | undefined {
+  if (t.bytes === 0) return undefined;
+  const gc = exposeGc();
+  if (!gc) {
+    logger.warn({}, 'memory target off: V8 does not let the operator force a garbage collection');
+    return undefined;
+  }
+  const target = new MemoryTarget({ targetBytes: t.bytes, gc, logger });
+  target.start(signal);
+  logger.info({ targetBytes: t.bytes, source: t.source }, 'memory target');
+  return target;
 }
 
 interface ScanJobFlags {

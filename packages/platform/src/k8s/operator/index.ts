@@ -2,6 +2,7 @@
 export * from './digest-cache.js';
 export * from './jobs.js';
 export * from './lease.js';
+export * from './memory-target.js';
 export * from './operator.js';
 export * from './pull-secrets.js';
 export * from './report-writer.js';
