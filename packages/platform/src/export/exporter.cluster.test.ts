@@ -272,6 +272,20 @@ describe('exporter on the real apiserver', () => {
       'policy_report_result{namespace="flux-system",rule="check-team",policy="require-labels",report="polr-ns-flux",kind="Deployment",name="nginx",status="fail",severity="medium",category="Best Practices",source="kyverno"} 1',
     );
 
+    // Without the per-CVE series the exporter caches reports without their findings
+    // (summaryOnly): the same summary series, from a cache that holds no vulnerabilities.
+    const plain = new ReportExporter(client, { trivyMetrics: true });
+    plain.start(stop.signal);
+    expect(await plain.waitForSync(stop.signal)).toBe(true);
+    const plainText = await until('the summary-only exporter to show the report', async () => {
+      const t = await plain.metrics();
+      return t.includes(summary) ? t : undefined;
+    });
+    expect(plainText).toContain(
+      'trivy_image_vulnerabilities{namespace="flux-system",name="replicaset-nginx-7f9c-nginx",resource_kind="ReplicaSet",resource_name="nginx-7f9c",container_name="nginx",image_registry="index.docker.io",image_repository="library/nginx",image_tag="1.25",image_digest="",severity="Low"} 3',
+    );
+    expect(plainText).not.toContain('starboard_exporter_vulnerabilityreport_image_vulnerability{');
+
     await client.delete(VulnerabilityReports, r.metadata.name ?? '', NS);
     await until('the deleted report series to disappear', async () => {
       const t = await scrape();

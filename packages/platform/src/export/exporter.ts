@@ -23,8 +23,8 @@ import type {
 import { Gauge, Registry } from 'prom-client';
 import type { Logger } from '../core/logger.js';
 import { nullLogger } from '../core/logger.js';
-import type { Informer } from '../k8s/client/informer.js';
-import { SharedInformerFactory } from '../k8s/client/informer.js';
+import { Informer, SharedInformerFactory, stripServerBookkeeping } from '../k8s/client/informer.js';
+import type { KubeObject } from '../k8s/client/resources.js';
 import type { KubeClient } from '../k8s/client/rest.js';
 import {
   ClusterPolicyReports,
@@ -133,6 +133,24 @@ function label(o: { metadata: { labels?: Record<string, string> } }, key: string
   return o.metadata.labels?.[key] ?? '';
 }
 
+/**
+ * The cache transform for reports whose metrics read only labels and `report.summary` (and, for
+ * image reports, the registry and artifact): drops the findings (`vulnerabilities`, `secrets`,
+ * `checks`), the scanner and the server's bookkeeping. A VulnerabilityReport with a few hundred
+ * findings is tens of kilobytes; what the summary metrics read is a few hundred bytes. Not used
+ * for VulnerabilityReports when the per-CVE series is on (it reads every finding).
+ */
+export function summaryOnly<T extends KubeObject>(obj: T): T {
+  const stripped = stripServerBookkeeping(obj);
+  const r = (obj as { report?: { summary?: unknown; registry?: unknown; artifact?: unknown } }).report;
+  if (!r) return stripped;
+  const report: Record<string, unknown> = {};
+  if (r.summary !== undefined) report['summary'] = r.summary;
+  if (r.registry !== undefined) report['registry'] = r.registry;
+  if (r.artifact !== undefined) report['artifact'] = r.artifact;
+  return { ...stripped, report };
+}
+
 export class ReportExporter {
   readonly registry = new Registry();
   private readonly factory: SharedInformerFactory;
@@ -141,14 +159,22 @@ export class ReportExporter {
   private readonly secrets: Informer<ExposedSecretReport> | undefined;
   private readonly policies: Informer<PolicyReport> | undefined;
   private readonly clusterPolicies: Informer<ClusterPolicyReport> | undefined;
+  /** Informers with a cache transform (the factory takes none), started and synced with it. */
+  private readonly own: Informer<VulnerabilityReport | ConfigAuditReport | ExposedSecretReport>[] = [];
+  private started = false;
 
   constructor(client: KubeClient, opts: ExporterOptions = {}) {
     const log = (opts.logger ?? nullLogger).child({ component: 'exporter' });
     this.factory = new SharedInformerFactory(client, { logger: log });
     const scope = opts.namespace ? { namespace: opts.namespace } : {};
-    this.vulns = this.factory.informerFor(VulnerabilityReports, scope);
-    this.audits = this.factory.informerFor(ConfigAuditReports, scope);
-    this.secrets = opts.trivyMetrics ? this.factory.informerFor(ExposedSecretReports, scope) : undefined;
+    const summaries = { ...scope, logger: log, transform: summaryOnly };
+    this.vulns = opts.vulnerabilityDetails
+      ? this.factory.informerFor(VulnerabilityReports, scope)
+      : new Informer(client, VulnerabilityReports, summaries);
+    this.audits = new Informer(client, ConfigAuditReports, summaries);
+    this.secrets = opts.trivyMetrics ? new Informer(client, ExposedSecretReports, summaries) : undefined;
+    if (!opts.vulnerabilityDetails) this.own.push(this.vulns);
+    this.own.push(this.audits, ...(this.secrets ? [this.secrets] : []));
     const withPolicies = opts.policyReports ?? true;
     this.policies = withPolicies ? this.factory.informerFor(PolicyReports, scope) : undefined;
     this.clusterPolicies =
@@ -378,12 +404,19 @@ export class ReportExporter {
 
   /** Starts the informers; they stop when the signal aborts. */
   start(signal: AbortSignal): void {
+    if (this.started) return;
+    this.started = true;
     this.factory.start(signal);
+    for (const i of this.own) void i.run(signal);
   }
 
   /** Resolves true once every informer has listed (false if the signal aborts first). */
   async waitForSync(signal?: AbortSignal): Promise<boolean> {
-    return await this.factory.waitForCacheSync(signal);
+    const all = await Promise.all([
+      this.factory.waitForCacheSync(signal),
+      ...this.own.map((i) => i.waitForSync(signal)),
+    ]);
+    return all.every(Boolean);
   }
 
   /** True once every informer has listed. */
