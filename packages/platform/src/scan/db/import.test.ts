@@ -122,7 +122,7 @@ describe('import of the four real OSV zips', () => {
       'crates.io',
     ]);
     expect(info.withdrawn).toBe(build.sources.reduce((n, s) => n + s.withdrawn, 0));
-    expect(info.schemaVersion).toBe(3);
+    expect(info.schemaVersion).toBe(4);
     expect(Date.parse(info.builtAt)).not.toBeNaN();
   });
 

@@ -9,27 +9,35 @@
  *
  * - `entries`: per live affected entry (withdrawn records and the losing copy of
  *   a record held by two sources already left out, as `advisoriesFor` does),
- *   `[id, groupId, source, ranges, listed]`: `ranges` as the record states
- *   them (or null), `listed` the entry's `versions` as ascending indices into
- *   the package's version list (or null when it has none);
- * - `versions`: `[ordered, strings]`, the distinct strings of every entry's
- *   `versions` list: the first `ordered` of them are versions of the
- *   ecosystem's ordering (version/index.ts), sorted by it, so the matcher finds
- *   the listed versions equal to an installed one by binary search instead of
- *   parsing hundreds of them; the rest do not parse and can only be equal as
- *   strings. Null when no entry lists versions;
+ *   `[id, groupId, source, ranges, listed]`: `ranges` compiled and encoded
+ *   (version/range.ts, EncodedRange: each event a number pointing into the
+ *   package's version lists, events already sorted; null when the record
+ *   states none), `listed` the entry's `versions` as ascending indices into
+ *   the first version list (or null when it has none);
+ * - `versions`: the package's version lists, `[ordered, strings]` or
+ *   `[ordered, strings, semver]`. `strings` holds the distinct strings of
+ *   every entry's `versions` list and of every event of its evaluated ranges
+ *   in the ecosystem's ordering (version/index.ts): the first `ordered` of them
+ *   parse and are sorted by it, the rest do not parse and can only be equal as
+ *   strings (listed versions only). `semver`, when present, holds the event
+ *   versions of SEMVER ranges of an ecosystem ordered otherwise, sorted by
+ *   SemVer. The matcher places an installed version in a list by binary search
+ *   (parsing the few versions it visits) and then compares indices: no event
+ *   is parsed, no range sorted at scan time. Null when the package has neither
+ *   listed versions nor event versions;
  * - `findings`: per entry, its finding template (detect/template.ts): what a
  *   finding shows that depends on the record alone (the ID and aliases it is
  *   shown under, every fixed version, the CVSS vectors already scored, the
  *   record's own rating, summary, dates), parsed only when an entry of the
  *   package matches.
  *
- * The sorted lists depend on the comparators, the templates on the severity
- * choice: a change to either that alters what is stored needs a
- * SCHEMA_VERSION bump, so old files are rebuilt.
+ * The sorted lists and the encoded ranges depend on the comparators, the
+ * templates on the severity choice: a change to either that alters what is
+ * stored needs a SCHEMA_VERSION bump, so old files are rebuilt.
  */
 import type Database from 'better-sqlite3';
-import { schemeForEcosystem } from '../version/index.js';
+import { schemeForEcosystem, semverSchemeForEcosystem } from '../version/index.js';
+import { compileRanges, encodeRanges, type CompiledRanges, type EncodedRange } from '../version/range.js';
 import type { VersionScheme } from '../version/scheme.js';
 import { findingTemplate, type FindingTemplate } from '../detect/template.js';
 import type { OsvRange, OsvSeverity } from './osv.js';
@@ -39,12 +47,13 @@ export type IndexedEntry = [
   id: string,
   groupId: string,
   source: string,
-  ranges: OsvRange[] | null,
+  ranges: EncodedRange[] | null,
   listed: number[] | null,
 ];
 
-/** A package row's `versions` column. */
-export type IndexedVersions = [ordered: number, versions: string[]];
+/** A package row's `versions` column (see the module comment). */
+export type IndexedVersions =
+  [ordered: number, versions: string[]] | [ordered: number, versions: string[], semver: string[]];
 
 /** Row of the build query: the affected row and its record's columns, in the package index's order. */
 type BuildRow = [
@@ -67,9 +76,6 @@ type BuildRow = [
   databaseSpecific: string | null,
   withdrawn: number,
 ];
-
-const q = (s: string): string => JSON.stringify(s);
-const orNull = (s: string | null): string => (s === null ? 'null' : s);
 
 /**
  * The rows of one package that a lookup returns: withdrawn records left out,
@@ -108,7 +114,10 @@ export function liveRows<R extends readonly unknown[]>(
 }
 
 /** Distinct version strings, the versions of the ordering first and sorted by it (ties by string), then the rest. */
-export function orderVersions(strings: Iterable<string>, scheme: VersionScheme | undefined): IndexedVersions {
+export function orderVersions(
+  strings: Iterable<string>,
+  scheme: VersionScheme | undefined,
+): [ordered: number, versions: string[]] {
   const parsed: { s: string; v: unknown }[] = [];
   const rest: string[] = [];
   for (const s of new Set(strings)) {
@@ -119,6 +128,69 @@ export function orderVersions(strings: Iterable<string>, scheme: VersionScheme |
   if (scheme) parsed.sort((a, b) => scheme.compare(a.v, b.v) || (a.s < b.s ? -1 : a.s > b.s ? 1 : 0));
   rest.sort();
   return [parsed.length, [...parsed.map((p) => p.s), ...rest]];
+}
+
+/** What one entry of a package is encoded from. */
+export interface EntryInput {
+  ranges: readonly OsvRange[] | null;
+  versions: readonly string[] | null;
+}
+
+/** One package's entries encoded for the index: per entry its ranges and listed indices, and the version lists. */
+export interface EncodedPackage {
+  ranges: (EncodedRange[] | null)[];
+  listed: (number[] | null)[];
+  versions: IndexedVersions | null;
+}
+
+/**
+ * Encodes a package's entries (see the module comment): the ranges compiled
+ * as the OSV evaluation compiles them (version/range.ts), their event
+ * versions and the listed versions gathered into the sorted lists, every
+ * event and listed version replaced by its index.
+ */
+export function encodePackage(ecosystem: string, entries: readonly EntryInput[]): EncodedPackage {
+  const scheme = schemeForEcosystem(ecosystem);
+  const semverScheme = semverSchemeForEcosystem(ecosystem);
+  const listOf = (s: VersionScheme): 0 | 1 => (s === scheme ? 0 : 1);
+  const compiled: CompiledRanges[] = [];
+  const main: string[] = [];
+  const semver: string[] = [];
+  for (const e of entries) {
+    if (e.versions) for (const v of e.versions) main.push(v);
+    const c = compileRanges(e.ranges ?? undefined, ecosystem);
+    compiled.push(c);
+    for (const r of c.ranges)
+      if (r.kind === 'ok')
+        for (const ev of [...r.events, ...r.limits])
+          if (ev.at !== undefined) (listOf(r.scheme) === 0 ? main : semver).push(ev.raw);
+  }
+  let versions: IndexedVersions | null = null;
+  const index: [Map<string, number>, Map<string, number>] = [
+    new Map<string, number>(),
+    new Map<string, number>(),
+  ];
+  if (main.length > 0 || semver.length > 0) {
+    const ordered = orderVersions(main, scheme);
+    ordered[1].forEach((s, i) => index[0].set(s, i));
+    if (semver.length > 0) {
+      const sv = orderVersions(semver, semverScheme);
+      sv[1].forEach((s, i) => index[1].set(s, i));
+      versions = [ordered[0], ordered[1], sv[1]];
+    } else versions = ordered;
+  }
+  const indexOf = (list: 0 | 1, raw: string): number => index[list].get(raw) as number;
+  return {
+    ranges: entries.map((e, i) =>
+      e.ranges === null ? null : encodeRanges(compiled[i] as CompiledRanges, listOf, indexOf),
+    ),
+    listed: entries.map((e) =>
+      e.versions === null
+        ? null
+        : [...new Set(e.versions.map((s) => index[0].get(s) as number))].sort((a, b) => a - b),
+    ),
+    versions,
+  };
 }
 
 /**
@@ -163,7 +235,6 @@ export function buildMatchIndex(db: Database.Database, groups: ReadonlyMap<strin
   let packages = 0;
   let names: string[] = [];
   let ecosystem: string | undefined;
-  let scheme: VersionScheme | undefined;
   let name: string | undefined;
   let group: BuildRow[] = [];
 
@@ -178,26 +249,17 @@ export function buildMatchIndex(db: Database.Database, groups: ReadonlyMap<strin
     );
     group = [];
     if (live.length === 0) return;
-    const lists = live.map((r) => (r[13] === null ? null : (JSON.parse(r[13]) as string[])));
-    let versions: string | null = null;
-    let index: Map<string, number> | undefined;
-    if (lists.some((l) => l !== null && l.length > 0)) {
-      const ordered = orderVersions(
-        lists.flatMap((l) => l ?? []),
-        scheme,
-      );
-      index = new Map(ordered[1].map((s, i) => [s, i]));
-      versions = JSON.stringify(ordered);
-    }
+    const inputs = live.map((r): EntryInput => ({
+      ranges: r[12] === null ? null : (JSON.parse(r[12]) as OsvRange[]),
+      versions: r[13] === null ? null : (JSON.parse(r[13]) as string[]),
+    }));
+    const enc = encodePackage(ecosystem, inputs);
     const entries: string[] = [];
     const findings: string[] = [];
     live.forEach((r, i) => {
-      const list = lists[i];
-      const listed =
-        list === null || list === undefined
-          ? 'null'
-          : JSON.stringify([...new Set(list.map((s) => index?.get(s) as number))].sort((a, b) => a - b));
-      entries.push(`[${q(r[2])},${q(r[3])},${q(r[4])},${orNull(r[12])},${listed}]`);
+      const ranges = enc.ranges[i] as EncodedRange[] | null;
+      const listed = enc.listed[i] as number[] | null;
+      entries.push(JSON.stringify([r[2], r[3], r[4], ranges, listed]));
       findings.push(
         JSON.stringify(
           findingTemplate({
@@ -209,13 +271,19 @@ export function buildMatchIndex(db: Database.Database, groups: ReadonlyMap<strin
             summary: r[7] ?? undefined,
             severity: r[8] === null ? [] : (JSON.parse(r[8]) as OsvSeverity[]),
             recordDatabaseSpecific: r[9] === null ? undefined : JSON.parse(r[9]),
-            ranges: r[12] === null ? [] : (JSON.parse(r[12]) as OsvRange[]),
+            ranges: (inputs[i] as EntryInput).ranges ?? [],
             affectedSeverity: r[14] === null ? undefined : (JSON.parse(r[14]) as OsvSeverity[]),
           }),
         ),
       );
     });
-    insPackage.run(ecosystem, name, `[${entries.join(',')}]`, versions, `[${findings.join(',')}]`);
+    insPackage.run(
+      ecosystem,
+      name,
+      `[${entries.join(',')}]`,
+      enc.versions === null ? null : JSON.stringify(enc.versions),
+      `[${findings.join(',')}]`,
+    );
     names.push(name);
     packages++;
   };
@@ -231,7 +299,6 @@ export function buildMatchIndex(db: Database.Database, groups: ReadonlyMap<strin
         if (r[0] !== ecosystem) {
           flushEcosystem();
           ecosystem = r[0];
-          scheme = schemeForEcosystem(ecosystem);
         }
         name = r[1];
       }
@@ -319,39 +386,34 @@ export class IndexedPackage implements PackageAdvisories {
 
 /**
  * The same view over entries a lookup gave in full (an AdvisoryLookup without
- * a match index): the listed versions ordered here instead of at import.
+ * a match index): encoded here (encodePackage) instead of at import.
  */
 export class EntriesPackage implements PackageAdvisories {
   readonly ecosystem: string;
   readonly entries: readonly IndexedEntry[];
   private readonly full: readonly AffectedEntryFields[];
-  private readonly ordered: IndexedVersions | undefined;
+  private readonly lists: IndexedVersions | undefined;
   private readonly templates: FindingTemplate[] = [];
 
   constructor(ecosystem: string, full: readonly AffectedEntryFields[]) {
     this.ecosystem = ecosystem;
     this.full = full;
-    let index: Map<string, number> | undefined;
-    if (full.some((e) => e.versions.length > 0)) {
-      this.ordered = orderVersions(
-        full.flatMap((e) => e.versions),
-        schemeForEcosystem(ecosystem),
-      );
-      index = new Map(this.ordered[1].map((s, i) => [s, i]));
-    }
-    this.entries = full.map((e): IndexedEntry => [
+    const enc = encodePackage(
+      ecosystem,
+      full.map((e) => ({ ranges: e.ranges, versions: e.versions.length === 0 ? null : e.versions })),
+    );
+    this.lists = enc.versions ?? undefined;
+    this.entries = full.map((e, i): IndexedEntry => [
       e.advisoryId,
       e.groupId,
       e.source,
-      e.ranges as OsvRange[],
-      e.versions.length === 0 && !index
-        ? null
-        : [...new Set(e.versions.map((s) => index?.get(s) as number))].sort((a, b) => a - b),
+      enc.ranges[i] as EncodedRange[] | null,
+      enc.listed[i] as number[] | null,
     ]);
   }
 
   versions(): IndexedVersions | undefined {
-    return this.ordered;
+    return this.lists;
   }
 
   template(i: number): FindingTemplate {

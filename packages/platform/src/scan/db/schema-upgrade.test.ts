@@ -1,7 +1,8 @@
 /**
- * A database written by the previous schema (2: the match index without the
- * finding templates, `match_packages.meta` instead of `findings`) is refused
- * by a scan with a clear message, and `db import`/`db update` replace it.
+ * A database written by an older schema (3: the match index with OSV ranges
+ * as the records state them, compiled at every scan; 2: without the finding
+ * templates, `match_packages.meta` instead of `findings`) is refused by a scan
+ * with a clear message, and `db import`/`db update` replace it.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,8 +46,20 @@ function source(name: string, id: string, pkg: string): string {
   return src;
 }
 
+/** Turns a current file into one as schema 3 laid it out: ranges as stated, only listed versions in `versions`. */
+function downgradeToSchema3(path: string): void {
+  const db = new Database(path);
+  db.exec(`UPDATE match_packages SET versions = NULL, entries = (
+             SELECT json_group_array(json_array(a.id, a.group_id, a.source, json(f.ranges), NULL))
+               FROM affected f JOIN advisories a ON a.rowid = f.advisory
+              WHERE f.ecosystem = match_packages.ecosystem AND f.name = match_packages.name)`);
+  db.prepare("UPDATE meta SET value = '3' WHERE key = 'schema_version'").run();
+  db.close();
+}
+
 /** Turns a current file into one as schema 2 laid it out. */
 function downgradeToSchema2(path: string): void {
+  downgradeToSchema3(path);
   const db = new Database(path);
   db.exec('ALTER TABLE match_packages RENAME COLUMN findings TO meta');
   db.prepare("UPDATE meta SET value = '2' WHERE key = 'schema_version'").run();
@@ -62,15 +75,18 @@ function openError(): PalisadeError {
   throw new Error('the database opened');
 }
 
-describe('a database of the previous schema (2)', () => {
+describe.each([
+  [3, downgradeToSchema3],
+  [2, downgradeToSchema2],
+])('a database of an older schema (%i)', (version, downgrade) => {
   it('is refused by scans with E_DB_SCHEMA, naming both versions and how to rebuild it', async () => {
     await buildDatabase({ dbPath, inputs: [sourceFromPath(source('old', 'OLD-1', 'foo'))] });
-    downgradeToSchema2(dbPath);
+    downgrade(dbPath);
     const err = openError();
     expect(err).toBeInstanceOf(PalisadeError);
     expect(err.code).toBe('E_DB_SCHEMA');
     expect(err.message).toBe(
-      `the advisory database ${dbPath} has schema version 2; this Palisade reads version 3`,
+      `the advisory database ${dbPath} has schema version ${version}; this Palisade reads version 4`,
     );
     expect(err.hint).toMatch(/palisade db update/);
     expect(err.hint).toMatch(/palisade db import/);
@@ -78,9 +94,9 @@ describe('a database of the previous schema (2)', () => {
 
   it('is replaced by an import, which says why its sources were not kept', async () => {
     await buildDatabase({ dbPath, inputs: [sourceFromPath(source('old', 'OLD-1', 'foo'))] });
-    downgradeToSchema2(dbPath);
+    downgrade(dbPath);
     const result = await buildDatabase({ dbPath, inputs: [sourceFromPath(source('new', 'NEW-1', 'bar'))] });
-    expect(result.previousUnusable).toBe('it has schema version 2, not 3');
+    expect(result.previousUnusable).toBe(`it has schema version ${version}, not 4`);
     expect(result.kept).toEqual([]);
     const store = AdvisoryStore.open(dbPath);
     try {
@@ -88,6 +104,9 @@ describe('a database of the previous schema (2)', () => {
       expect(store.packageAdvisories('PyPI', 'foo')).toBeUndefined();
       const bar = store.packageAdvisories('PyPI', 'bar');
       expect(bar?.entries.map((e) => e[0])).toEqual(['NEW-1']);
+      // The range as the new file holds it (schema 4): introduced "0" (no version), fixed at index 0 of the list.
+      expect(bar?.entries[0]?.[3]).toEqual([[0, 0 * 4 + 0, (0 + 1) * 4 + 1]]);
+      expect(bar?.versions()).toEqual([1, ['2.0']]);
       // The template the new file holds: the vector scored at import, the rating of the summary.
       expect(bar?.template(0)).toEqual([
         'NEW-1',

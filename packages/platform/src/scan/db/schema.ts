@@ -18,14 +18,16 @@
  * - `links`: `upstream` and `related` IDs, for lookups in both directions.
  * - `match_packages`, `match_names`: the match index (match-index.ts), built
  *   from the tables above at the end of every import: per package what the
- *   matcher reads, precompiled, with each entry's finding template (schema 3);
- *   per ecosystem the names that have advisories.
+ *   matcher reads, precompiled, with each entry's finding template (schema 3)
+ *   and its ranges encoded against the package's sorted version lists, no
+ *   version parsed or range sorted at scan time (schema 4); per ecosystem the
+ *   names that have advisories.
  * - `sources`: what was imported from where, with counts and the HTTP
  *   validators of the last download; `skipped`: the first malformed entries
  *   of each source with the reason; `meta`: schema version and build time.
  */
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** Tables, created before the bulk load. */
 export const TABLES_SQL = `

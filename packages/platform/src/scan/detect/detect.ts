@@ -25,17 +25,18 @@ import { throwIfAborted } from '../../core/abort.js';
 import { EntriesPackage, type IndexedEntry, type PackageAdvisories } from '../db/match-index.js';
 import type { AffectedEntry, StoredAdvisory } from '../db/store.js';
 import {
-  compileRanges,
-  evaluateCompiled,
+  AFFECTED_LISTED,
+  evaluateEncoded,
   holdsIndexIn,
   ListedVersions,
   newRangeNotes,
   ParsedVersion,
+  VersionRanks,
   type AffectedMatch,
-  type CompiledRanges,
   type RangeNotes,
 } from '../version/range.js';
-import { schemeForEcosystem } from '../version/index.js';
+import { schemeForEcosystem, semverSchemeForEcosystem } from '../version/index.js';
+import type { VersionScheme } from '../version/scheme.js';
 import {
   advisoryName,
   advisoryVersion,
@@ -126,13 +127,15 @@ interface Hit {
   fixed: string[];
 }
 
-/** One package's advisories, compiled for evaluation. */
+/** An ecosystem's orderings: its own (list 0 of a package) and SemVer's (list 1, when it differs). */
+type Schemes = readonly [VersionScheme | undefined, VersionScheme | undefined];
+
+/** One package's advisories, ready for evaluation. */
 interface CompiledPackage {
   pkg: PackageAdvisories;
-  /** Per entry: its ranges parsed and sorted. */
-  ranges: CompiledRanges[];
-  /** The listed versions of every entry, when any lists some. */
-  listed: ListedVersions | undefined;
+  schemes: Schemes;
+  /** The package's sorted version lists (db/match-index.ts), when it has any. */
+  lists: [ListedVersions | undefined, ListedVersions | undefined];
   /** Per entry: built on its first match. */
   full: (CompiledEntry | undefined)[];
   /** No two entries have the same advisory ID (so none has the same key as another). */
@@ -151,14 +154,19 @@ function distinctIds(entries: readonly IndexedEntry[]): boolean {
 const keyOf = (c: CompiledEntry): string =>
   (c.key ??= `${c.source}\u0000${c.advisoryId}\u0000${c.t[2].join(',')}`);
 
-/** A package's advisories compiled for evaluation; null when there are none. */
-function compilePackage(ecosystem: string, pkg: PackageAdvisories | undefined): CompiledPackage | null {
+/** A package's advisories ready for evaluation; null when there are none. */
+function compilePackage(schemes: Schemes, pkg: PackageAdvisories | undefined): CompiledPackage | null {
   if (!pkg || pkg.entries.length === 0) return null;
-  const versions = pkg.entries.some((e) => e[4] !== null && e[4].length > 0) ? pkg.versions() : undefined;
+  const v = pkg.versions();
   return {
     pkg,
-    ranges: pkg.entries.map((e) => compileRanges(e[3] ?? undefined, ecosystem)),
-    listed: versions && new ListedVersions(schemeForEcosystem(ecosystem), versions[0], versions[1]),
+    schemes,
+    lists: v
+      ? [
+          new ListedVersions(schemes[0], v[0], v[1]),
+          v[2] === undefined ? undefined : new ListedVersions(schemes[1], v[2].length, v[2]),
+        ]
+      : [undefined, undefined],
     full: [],
     distinctIds: distinctIds(pkg.entries),
   };
@@ -166,8 +174,6 @@ function compilePackage(ecosystem: string, pkg: PackageAdvisories | undefined): 
 
 /** Longest name or version looked up; longer ones are not package names (bounds the cache keys). */
 const MAX_KEY = 1024;
-
-const NEVER = (): boolean => false;
 
 /**
  * Matches (ecosystem, name, version) to findings. A package's entries are
@@ -182,6 +188,7 @@ export class Matcher {
   /** Per ecosystem, per name (two maps: no key string is built per lookup). */
   private readonly byName = new Map<string, Map<string, CompiledPackage | null>>();
   private readonly details = new Map<string, StoredAdvisory | null>();
+  private readonly schemes = new Map<string, Schemes>();
 
   constructor(store: AdvisoryLookup) {
     this.store = store;
@@ -198,10 +205,19 @@ export class Matcher {
         const full = this.store.advisoriesFor(ecosystem, name);
         if (full.length > 0) pkg = new EntriesPackage(ecosystem, full);
       }
-      c = compilePackage(ecosystem, pkg);
+      c = compilePackage(this.schemesOf(ecosystem), pkg);
       names.set(name, c);
     }
     return c ?? undefined;
+  }
+
+  private schemesOf(ecosystem: string): Schemes {
+    let s = this.schemes.get(ecosystem);
+    if (!s) {
+      const own = schemeForEcosystem(ecosystem);
+      this.schemes.set(ecosystem, (s = [own, semverSchemeForEcosystem(ecosystem)]));
+    }
+    return s;
   }
 
   private namesOf(ecosystem: string): Map<string, CompiledPackage | null> {
@@ -222,7 +238,8 @@ export class Matcher {
     for (const n of names) if (n.length <= MAX_KEY && !cache.has(n)) missing.add(n);
     if (missing.size === 0) return;
     const found = this.store.packagesAdvisories(ecosystem, missing);
-    for (const n of missing) cache.set(n, compilePackage(ecosystem, found.get(n)));
+    const schemes = this.schemesOf(ecosystem);
+    for (const n of missing) cache.set(n, compilePackage(schemes, found.get(n)));
   }
 
   /** A matching entry of a package with its template (built once per entry). */
@@ -258,35 +275,40 @@ export class Matcher {
       const p = this.compiled(eco, name);
       if (!p) continue;
       parsed ??= new ParsedVersion(version);
+      const ranks = new VersionRanks(parsed, p.schemes, p.lists);
+      const hasScheme = p.schemes[0] !== undefined;
+      const main = p.lists[0];
       // The listed versions equal to this one: a run of the sorted list, or the index of an unparsable string.
-      let run: [number, number] | undefined;
+      let lo = -1;
+      let hi = -1;
       const { entries } = p.pkg;
       for (let i = 0; i < entries.length; i++) {
-        const listed = (entries[i] as (typeof entries)[number])[4];
-        const hasListed = listed !== null && listed.length > 0;
+        const e = entries[i] as IndexedEntry;
+        const listed = e[4];
         stats.evaluated++;
         let m: AffectedMatch;
-        if (hasListed && p.listed) {
-          if (!run) {
-            const scheme = p.listed.scheme;
-            const v = scheme ? parsed.get(scheme) : undefined;
-            if (v !== undefined) run = p.listed.equalRun(v);
-            else {
-              const at = p.listed.indexOfUnparsed(version);
-              run = at < 0 ? [0, 0] : [at, at + 1];
+        if (listed !== null && listed.length > 0 && main) {
+          if (lo < 0) {
+            if (ranks.locate(0)) {
+              lo = ranks.from(0);
+              hi = ranks.to(0);
+            } else {
+              const at = main.indexOfUnparsed(version);
+              lo = at < 0 ? 0 : at;
+              hi = at < 0 ? 0 : at + 1;
             }
           }
-          m = holdsIndexIn(listed, run[0], run[1])
-            ? { affected: true, fixed: [] }
-            : evaluateCompiled(
-                p.ranges[i] as CompiledRanges,
+          m = holdsIndexIn(listed, lo, hi)
+            ? AFFECTED_LISTED
+            : evaluateEncoded(
+                e[3],
+                hasScheme,
                 true,
-                (listed[0] as number) < p.listed.ordered,
-                NEVER,
-                parsed,
+                (listed[0] as number) < main.ordered,
+                ranks,
                 stats.notes,
               );
-        } else m = evaluateCompiled(p.ranges[i] as CompiledRanges, false, false, NEVER, parsed, stats.notes);
+        } else m = evaluateEncoded(e[3], hasScheme, false, false, ranks, stats.notes);
         if (m.affected === 'unknown') stats.undecided++;
         if (m.affected !== true) continue;
         const c = this.full(p, i);

@@ -370,3 +370,212 @@ export function isAffected(
 ): Affectedness {
   return compileAffected(affected, ecosystem).evaluate(version, notes).affected;
 }
+
+/**
+ * Ranges as the match index stores them (db/match-index.ts): compiled at
+ * import, every event's version replaced by its index in one of the package's
+ * sorted version lists, so a scan neither parses nor sorts events: it places
+ * the installed version in the list once (a binary search) and compares
+ * indices. A range that is never evaluated is a number (RANGE_GIT…); an
+ * evaluated one is `[list, ...codes]`, `list` 0 for the list in the
+ * ecosystem's ordering and 1 for the SemVer list (SEMVER ranges of an
+ * ecosystem ordered otherwise), then its events in evaluation order (sorted
+ * by version, stable) and its limits, each `(index + 1) * 4 + kind`
+ * (kind: ENCODED_KINDS; index -1 for introduced "0" and limits with `*`).
+ */
+export type EncodedRange = number | number[];
+
+export const RANGE_GIT = 0;
+export const RANGE_UNKNOWN_TYPE = 1;
+export const RANGE_NO_SCHEME = 2;
+export const RANGE_UNPARSABLE = 3;
+
+const K_INTRODUCED = 0;
+const K_FIXED = 1;
+const K_LAST_AFFECTED = 2;
+const K_LIMIT = 3;
+const KIND_CODE: Readonly<Record<Kind, number>> = {
+  introduced: K_INTRODUCED,
+  fixed: K_FIXED,
+  last_affected: K_LAST_AFFECTED,
+  limit: K_LIMIT,
+};
+
+/**
+ * Encodes compiled ranges (see EncodedRange). `listOf` gives the list of a
+ * range's ordering (0 or 1), `indexOf` the index of an event's version string
+ * in that list (every version string of an evaluated range must be in it).
+ */
+export function encodeRanges(
+  c: CompiledRanges,
+  listOf: (scheme: VersionScheme) => 0 | 1,
+  indexOf: (list: 0 | 1, raw: string) => number,
+): EncodedRange[] {
+  return c.ranges.map((r): EncodedRange => {
+    switch (r.kind) {
+      case 'git':
+        return RANGE_GIT;
+      case 'unknown-type':
+        return RANGE_UNKNOWN_TYPE;
+      case 'no-scheme':
+        return RANGE_NO_SCHEME;
+      case 'unparsable':
+        return RANGE_UNPARSABLE;
+      case 'ok': {
+        const list = listOf(r.scheme);
+        const code = (e: Event<unknown>): number =>
+          (e.at === undefined ? 0 : indexOf(list, e.raw) + 1) * 4 + KIND_CODE[e.kind];
+        return [list, ...r.events.map(code), ...r.limits.map(code)];
+      }
+    }
+  });
+}
+
+/**
+ * Where one installed version falls in a package's sorted version lists
+ * (list 0: the ecosystem's ordering, list 1: SemVer), found on first use:
+ * `[lo, hi)` are the indices of the list's versions equal to it.
+ */
+export class VersionRanks {
+  /** Per list: 0 not located yet, 1 located, 2 not a version of the list's ordering. */
+  private readonly state = [0, 0];
+  private readonly lo = [0, 0];
+  private readonly hi = [0, 0];
+
+  constructor(
+    readonly version: ParsedVersion,
+    private readonly schemes: readonly [VersionScheme | undefined, VersionScheme | undefined],
+    private readonly lists: readonly [ListedVersions | undefined, ListedVersions | undefined],
+  ) {}
+
+  /** False when the version is not a version of the list's ordering. */
+  locate(list: 0 | 1): boolean {
+    const st = this.state[list];
+    if (st !== 0) return st === 1;
+    const scheme = this.schemes[list];
+    const v = scheme ? this.version.get(scheme) : undefined;
+    if (v === undefined) {
+      this.state[list] = 2;
+      return false;
+    }
+    const l = this.lists[list];
+    if (l) {
+      const run = l.equalRun(v);
+      this.lo[list] = run[0];
+      this.hi[list] = run[1];
+    }
+    this.state[list] = 1;
+    return true;
+  }
+
+  /** After locate(list) gave true: [lo, hi) of the versions equal to the installed one. */
+  from(list: 0 | 1): number {
+    return this.lo[list] as number;
+  }
+  to(list: 0 | 1): number {
+    return this.hi[list] as number;
+  }
+
+  /** The version string at an index of a list. */
+  raw(list: 0 | 1, index: number): string {
+    return (this.lists[list] as ListedVersions).strings[index] as string;
+  }
+}
+
+const EMPTY_FIXED: string[] = Object.freeze([]) as unknown as string[];
+const NOT_AFFECTED: AffectedMatch = Object.freeze({ affected: false, fixed: EMPTY_FIXED });
+const UNDECIDED: AffectedMatch = Object.freeze({ affected: 'unknown', fixed: EMPTY_FIXED });
+const LISTED: AffectedMatch = Object.freeze({ affected: true, fixed: EMPTY_FIXED });
+
+/** The answer for a version found in the entry's versions list (shared, not to be modified). */
+export const AFFECTED_LISTED: AffectedMatch = LISTED;
+
+/**
+ * evaluateCompiled over encoded ranges (the same answers and the same counted
+ * notes): `hasScheme` says whether the ecosystem has an ordering, `listed` and
+ * `listedOrdered` as for evaluateCompiled, the version listed equal already
+ * checked by the caller. The answers that are not affected, and the empty
+ * fixed lists, are shared objects: callers must not modify them.
+ */
+export function evaluateEncoded(
+  ranges: readonly EncodedRange[] | null,
+  hasScheme: boolean,
+  listed: boolean,
+  listedOrdered: boolean,
+  ranks: VersionRanks,
+  notes?: RangeNotes,
+): AffectedMatch {
+  if (!hasScheme && notes) notes.unknownEcosystems++;
+  const n = ranges === null ? 0 : ranges.length;
+  // Unparsable versions are counted once per list (ordering) and evaluation.
+  let counted = 0;
+  let unknown = !listed && n === 0;
+  if (hasScheme && listedOrdered && !ranks.locate(0)) {
+    if (notes) notes.unparsableVersions++;
+    counted = 1;
+    unknown = true;
+  }
+  let affectedBy = false;
+  let fixed: string[] | undefined;
+  let gitOnly = n > 0;
+  for (let i = 0; i < n; i++) {
+    const r = (ranges as readonly EncodedRange[])[i] as EncodedRange;
+    if (typeof r === 'number') {
+      if (r === RANGE_GIT) {
+        if (notes) notes.gitRangesSkipped++;
+        continue;
+      }
+      gitOnly = false;
+      unknown = true;
+      if (notes && r === RANGE_UNKNOWN_TYPE) notes.unknownRangeTypes++;
+      else if (notes && r === RANGE_UNPARSABLE) notes.unparsableEvents++;
+      continue;
+    }
+    gitOnly = false;
+    const list = r[0] as 0 | 1;
+    if (!ranks.locate(list)) {
+      if (notes && (counted & (1 << list)) === 0) {
+        notes.unparsableVersions++;
+        counted |= 1 << list;
+      }
+      unknown = true;
+      continue;
+    }
+    const lo = ranks.from(list);
+    const hi = ranks.to(list);
+    // The version against the event at an index: positive above it, 0 equal, negative below.
+    let limited = false;
+    let below = false;
+    let vulnerable = false;
+    for (let j = 1; j < r.length; j++) {
+      const code = r[j] as number;
+      const kind = code & 3;
+      const at = (code >> 2) - 1;
+      const c = at < 0 ? 1 : at < lo ? 1 : at < hi ? 0 : -1;
+      if (kind === K_LIMIT) {
+        limited = true;
+        if (at < 0 || c < 0) below = true;
+      } else if (kind === K_INTRODUCED) {
+        if (c >= 0) vulnerable = true;
+      } else if (kind === K_FIXED) {
+        if (c >= 0) vulnerable = false;
+      } else if (c > 0) vulnerable = false;
+    }
+    if (!vulnerable || (limited && !below)) continue;
+    affectedBy = true;
+    // The first fixed event above the version ends its interval.
+    for (let j = 1; j < r.length; j++) {
+      const code = r[j] as number;
+      const at = (code >> 2) - 1;
+      if ((code & 3) !== K_FIXED || at < hi) continue;
+      const raw = ranks.raw(list, at);
+      fixed ??= [];
+      if (!fixed.includes(raw)) fixed.push(raw);
+      break;
+    }
+  }
+  if (affectedBy) return fixed ? { affected: true, fixed } : LISTED;
+  // GIT ranges alone decide nothing; the versions list stands in for them when there is one.
+  if (gitOnly && !listed) unknown = true;
+  return unknown ? UNDECIDED : NOT_AFFECTED;
+}
