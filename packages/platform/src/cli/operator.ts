@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import { Command } from 'commander';
 import type { SettingName } from '../config/settings.js';
 import { loadConfigFile, resolveSettings } from '../config/resolve.js';
@@ -434,7 +435,12 @@ function startMemoryTarget(
   }
   const target = new MemoryTarget({ targetBytes: t.bytes, gc, logger });
   target.start(signal);
-  logger.info({ targetBytes: t.bytes, source: t.source }, 'memory target');
+  // V8's own (hard) heap limit next to it: under a container limit Node sets it to about a
+  // quarter of the limit, which a large cluster reaches before the target (docs/operator.md).
+  logger.info(
+    { targetBytes: t.bytes, source: t.source, v8HeapLimitBytes: getHeapStatistics().heap_size_limit },
+    'memory target',
+  );
   return target;
 }
 
