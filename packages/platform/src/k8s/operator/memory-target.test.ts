@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Logger } from '../../core/logger.js';
 import {
   DEFAULT_MEMORY_TARGET,
@@ -128,6 +128,48 @@ describe('MemoryTarget', () => {
     const t = new MemoryTarget({ targetBytes: 256 * MiB, ...p, stats, logger: recordingLogger() });
     expect(t.check()).toBe('collected');
     expect(t.aboveTarget).toBe(false);
+  });
+
+  describe('start (fake timers)', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('checks on every tick until the signal aborts', () => {
+      vi.useFakeTimers();
+      const p = sim({ nonHeap: 100 * MiB, live: 80 * MiB, garbage: 100 * MiB });
+      const t = new MemoryTarget({ targetBytes: 256 * MiB, ...p, logger: recordingLogger() });
+      const stop = new AbortController();
+      t.start(stop.signal, 500);
+      expect(p.state.gcs).toBe(0);
+      vi.advanceTimersByTime(500);
+      expect(p.state.gcs).toBe(1);
+      p.state.garbage = 100 * MiB;
+      p.state.clock += 10_000;
+      stop.abort();
+      vi.advanceTimersByTime(5000);
+      expect(p.state.gcs).toBe(1);
+    });
+
+    it('survives a failing memory reading and logs it once', () => {
+      vi.useFakeTimers();
+      const logger = recordingLogger();
+      const t = new MemoryTarget({
+        targetBytes: 256 * MiB,
+        gc: () => undefined,
+        stats: () => {
+          throw new Error('EMFILE');
+        },
+        logger,
+      });
+      const stop = new AbortController();
+      t.start(stop.signal, 500);
+      vi.advanceTimersByTime(2000);
+      stop.abort();
+      expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual([
+        'memory target check failed; retrying',
+      ]);
+    });
   });
 
   it('refuses a target that is not positive', () => {

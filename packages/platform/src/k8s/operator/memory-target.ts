@@ -151,7 +151,21 @@ export class MemoryTarget {
   /** Checks every `intervalMs` until the signal aborts (the timer does not keep Node alive). */
   start(signal: AbortSignal, intervalMs = 500): void {
     if (signal.aborted) return;
-    const timer = setInterval(() => this.check(), intervalMs);
+    let failed = false;
+    const timer = setInterval(() => {
+      try {
+        this.check();
+      } catch (err) {
+        // process.memoryUsage() reads /proc (it can fail, e.g. out of file descriptors): the
+        // target is best effort and must never take the operator down.
+        if (!failed)
+          this.logger.warn(
+            { err: err instanceof Error ? err.message : String(err) },
+            'memory target check failed; retrying',
+          );
+        failed = true;
+      }
+    }, intervalMs);
     timer.unref();
     signal.addEventListener('abort', () => clearInterval(timer), { once: true });
   }
