@@ -13,6 +13,10 @@
 //      Pending), create latency p50/p99 without any webhook (baseline) and with the webhook
 //      registered; the added p99 in ms and as % of the baseline; the apiserver's connections to the
 //      webhook (sampled with `ss`). Extra rows at lower concurrency (BENCH_CREATE_CONCURRENCY=200,50).
+//      Null-webhook rounds alternate with them: a minimal HTTP/2 + TLS server of this file (a child
+//      process, not Palisade) that answers every AdmissionReview `allowed: true` at once, registered
+//      with the same rules as Palisade's configurations — what any webhook adds on this machine
+//      before it does any work.
 //
 // The webhook runs as a child process — `palisade webhook --kubeconfig F` from an esbuild bundle of
 // the CLI, the same code `npm run build` bundles — so it has its own event loop, as a deployment
@@ -31,10 +35,11 @@
 //   BENCH_DIRECT_PROTOCOLS=h2 BENCH_CREATE_CONCURRENCY=200 node bench/webhook.mjs   (fewer rows)
 //   BENCH_APISERVER_HTTP1=1 node bench/webhook.mjs  (the webhook on a non-loopback address: the apiserver
 //                                                    then calls it over HTTP/1.1, as it calls Service webhooks)
+//   BENCH_NULL_WEBHOOK=0 node bench/webhook.mjs     (no null-webhook rounds)
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { Buffer } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect as h2connect } from 'node:http2';
 import { Agent, request } from 'node:https';
 import { cpus, loadavg, networkInterfaces } from 'node:os';
@@ -69,6 +74,7 @@ const cfg = {
   apiserverHttp1: process.env.BENCH_APISERVER_HTTP1 === '1',
   reports: process.env.BENCH_REPORTS !== '0',
   background: process.env.BENCH_BACKGROUND !== '0',
+  nullWebhook: process.env.BENCH_NULL_WEBHOOK !== '0',
 };
 for (const c of [...cfg.directConcurrency, ...cfg.createConcurrencies])
   if (!Number.isInteger(c) || c <= 0) throw new Error('concurrency lists hold positive integers');
@@ -119,6 +125,7 @@ await build({
       "export { startTestCluster } from './packages/platform/src/testing/cluster.ts';",
       "export { KubeClient } from './packages/platform/src/k8s/client/index.ts';",
       "export { runWebhook } from './packages/platform/src/k8s/webhook/run.ts';",
+      "export { createCertificate } from './packages/platform/src/k8s/webhook/certs.ts';",
     ].join('\n'),
     resolveDir: root,
     loader: 'ts',
@@ -126,6 +133,71 @@ await build({
   outfile: join(work, 'lib.mjs'),
 });
 const lib = await import(pathToFileURL(join(work, 'lib.mjs')).href);
+
+/**
+ * The null webhook: the least any webhook can do. It reads each AdmissionReview, decodes it (to
+ * echo its uid, which the apiserver checks) and answers `allowed: true` at once — no policy, no
+ * bookkeeping. Served like Palisade's server: TLS, HTTP/2 through the stream API with the same
+ * receive windows and stream limit, HTTP/1.1 through node:http. Runs as its own process (the
+ * source of this function is written to a file), so its CPU time is measured apart.
+ * argv: certificate file, key file, host. Prints its port. GET answers the reviews seen so far.
+ */
+async function nullWebhookMain() {
+  const { readFileSync: read } = await import('node:fs');
+  const { createSecureServer } = await import('node:http2');
+  const [certFile, keyFile, host] = process.argv.slice(2);
+  let reviews = 0;
+  const answer = (text) => {
+    reviews++;
+    const uid = JSON.parse(text).request?.uid ?? '';
+    return JSON.stringify({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      response: { uid, allowed: true },
+    });
+  };
+  const server = createSecureServer({
+    cert: read(certFile),
+    key: read(keyFile),
+    minVersion: 'TLSv1.2',
+    allowHTTP1: true,
+    settings: { maxConcurrentStreams: 1000, initialWindowSize: 1 << 20 },
+    maxSessionMemory: 64,
+  });
+  server.on('request', (req, res) => {
+    if (req.method !== 'POST') return res.end(String(reviews));
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = answer(Buffer.concat(chunks).toString());
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  // a 'request' listener routes HTTP/2 streams through the compatibility layer too: use streams
+  server.removeAllListeners('stream');
+  server.on('stream', (stream, headers) => {
+    stream.on('error', () => {});
+    if (headers[':method'] !== 'POST') {
+      stream.respond({ ':status': 200 });
+      return stream.end(String(reviews));
+    }
+    const chunks = [];
+    stream.on('data', (c) => chunks.push(c));
+    stream.on('end', () => {
+      const body = answer(Buffer.concat(chunks).toString());
+      stream.respond({
+        ':status': 200,
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+      });
+      stream.end(body);
+    });
+  });
+  server.on('session', (session) => session.setLocalWindowSize(16 << 20));
+  server.keepAliveTimeout = 30_000;
+  server.listen(0, host, () => process.stdout.write(`${server.address().port}\n`));
+}
 
 // The bundle's import.meta.url is not in the source tree: pass the binaries explicitly.
 let binaries;
@@ -316,9 +388,11 @@ async function waitFor(what, fn, timeoutMs = 30_000) {
 log(`load average ${load()} on ${cpus().length} cores; starting the test cluster`);
 const cluster = await lib.startTestCluster({ binaries });
 let child;
+let nullChild;
 let inproc;
 const cleanup = async () => {
   if (child && child.exitCode === null) child.kill('SIGKILL');
+  if (nullChild && nullChild.exitCode === null) nullChild.kill('SIGKILL');
   await inproc?.stop({ drainMs: 1000 }).catch(() => {});
   await cluster.stop();
   rmSync(work, { recursive: true, force: true });
@@ -408,6 +482,7 @@ try {
     apiserver: cluster.pids().apiserver,
     etcd: cluster.pids().etcd,
     webhook: child?.pid ?? 0,
+    nullWebhook: nullChild?.pid ?? 0,
     bench: process.pid,
   });
   /** Established TCP connections to a local port (the apiserver's side of its webhook calls). */
@@ -437,6 +512,8 @@ try {
   };
   /** The port of the webhook process whose rounds are running (ss sampling); 0 for baselines. */
   let webhookPort = 0;
+  /** The null webhook's port (its rounds' labels start with "null"). */
+  let nullPort = 0;
   /**
    * One round: a warm-up wave, then `creates` timed creates of compliant Pods at `concurrency`;
    * all deleted after.
@@ -449,8 +526,9 @@ try {
     await drive(concurrency, concurrency, one);
     const p = procs();
     const cpu0 = Object.fromEntries(Object.entries(p).map(([k, pid]) => [k, cpuMs(pid)]));
+    const sampledPort = label.startsWith('null') ? nullPort : webhookPort;
     const stopSampling =
-      webhookPort && !label.startsWith('baseline') ? sampleConnections(webhookPort) : undefined;
+      sampledPort && !label.startsWith('baseline') ? sampleConnections(sampledPort) : undefined;
     const res = await drive(concurrency, cfg.creates, one);
     // CPU per create, per process: where the time goes on a shared 2-core machine. The webhook
     // child's CPU is counted in baseline rounds too: its background scan of the previous round's
@@ -458,6 +536,7 @@ try {
     res.cpuMsPerCreate = Object.fromEntries(
       Object.entries(p)
         .filter(([k]) => k !== 'webhook' || (child && child.exitCode === null && !label.includes('in-proc')))
+        .filter(([k]) => k !== 'nullWebhook' || label.startsWith('null'))
         .map(([k, pid]) => [k, round((cpuMs(pid) - cpu0[k]) / cfg.creates)]),
     );
     if (stopSampling) res.webhookConnections = await stopSampling();
@@ -551,6 +630,68 @@ try {
     `webhook child pid ${child.pid} serving ${validateUrl}; ` +
       `${vwc.webhooks.length} validating, ${mwc?.webhooks?.length ?? 0} mutating webhooks registered`,
   );
+
+  // ---------- the null webhook (a child process), registered like Palisade ----------
+  let nullConfigs = [];
+  let nullAgent;
+  let nullOrigin = '';
+  if (cfg.nullWebhook) {
+    const day = 86_400_000;
+    const validity = { notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + day) };
+    const ca = lib.createCertificate({ commonName: 'bench null webhook CA', ...validity });
+    const leaf = lib.createCertificate({
+      commonName: 'bench null webhook',
+      ...validity,
+      issuer: ca,
+      hosts: [...new Set([webhookHost, '127.0.0.1', 'localhost'])],
+    });
+    const file = (name, text) => {
+      writeFileSync(join(work, name), text);
+      return join(work, name);
+    };
+    const script = file('null-webhook.mjs', `(${nullWebhookMain.toString()})();\n`);
+    nullChild = spawn(
+      process.execPath,
+      [script, file('null-cert.pem', leaf.certPem), file('null-key.pem', leaf.keyPem), webhookHost],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    nullPort = await new Promise((resolvePromise, reject) => {
+      let buf = '';
+      nullChild.stdout.on('data', (d) => {
+        buf += d.toString();
+        if (buf.includes('\n')) resolvePromise(Number(buf.trim()));
+      });
+      nullChild.once('exit', (code) => reject(new Error(`null webhook exited (${code})`)));
+    });
+    nullOrigin = `https://${webhookHost}:${nullPort}`;
+    // no keep-alive: a connection of the bench's own would count among the apiserver's (`ss`)
+    nullAgent = new Agent({ keepAlive: false, ca: ca.certPem });
+    // Palisade's configurations, the same webhooks (rules, operations, selectors, failurePolicy,
+    // timeout, match conditions) pointed at the null webhook
+    const pointed = (o, plural) => ({
+      path: `/apis/admissionregistration.k8s.io/v1/${plural}`,
+      body: {
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        metadata: { name: 'bench-null-webhook' },
+        webhooks: o.webhooks.map((h) => {
+          const u = new URL(h.clientConfig.url);
+          return {
+            ...h,
+            clientConfig: {
+              url: `${nullOrigin}${u.pathname}${u.search}`,
+              caBundle: Buffer.from(ca.certPem).toString('base64'),
+            },
+          };
+        }),
+      },
+    });
+    nullConfigs = [
+      pointed(vwc, 'validatingwebhookconfigurations'),
+      ...(mwc?.webhooks?.length ? [pointed(mwc, 'mutatingwebhookconfigurations')] : []),
+    ];
+    log(`null webhook pid ${nullChild.pid} serving ${nullOrigin}`);
+  }
 
   // ---------- 1. direct AdmissionReviews ----------
   const reviewTail = (pod) =>
@@ -712,24 +853,55 @@ try {
     `Pod creates through the apiserver: ${cfg.creates} per round at ${cfg.createConcurrencies.join(' and ')} ` +
       `concurrent (after a warm-up wave of as many creates), baseline and webhook rounds alternating`,
   );
+  /** Registers (or removes) the null webhook's configurations; registering waits until it is called. */
+  const nullRegistered = async (on) => {
+    for (const c of nullConfigs)
+      await must(
+        `${on ? 'register' : 'delete'} null ${c.body.kind}`,
+        on
+          ? cluster.request('POST', c.path, c.body)
+          : cluster.request('DELETE', `${c.path}/${c.body.metadata.name}`),
+        on ? [201] : [200, 404],
+      );
+    if (!on) return;
+    const seen = async () => Number((await call(nullAgent, `${nullOrigin}/reviews`, 'GET')).text);
+    await waitFor('the apiserver to call the null webhook', async () => {
+      const before = await seen();
+      const r = await createPod(compliantPod(`probe-${podSeq++}`));
+      if (r.status === 201)
+        await cluster.request('DELETE', `/api/v1/namespaces/${NS}/pods/probe-${podSeq - 1}`);
+      return (await seen()) > before;
+    });
+  };
   const byConcurrency = {};
   for (const conc of cfg.createConcurrencies) {
     const baselineRuns = [];
+    const nullRuns = [];
     const childRuns = [];
     await deleteAllPods();
     for (let r = 0; r < cfg.repeats; r++) {
       await deleteConfigs();
       await untilEnforced(false);
       baselineRuns.push(await createRound(`baseline c=${conc} #${r + 1}`, conc));
+      if (cfg.nullWebhook) {
+        await nullRegistered(true);
+        nullRuns.push(await createRound(`null webhook c=${conc} #${r + 1}`, conc));
+        await nullRegistered(false);
+      }
       await restoreConfigs();
       await untilEnforced(true);
       await deleteAllPods();
       childRuns.push(await createRound(`webhook (child) c=${conc} #${r + 1}`, conc));
     }
-    byConcurrency[conc] = { baselineRuns, childRuns, inprocRuns: [] };
+    byConcurrency[conc] = { baselineRuns, nullRuns, childRuns, inprocRuns: [] };
   }
   child.kill('SIGTERM');
   await new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r()));
+  if (nullChild) {
+    nullAgent.destroy();
+    nullChild.kill('SIGTERM');
+    await new Promise((r) => (nullChild.exitCode === null ? nullChild.once('exit', r) : r()));
+  }
 
   const target = cfg.createConcurrencies[0];
   if (cfg.inProcess) {
@@ -752,19 +924,34 @@ try {
   // ---------- report ----------
   const strip = ({ errorSamples, ...r }) => (r.errors ? { ...r, errorSamples } : r);
   const summary = (conc) => {
-    const { baselineRuns, childRuns, inprocRuns } = byConcurrency[conc];
+    const { baselineRuns, nullRuns, childRuns, inprocRuns } = byConcurrency[conc];
     const base = best(baselineRuns);
     const added = (w) => ({
       addedP99Ms: round(w.p99Ms - base.p99Ms),
       addedP99Percent: round(((w.p99Ms - base.p99Ms) / base.p99Ms) * 100),
     });
     const withChild = best(childRuns);
+    const nullBest = nullRuns.length ? best(nullRuns) : undefined;
     const inprocBest = inprocRuns.length ? best(inprocRuns) : undefined;
     return {
       concurrency: conc,
       count: cfg.creates,
       baseline: { ...strip(base), runsP99Ms: baselineRuns.map((r) => r.p99Ms) },
-      webhookChild: { ...strip(withChild), runsP99Ms: childRuns.map((r) => r.p99Ms), ...added(withChild) },
+      ...(nullBest
+        ? { nullWebhook: { ...strip(nullBest), runsP99Ms: nullRuns.map((r) => r.p99Ms), ...added(nullBest) } }
+        : {}),
+      webhookChild: {
+        ...strip(withChild),
+        runsP99Ms: childRuns.map((r) => r.p99Ms),
+        ...added(withChild),
+        // what Palisade adds over a webhook that does nothing (best vs best)
+        ...(nullBest
+          ? {
+              overNullP99Ms: round(withChild.p99Ms - nullBest.p99Ms),
+              overNullP99Percent: round(((withChild.p99Ms - nullBest.p99Ms) / nullBest.p99Ms) * 100),
+            }
+          : {}),
+      },
       ...(inprocBest
         ? {
             webhookInProcess: {
@@ -807,8 +994,16 @@ try {
     );
   for (const sm of [creates, ...Object.values(extra)]) {
     row(sm.concurrency, 'no webhook', sm.baseline, '');
+    if (sm.nullWebhook) {
+      const n = sm.nullWebhook;
+      row(sm.concurrency, 'null webhook', n, `${n.addedP99Ms} ms (${n.addedP99Percent}%)`);
+    }
     const w = sm.webhookChild;
     row(sm.concurrency, 'webhook', w, `${w.addedP99Ms} ms (${w.addedP99Percent}%)`);
+    if (sm.nullWebhook)
+      console.log(
+        `  ${''.padStart(11)} Palisade over the null webhook: ${w.overNullP99Ms} ms (${w.overNullP99Percent}%)`,
+      );
     if (sm.webhookInProcess) {
       const x = sm.webhookInProcess;
       row(sm.concurrency, 'webhook in-proc', x, `${x.addedP99Ms} ms (${x.addedP99Percent}%)`);
@@ -825,6 +1020,7 @@ try {
       repeats: cfg.repeats,
       reports: cfg.reports,
       backgroundScan: cfg.reports && cfg.background,
+      nullWebhook: cfg.nullWebhook,
       apiserverToWebhook: cfg.apiserverHttp1 ? 'http/1.1' : 'h2',
       direct: Object.fromEntries(
         cfg.directProtocols.map((proto) => [
