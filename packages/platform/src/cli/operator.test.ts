@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { autoMemoryTarget, cgroupMemoryLimit } from '../k8s/operator/memory-target.js';
 import { keyValues, parseDuration, resolveMemoryTarget } from './operator.js';
 import { run } from './program.js';
 
@@ -124,5 +128,73 @@ describe('palisade operator (CLI)', () => {
     const r = await cli(['operator', '--memory-target', v, '--kubeconfig', '/nonexistent']);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message);
+  });
+
+  it('starts the memory target by default, and not with --memory-target off', async () => {
+    // An apiserver that refuses connections: the operator keeps retrying its lists until stopped.
+    const dir = mkdtempSync(join(tmpdir(), 'palisade-operator-cli-'));
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters: [{name: c, cluster: {server: "http://127.0.0.1:1"}}]',
+        'users: [{name: u, user: {}}]',
+        'contexts: [{name: c, context: {cluster: c, user: u}}]',
+        'current-context: c',
+        '',
+      ].join('\n'),
+    );
+    const start = async (extra: string[]): Promise<Record<string, unknown>[]> => {
+      const stdout = new PassThrough();
+      const stderr = new PassThrough();
+      const lines: Record<string, unknown>[] = [];
+      let buf = '';
+      const ctl = new AbortController();
+      let watching!: () => void;
+      const started = new Promise<void>((r) => (watching = r));
+      stderr.on('data', (c: Buffer) => {
+        buf += c.toString();
+        let nl;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (line.startsWith('palisade operator: watching')) watching();
+          if (line.startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
+        }
+      });
+      const code = run(
+        [
+          'operator',
+          '--kubeconfig',
+          kubeconfig,
+          '--scanners',
+          'secret',
+          '--no-leader-elect',
+          '--cache-dir',
+          join(dir, 'cache'),
+          ...extra,
+        ],
+        { stdout, stderr, env: { HOME: dir }, cwd: dir, signal: ctl.signal },
+      );
+      await started;
+      ctl.abort();
+      expect(await code).toBe(0);
+      return lines;
+    };
+    try {
+      const lines = await start([]);
+      const first = lines.find((l) => l['msg'] === 'memory target');
+      expect(first).toMatchObject({ targetBytes: autoMemoryTarget(cgroupMemoryLimit()).bytes });
+      expect(first?.['v8HeapLimitBytes']).toBeTypeOf('number');
+      expect(lines.find((l) => l['msg'] === 'memory target stopped')).toMatchObject({
+        forcedGcs: expect.any(Number) as number,
+      });
+      const off = await start(['--memory-target', 'off']);
+      expect(off.some((l) => String(l['msg']).startsWith('memory target'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
