@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ecosystemBase, normalizePackageName } from './normalize.js';
+import { ecosystemBase, normalizePackageName, packageNameNormalizer } from './normalize.js';
 
 describe('package-name keys', () => {
   it.each([
@@ -20,6 +20,7 @@ describe('package-name keys', () => {
     ['AlmaLinux:9', 'python3.11_lib', 'python3.11_lib'],
   ])('%s %s → %s', (eco, name, key) => {
     expect(normalizePackageName(eco, name)).toBe(key);
+    expect(packageNameNormalizer(eco)(name)).toBe(key);
   });
 
   it('takes the rule from the ecosystem without its release or repository suffix', () => {

@@ -30,6 +30,14 @@ const NORMALIZERS: Readonly<Record<string, Normalizer>> = {
   'GitHub Actions': lower,
 };
 
+const trim: Normalizer = (n) => n.trim();
+
+/** normalizePackageName for one ecosystem, looked up once for many names. */
+export function packageNameNormalizer(ecosystem: string): (name: string) => string {
+  const fn = NORMALIZERS[ecosystemBase(ecosystem)];
+  return fn ? (n) => fn(n.trim()) : trim;
+}
+
 /** The index key of a package name in an (OSV) ecosystem. */
 export function normalizePackageName(ecosystem: string, name: string): string {
   const trimmed = name.trim();

@@ -12,7 +12,7 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { PalisadeError, errorMessage } from '../../core/errors.js';
-import { normalizePackageName } from './normalize.js';
+import { normalizePackageName, packageNameNormalizer } from './normalize.js';
 import type { OsvAffected, OsvRange, OsvRecord, OsvReference, OsvSeverity } from './osv.js';
 import { IndexedPackage, type AffectedEntryFields, type PackageAdvisories } from './match-index.js';
 import { SCHEMA_VERSION } from './schema.js';
@@ -341,26 +341,36 @@ export class AdvisoryStore {
    */
   packagesAdvisories(ecosystem: string, names: Iterable<string>): Map<string, PackageAdvisories> {
     return this.run('reading', () => {
-      const keyOf = new Map<string, string>();
-      for (const n of names) if (!keyOf.has(n)) keyOf.set(n, normalizePackageName(ecosystem, n));
+      // Indexed loops over arrays: this runs once per name of a large inventory, mostly before the code is
+      // optimized, where every step of a for…of over a Map or Set allocates.
+      const list = Array.isArray(names) ? (names as readonly string[]) : [...names];
       const out = new Map<string, PackageAdvisories>();
-      if (keyOf.size === 0) return out;
+      if (list.length === 0) return out;
       let known = this.knownNames.get(ecosystem);
-      if (!known && keyOf.size > KNOWN_NAMES_AFTER) known = this.loadNames(ecosystem);
-      const keys = new Set<string>();
-      for (const k of keyOf.values()) if (!known || known.has(k)) keys.add(k);
-      if (keys.size === 0) return out;
+      if (!known && list.length > KNOWN_NAMES_AFTER) known = this.loadNames(ecosystem);
+      const normalize = packageNameNormalizer(ecosystem);
+      const keys: string[] = new Array<string>(list.length);
+      const ask: string[] = [];
+      for (let i = 0; i < list.length; i++) {
+        const k = normalize(list[i] as string);
+        keys[i] = k;
+        if (!known || known.has(k)) ask.push(k);
+      }
+      if (ask.length === 0) return out;
       const byKey = new Map<string, PackageAdvisories>();
-      for (const row of this.indexedMany.all(ecosystem, JSON.stringify([...keys])) as [
+      const rows = this.indexedMany.all(ecosystem, JSON.stringify(ask)) as [
         string,
         string,
         string | null,
         string,
-      ][])
+      ][];
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i] as [string, string, string | null, string];
         byKey.set(row[0], new IndexedPackage(ecosystem, row[1], row[2], row[3]));
-      for (const [n, k] of keyOf) {
-        const p = byKey.get(k);
-        if (p) out.set(n, p);
+      }
+      for (let i = 0; i < list.length; i++) {
+        const p = byKey.get(keys[i] as string);
+        if (p) out.set(list[i] as string, p);
       }
       return out;
     });

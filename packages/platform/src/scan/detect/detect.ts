@@ -46,7 +46,7 @@ import {
   osvEcosystemsForOs,
 } from './ecosystem.js';
 import { renderFixedVersions, type FixedVersionMode } from './fixed.js';
-import { chooseFromFacts, SEVERITY_LEVEL } from './severity.js';
+import { chooseFromFacts, SEVERITY_LEVEL, type SeverityFacts } from './severity.js';
 import type { FindingTemplate } from './template.js';
 import { dataSourceOf, idRank, preferredId } from './sources.js';
 
@@ -234,12 +234,25 @@ export class Matcher {
   prefetch(ecosystem: string, names: Iterable<string>): void {
     if (!this.store.packagesAdvisories) return;
     const cache = this.namesOf(ecosystem);
-    const missing = new Set<string>();
-    for (const n of names) if (n.length <= MAX_KEY && !cache.has(n)) missing.add(n);
-    if (missing.size === 0) return;
-    const found = this.store.packagesAdvisories(ecosystem, missing);
+    const list = Array.isArray(names) ? (names as readonly string[]) : [...names];
+    const missing: string[] = [];
+    // Indexed loops, no Set: this runs once per name of a large inventory, mostly before it is optimized.
+    for (let i = 0; i < list.length; i++) {
+      const n = list[i] as string;
+      if (n.length > MAX_KEY || cache.has(n)) continue;
+      cache.set(n, null);
+      missing.push(n);
+    }
+    if (missing.length === 0) return;
+    let found: Map<string, PackageAdvisories>;
+    try {
+      found = this.store.packagesAdvisories(ecosystem, missing);
+    } catch (err) {
+      for (let i = 0; i < missing.length; i++) cache.delete(missing[i] as string);
+      throw err;
+    }
     const schemes = this.schemesOf(ecosystem);
-    for (const n of missing) cache.set(n, compilePackage(schemes, found.get(n)));
+    found.forEach((pkg, n) => cache.set(n, compilePackage(schemes, pkg)));
   }
 
   /** A matching entry of a package with its template (built once per entry). */
@@ -271,7 +284,8 @@ export class Matcher {
     let groups: Map<string, Hit[]> | undefined;
     let seen: Set<string> | undefined;
     let parsed: ParsedVersion | undefined;
-    for (const eco of ecosystems) {
+    for (let k = 0; k < ecosystems.length; k++) {
+      const eco = ecosystems[k] as string;
       const p = this.compiled(eco, name);
       if (!p) continue;
       parsed ??= new ParsedVersion(version);
@@ -353,6 +367,12 @@ interface PackageView {
   installed: string;
 }
 
+/** True when an object has an own enumerable key (without building the key list). */
+function hasKeys(o: object): boolean {
+  for (const k in o) if (Object.hasOwn(o, k)) return true;
+  return false;
+}
+
 const byPreference = (a: Hit, b: Hit): number =>
   idRank(a.c.advisoryId) - idRank(b.c.advisoryId) ||
   (a.c.advisoryId < b.c.advisoryId ? -1 : a.c.advisoryId > b.c.advisoryId ? 1 : 0);
@@ -388,8 +408,17 @@ export function buildFinding(
     id = preferredId(matchedIds, groupIds);
     aliases = groupIds.filter((x) => x !== id).sort();
   }
-  const fixed = renderFixedVersions(ordered.map((h) => (opts.fixedVersions === 'all' ? h.c.t[2] : h.fixed)));
-  const sev = chooseFromFacts(ordered.map((h) => ({ sourceId: h.c.t[3], scored: h.c.t[4], own: h.c.t[5] })));
+  // Indexed loops, no closures or iterators: this runs once per finding, mostly before it is optimized.
+  const n = ordered.length;
+  const lists: (readonly string[])[] = new Array<readonly string[]>(n);
+  const facts: SeverityFacts[] = new Array<SeverityFacts>(n);
+  for (let i = 0; i < n; i++) {
+    const h = ordered[i] as Hit;
+    lists[i] = opts.fixedVersions === 'all' ? h.c.t[2] : h.fixed;
+    facts[i] = { sourceId: h.c.t[3], scored: h.c.t[4], own: h.c.t[5] };
+  }
+  const fixed = renderFixedVersions(lists);
+  const sev = chooseFromFacts(facts);
   const v: DetectedVulnerability = {
     vulnerabilityId: id,
     pkgName: view.pkg.name,
@@ -407,16 +436,18 @@ export function buildFinding(
   if (fixed !== undefined) v.fixedVersion = fixed;
   if (view.pkg.layer) v.layer = view.pkg.layer;
   if (sev.severitySource !== undefined) v.severitySource = sev.severitySource;
-  if (Object.keys(sev.vendorSeverity).length > 0) v.vendorSeverity = sev.vendorSeverity;
-  if (Object.keys(sev.cvss).length > 0) v.cvss = sev.cvss;
-  const title = ordered.find((h) => h.c.t[6])?.c.t[6];
-  if (title) v.title = title;
+  if (hasKeys(sev.vendorSeverity)) v.vendorSeverity = sev.vendorSeverity;
+  if (hasKeys(sev.cvss)) v.cvss = sev.cvss;
+  let title: string | null = null;
   let published: string | undefined;
   let modified = first.t[8];
-  for (const h of ordered) {
-    if (published === undefined && h.c.t[7] !== null) published = h.c.t[7];
-    if (h.c.t[8] > modified) modified = h.c.t[8];
+  for (let i = 0; i < n; i++) {
+    const t = (ordered[i] as Hit).c.t;
+    if (!title && t[6]) title = t[6];
+    if (published === undefined && t[7] !== null) published = t[7];
+    if (t[8] > modified) modified = t[8];
   }
+  if (title) v.title = title;
   if (published !== undefined) v.publishedDate = published;
   v.lastModifiedDate = modified;
   if (opts.details && opts.matcher) addDetails(v, ordered, opts.matcher);
@@ -468,11 +499,49 @@ export function compareFindings(a: DetectedVulnerability, b: DetectedVulnerabili
 }
 
 /**
+ * Sorts the findings of one package by compareInPackage, stably: a short run
+ * (most packages have a few findings) by insertion sort over the severity
+ * levels and IDs read once per finding, instead of reading them from the
+ * findings (whose shapes vary with their optional fields) at every comparison.
+ */
+function sortInPackage(run: DetectedVulnerability[]): void {
+  const n = run.length;
+  if (n > 16) {
+    run.sort(compareInPackage);
+    return;
+  }
+  const levels: number[] = new Array<number>(n);
+  const ids: string[] = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const v = run[i] as DetectedVulnerability;
+    levels[i] = SEVERITY_LEVEL[v.severity];
+    ids[i] = v.vulnerabilityId;
+  }
+  for (let i = 1; i < n; i++) {
+    const v = run[i] as DetectedVulnerability;
+    const level = levels[i] as number;
+    const id = ids[i] as string;
+    let j = i - 1;
+    // Move right every earlier finding that compareInPackage puts after this one (strictly: stable).
+    for (; j >= 0; j--) {
+      const l = levels[j] as number;
+      if (!(l < level || (l === level && id < (ids[j] as string)))) break;
+      run[j + 1] = run[j] as DetectedVulnerability;
+      levels[j + 1] = l;
+      ids[j + 1] = ids[j] as string;
+    }
+    run[j + 1] = v;
+    levels[j + 1] = level;
+    ids[j + 1] = id;
+  }
+}
+
+/**
  * The findings of a result, given as runs (each the findings of one package,
- * in the order made), sorted as a stable sort by compareFindings of their
- * concatenation would, in far fewer comparisons: the runs are sorted by
- * package, the runs of equal packages joined (in their order), and each joined
- * run sorted by severity and ID.
+ * already sorted by sortInPackage), sorted as a stable sort by compareFindings
+ * of their concatenation would, in far fewer comparisons: the runs are sorted
+ * by package, the runs of equal packages joined (in their order) and sorted
+ * again by severity and ID.
  */
 function sortFindings(runs: DetectedVulnerability[][]): DetectedVulnerability[] {
   if (runs.length === 0) return [];
@@ -486,8 +555,8 @@ function sortFindings(runs: DetectedVulnerability[][]): DetectedVulnerability[] 
       if (comparePackage(joined[0] as DetectedVulnerability, next[0] as DetectedVulnerability) !== 0) break;
       joined = joined.concat(next);
     }
-    if (joined.length > 1) joined.sort(compareInPackage);
-    for (const v of joined) out.push(v);
+    if (j > i + 1) joined.sort(compareInPackage);
+    for (let k = 0; k < joined.length; k++) out.push(joined[k] as DetectedVulnerability);
     i = j;
   }
   return out;
@@ -514,9 +583,10 @@ export function detectVulnerabilities(
     let withoutVersion = 0;
     stats.packages += r.packages.length;
     const views: PackageView[] = [];
+    // Indexed loops, no iterators: these run once per package, mostly before the code is optimized.
     if (lookup)
-      for (const pkg of r.packages) {
-        const view = lookup.view(pkg);
+      for (let i = 0; i < r.packages.length; i++) {
+        const view = lookup.view(r.packages[i] as Package);
         if (view) views.push(view);
         else withoutVersion++;
       }
@@ -526,12 +596,14 @@ export function detectVulnerabilities(
           eco,
           views.map((v) => v.name),
         );
-    for (const view of views) {
+    for (let i = 0; i < views.length; i++) {
+      const view = views[i] as PackageView;
       stats.lookedUp++;
       const groups = matcher.match((lookup as ResultLookup).ecosystems, view.name, view.version, stats);
       if (groups) {
         const run: DetectedVulnerability[] = [];
-        for (const hits of groups.values()) run.push(buildFinding(view, hits, findingOptions));
+        groups.forEach((hits) => run.push(buildFinding(view, hits, findingOptions)));
+        if (run.length > 1) sortInPackage(run);
         runs.push(run);
       }
     }

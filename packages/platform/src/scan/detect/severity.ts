@@ -204,17 +204,24 @@ export function chooseFromFacts(records: readonly SeverityFacts[]): SeverityChoi
     for (let j = 0; j < r.scored.length; j++) {
       const [version, vector, score] = r.scored[j] as ScoredTuple;
       const c = (cvss[r.sourceId] ??= {});
-      if (version === 'v2' && c.v2Vector === undefined)
-        Object.assign(c, { v2Vector: vector, v2Score: score });
-      if (version === 'v3' && c.v3Vector === undefined)
-        Object.assign(c, { v3Vector: vector, v3Score: score });
-      if (version === 'v40' && c.v40Vector === undefined)
-        Object.assign(c, { v40Vector: vector, v40Score: score });
+      if (version === 'v2' && c.v2Vector === undefined) {
+        c.v2Vector = vector;
+        c.v2Score = score;
+      }
+      if (version === 'v3' && c.v3Vector === undefined) {
+        c.v3Vector = vector;
+        c.v3Score = score;
+      }
+      if (version === 'v40' && c.v40Vector === undefined) {
+        c.v40Vector = vector;
+        c.v40Score = score;
+      }
     }
     if (r.own !== null && vendorSeverity[r.sourceId] === undefined)
       vendorSeverity[r.sourceId] = SEVERITY_LEVEL[r.own];
   }
-  for (const version of VERSION_ORDER)
+  for (let k = 0; k < VERSION_ORDER.length; k++) {
+    const version = VERSION_ORDER[k] as CvssVersion;
     for (let i = 0; i < records.length; i++) {
       const r = records[i] as SeverityFacts;
       for (let j = 0; j < r.scored.length; j++) {
@@ -225,6 +232,7 @@ export function chooseFromFacts(records: readonly SeverityFacts[]): SeverityChoi
         return { severity, severitySource: r.sourceId, basis: 'cvss', vendorSeverity, cvss };
       }
     }
+  }
   for (let i = 0; i < records.length; i++) {
     const r = records[i] as SeverityFacts;
     if (r.own !== null)

@@ -122,8 +122,8 @@ export function dataSourceOf(advisoryId: string, importSource: string): DataSour
 const ID_PREFERENCE = ['GHSA-', 'GO-', 'PYSEC-', 'RUSTSEC-'];
 
 export function idRank(id: string): number {
-  const i = ID_PREFERENCE.findIndex((p) => id.startsWith(p));
-  return i < 0 ? ID_PREFERENCE.length : i;
+  for (let i = 0; i < ID_PREFERENCE.length; i++) if (id.startsWith(ID_PREFERENCE[i] as string)) return i;
+  return ID_PREFERENCE.length;
 }
 
 const CVE_RE = /^CVE-(\d{4})-(\d+)$/;
@@ -151,8 +151,13 @@ export function isCve(id: string): boolean {
  * code-point order).
  */
 export function preferredId(matchedIds: readonly string[], groupIds: readonly string[]): string {
-  const cves = groupIds.filter(isCve).sort(compareCve);
-  if (cves[0]) return cves[0];
+  // The lowest CVE: compareCve is a total order on CVE IDs, so the minimum is the first of the sorted list.
+  let cve: string | undefined;
+  for (let i = 0; i < groupIds.length; i++) {
+    const id = groupIds[i] as string;
+    if (isCve(id) && (cve === undefined || compareCve(id, cve) < 0)) cve = id;
+  }
+  if (cve) return cve;
   const sorted = [...matchedIds].sort((a, b) => idRank(a) - idRank(b) || (a < b ? -1 : a > b ? 1 : 0));
   return sorted[0] ?? groupIds[0] ?? '';
 }
