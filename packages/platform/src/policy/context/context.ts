@@ -14,6 +14,7 @@ import {
   PolicyExpressionError,
 } from '../jmespath/index.js';
 import type { ImageInfo, ImageOptions, SearchOptions } from '../jmespath/index.js';
+import { copyObject } from '../engine/copy.js';
 
 export interface AdmissionRequestInput {
   object?: unknown;
@@ -52,11 +53,14 @@ function splitPath(path: string): readonly string[] {
   return parts;
 }
 
-/** Copy-on-write set of a dotted path; returns the new root. */
+/**
+ * Copy-on-write set of a dotted path; returns the new root. Copies by copyObject, not spread: the copy
+ * usually gets a new key (element, a variable), which keeps a spread clone alive through scavenges.
+ */
 function setIn(root: Json, parts: readonly string[], value: unknown, i = 0): Json {
   const head = parts[i];
   if (head === undefined) return root;
-  const copy: Json = { ...root };
+  const copy: Json = copyObject(root);
   if (i === parts.length - 1) copy[head] = value;
   else copy[head] = setIn(isObject(root[head]) ? root[head] : {}, parts, value, i + 1);
   return copy;
@@ -122,7 +126,7 @@ export class PolicyContext {
 
   /** set() of several paths at once: each container on the way is copied once, not once per path. */
   setMany(entries: ReadonlyArray<readonly [string, unknown]>): void {
-    const root: Json = { ...this.data };
+    const root: Json = copyObject(this.data);
     const fresh: object[] = [root];
     for (const [path, value] of entries) {
       const parts = splitPath(path);
@@ -134,7 +138,7 @@ export class PolicyContext {
         let next: Json;
         if (!isObject(child)) next = {};
         else if (fresh.includes(child)) next = child;
-        else next = { ...child };
+        else next = copyObject(child);
         if (next !== child) {
           fresh.push(next);
           cur[k] = next;

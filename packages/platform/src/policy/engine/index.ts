@@ -255,12 +255,16 @@ export function evaluatePolicy(
     try {
       for (const [k, v] of ruleVars ? Object.entries(variables) : baseEntries) ctx.set(k, v);
       const sources = ruleVars ? sourcesFor(variables) : baseSources;
-      const base = { name: rule.name, type: rule.type };
+      // responses written out, not `{ name, type, status, message }`: a spread clone given new keys
+      // survives scavenges (engine/copy.ts)
+      const name = rule.name;
+      const type = rule.type;
       if (Array.isArray(rule.raw['context'])) {
         const lr = loadContextEntries(entriesToLoad(rule.raw['context'], variables), ctx, sources);
         if (!lr.ok) {
           responses.push({
-            ...base,
+            name,
+            type,
             status: 'error',
             message: `failed to load context: ${lr.error?.message ?? ''}`,
           });
@@ -270,7 +274,8 @@ export function evaluatePolicy(
       const pre = evaluateConditions(rule.raw['preconditions'], ctx, '/preconditions');
       if (!pre.ok) {
         responses.push({
-          ...base,
+          name,
+          type,
           status: 'error',
           message: `failed to evaluate preconditions: ${pre.error}`,
         });
@@ -278,7 +283,8 @@ export function evaluatePolicy(
       }
       if (!pre.value) {
         responses.push({
-          ...base,
+          name,
+          type,
           status: 'skip',
           message: pre.message ? `preconditions not met: ${pre.message}` : 'preconditions not met',
         });
@@ -310,7 +316,8 @@ export function evaluatePolicy(
         )[0];
         if (check && check.status !== 'pass') {
           responses.push({
-            ...base,
+            name,
+            type,
             status: check.status === 'error' ? 'error' : 'skip',
             message: check.message || 'celPreconditions not met',
           });
@@ -333,12 +340,13 @@ export function evaluatePolicy(
             rule.type === 'Generation'
               ? `rule is skipped due to policy exception ${keys.join(', ')}`
               : `rule is skipped due to policy exceptions${keys.join(', ')}`;
-          responses.push({ ...base, status: 'skip', message, exceptions: keys });
+          responses.push({ name, type, status: 'skip', message, exceptions: keys });
           continue;
         }
         if (whole) {
           responses.push({
-            ...base,
+            name,
+            type,
             status: 'skip',
             message: `rule is skipped due to policy exception ${whole.key}`,
             exceptions: [whole.key],
@@ -377,7 +385,8 @@ export function evaluatePolicy(
         );
       } else {
         responses.push({
-          ...base,
+          name,
+          type,
           status: 'error',
           message: `${rule.type} rules are not supported by Palisade yet`,
         });

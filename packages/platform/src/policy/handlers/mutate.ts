@@ -261,11 +261,15 @@ function runForEach(
 }
 
 export function runMutate(mutate: Obj, env: RuleEnv): MutateOutcome {
-  const base = { name: env.ruleName, type: 'Mutation' as const };
+  // responses written out, not `{ ...base, status, message }`: a spread clone given new keys
+  // survives scavenges (engine/copy.ts)
+  const name = env.ruleName;
+  const type = 'Mutation' as const;
   if (mutate['targets'] !== undefined) {
     return {
       response: {
-        ...base,
+        name,
+        type,
         status: 'error',
         message: 'mutate.targets (mutate existing resources) is not supported by Palisade yet',
       },
@@ -274,9 +278,9 @@ export function runMutate(mutate: Obj, env: RuleEnv): MutateOutcome {
   const r = Array.isArray(mutate['foreach'])
     ? runForEach(mutate['foreach'], env, env.resource, 0)
     : patchOnce(mutate, env, env.resource, '/mutate');
-  if (!r.ok) return { response: { ...base, status: 'error', message: r.error } };
+  if (!r.ok) return { response: { name, type, status: 'error', message: r.error } };
   if (r.value === env.resource || deepEqual(r.value, env.resource)) {
-    return { response: { ...base, status: 'skip', message: 'no patches applied' } };
+    return { response: { name, type, status: 'skip', message: 'no patches applied' } };
   }
-  return { response: { ...base, status: 'pass', message: 'mutated resource' }, patched: r.value };
+  return { response: { name, type, status: 'pass', message: 'mutated resource' }, patched: r.value };
 }

@@ -9,6 +9,7 @@
  * A conditional anchor that fails outside a list, or a global anchor that fails anywhere, turns the
  * whole patch into `{}` (nothing applied), as Kyverno does.
  */
+import { copyObject } from '../engine/copy.js';
 import type { Obj } from '../engine/types.js';
 import { parseAnchor, type Anchor } from '../pattern/anchor.js';
 import { matchPattern } from '../pattern/validate.js';
@@ -247,7 +248,8 @@ const MERGE_KEYS = ['name', 'mountPath', 'containerPort', 'devicePath', 'ip', 't
 function mergeValue(base: unknown, patch: unknown, depth: number): unknown {
   if (depth > MAX_DEPTH) throw new Error(`patch nested deeper than ${MAX_DEPTH}`);
   if (isObj(patch)) {
-    const out: Obj = isObj(base) ? { ...base } : {};
+    // copyObject, not spread: the patch may add keys (engine/copy.ts)
+    const out: Obj = isObj(base) ? copyObject(base) : {};
     for (const k in patch) {
       const v = patch[k];
       if (v === null) delete out[k];
