@@ -9,11 +9,12 @@
  *
  * - `entries`: per live affected entry (withdrawn records and the losing copy of
  *   a record held by two sources already left out, as `advisoriesFor` does),
- *   `[id, groupId, source, ranges, listed]`: `ranges` compiled and encoded
+ *   `[id, groupId, source, ranges, listed, templateAt]`: `ranges` compiled and encoded
  *   (version/range.ts, EncodedRange: each event a number pointing into the
  *   package's version lists, events already sorted; null when the record
  *   states none), `listed` the entry's `versions` as ascending indices into
- *   the first version list (or null when it has none);
+ *   the first version list (or null when it has none), `templateAt` where
+ *   the entry's template starts in `findings`;
  * - `versions`: the package's version lists, `[ordered, strings]` or
  *   `[ordered, strings, semver]`. `strings` holds the distinct strings of
  *   every entry's `versions` list and of every event of its evaluated ranges
@@ -28,8 +29,9 @@
  * - `findings`: per entry, its finding template (detect/template.ts): what a
  *   finding shows that depends on the record alone (the ID and aliases it is
  *   shown under, every fixed version, the CVSS vectors already scored, the
- *   record's own rating, summary, dates), parsed only when an entry of the
- *   package matches.
+ *   record's own rating, summary, dates), parsed only for entries that match:
+ *   one at a time from its offset when few of a package's entries match, the
+ *   whole column at once when most do.
  *
  * The sorted lists and the encoded ranges depend on the comparators, the
  * templates on the severity choice: a change to either that alters what is
@@ -49,6 +51,8 @@ export type IndexedEntry = [
   source: string,
   ranges: EncodedRange[] | null,
   listed: number[] | null,
+  /** Where the entry's template starts in the `findings` column (index rows only; see IndexedPackage.template). */
+  templateAt?: number,
 ];
 
 /** A package row's `versions` column (see the module comment). */
@@ -256,26 +260,34 @@ export function buildMatchIndex(db: Database.Database, groups: ReadonlyMap<strin
     const enc = encodePackage(ecosystem, inputs);
     const entries: string[] = [];
     const findings: string[] = [];
+    // Where each template starts in the findings column (after its `[` and the commas before it).
+    let at = 1;
     live.forEach((r, i) => {
-      const ranges = enc.ranges[i] as EncodedRange[] | null;
-      const listed = enc.listed[i] as number[] | null;
-      entries.push(JSON.stringify([r[2], r[3], r[4], ranges, listed]));
-      findings.push(
-        JSON.stringify(
-          findingTemplate({
-            advisoryId: r[2],
-            aliases: aliasesOf(r[2], r[3]),
-            source: r[4],
-            modified: r[5],
-            published: r[6] ?? undefined,
-            summary: r[7] ?? undefined,
-            severity: r[8] === null ? [] : (JSON.parse(r[8]) as OsvSeverity[]),
-            recordDatabaseSpecific: r[9] === null ? undefined : JSON.parse(r[9]),
-            ranges: (inputs[i] as EntryInput).ranges ?? [],
-            affectedSeverity: r[14] === null ? undefined : (JSON.parse(r[14]) as OsvSeverity[]),
-          }),
-        ),
+      const template = JSON.stringify(
+        findingTemplate({
+          advisoryId: r[2],
+          aliases: aliasesOf(r[2], r[3]),
+          source: r[4],
+          modified: r[5],
+          published: r[6] ?? undefined,
+          summary: r[7] ?? undefined,
+          severity: r[8] === null ? [] : (JSON.parse(r[8]) as OsvSeverity[]),
+          recordDatabaseSpecific: r[9] === null ? undefined : JSON.parse(r[9]),
+          ranges: (inputs[i] as EntryInput).ranges ?? [],
+          affectedSeverity: r[14] === null ? undefined : (JSON.parse(r[14]) as OsvSeverity[]),
+        }),
       );
+      const entry: IndexedEntry = [
+        r[2],
+        r[3],
+        r[4],
+        enc.ranges[i] as EncodedRange[] | null,
+        enc.listed[i] as number[] | null,
+        at,
+      ];
+      entries.push(JSON.stringify(entry));
+      findings.push(template);
+      at += template.length + 1;
     });
     insPackage.run(
       ecosystem,
@@ -321,6 +333,8 @@ export interface PackageAdvisories {
   versions(): IndexedVersions | undefined;
   /** The finding template of entry `i` (detect/template.ts). */
   template(i: number): FindingTemplate;
+  /** Says that `n` templates not asked for yet are about to be (lets a view parse them all at once). */
+  expectTemplates?(n: number): void;
 }
 
 /** The fields of a store's AffectedEntry (store.ts re-exports it under that name). */
@@ -359,6 +373,8 @@ export class IndexedPackage implements PackageAdvisories {
   private versionsParsed: IndexedVersions | undefined;
   private findingsText: string;
   private findingsParsed: FindingTemplate[] | undefined;
+  /** Templates parsed one at a time, by entry. */
+  private some: FindingTemplate[] | undefined;
 
   constructor(ecosystem: string, entries: string, versions: string | null, findings: string) {
     this.ecosystem = ecosystem;
@@ -376,11 +392,24 @@ export class IndexedPackage implements PackageAdvisories {
   }
 
   template(i: number): FindingTemplate {
-    if (!this.findingsParsed) {
-      this.findingsParsed = JSON.parse(this.findingsText) as FindingTemplate[];
-      this.findingsText = '';
+    if (this.findingsParsed) return this.findingsParsed[i] as FindingTemplate;
+    let t = this.some?.[i];
+    if (t === undefined) {
+      const start = (this.entries[i] as IndexedEntry)[5] as number;
+      const next = this.entries[i + 1];
+      const end = (next === undefined ? this.findingsText.length : (next[5] as number)) - 1;
+      t = JSON.parse(this.findingsText.slice(start, end)) as FindingTemplate;
+      (this.some ??= [])[i] = t;
     }
-    return this.findingsParsed[i] as FindingTemplate;
+    return t;
+  }
+
+  expectTemplates(n: number): void {
+    // Most entries wanted: one parse of the whole column costs less than many small ones.
+    if (this.findingsParsed || n * 2 <= this.entries.length) return;
+    this.findingsParsed = JSON.parse(this.findingsText) as FindingTemplate[];
+    this.findingsText = '';
+    this.some = undefined;
   }
 }
 

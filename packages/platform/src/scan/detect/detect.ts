@@ -114,7 +114,11 @@ interface CompiledEntry {
   advisoryId: string;
   groupId: string;
   source: string;
-  t: FindingTemplate;
+  /** Its package and index there, for the template. */
+  pkg: PackageAdvisories;
+  i: number;
+  /** The template, read on first use (templateOf). */
+  t: FindingTemplate | undefined;
   /** The finding's data source and primary URL when this record comes first (built when needed). */
   dataSource?: DataSource;
   primaryUrl?: string;
@@ -151,8 +155,11 @@ function distinctIds(entries: readonly IndexedEntry[]): boolean {
   return true;
 }
 
+/** An entry's finding template, read from its package on first use. */
+const templateOf = (c: CompiledEntry): FindingTemplate => (c.t ??= c.pkg.template(c.i));
+
 const keyOf = (c: CompiledEntry): string =>
-  (c.key ??= `${c.source}\u0000${c.advisoryId}\u0000${c.t[2].join(',')}`);
+  (c.key ??= `${c.source}\u0000${c.advisoryId}\u0000${templateOf(c)[2].join(',')}`);
 
 /** A package's advisories ready for evaluation; null when there are none. */
 function compilePackage(schemes: Schemes, pkg: PackageAdvisories | undefined): CompiledPackage | null {
@@ -255,18 +262,12 @@ export class Matcher {
     found.forEach((pkg, n) => cache.set(n, compilePackage(schemes, pkg)));
   }
 
-  /** A matching entry of a package with its template (built once per entry). */
+  /** A matching entry of a package (built once per entry; its template read when first needed). */
   private full(p: CompiledPackage, i: number): CompiledEntry {
     let c = p.full[i];
     if (!c) {
       const e = p.pkg.entries[i] as IndexedEntry;
-      const t = p.pkg.template(i);
-      c = {
-        advisoryId: e[0],
-        groupId: e[1],
-        source: e[2],
-        t,
-      };
+      c = { advisoryId: e[0], groupId: e[1], source: e[2], pkg: p.pkg, i, t: undefined };
       p.full[i] = c;
     }
     return c;
@@ -295,6 +296,8 @@ export class Matcher {
       // The listed versions equal to this one: a run of the sorted list, or the index of an unparsable string.
       let lo = -1;
       let hi = -1;
+      // How many matching entries have no template read yet.
+      let unbuilt = 0;
       const { entries } = p.pkg;
       for (let i = 0; i < entries.length; i++) {
         const e = entries[i] as IndexedEntry;
@@ -326,6 +329,7 @@ export class Matcher {
         if (m.affected === 'unknown') stats.undecided++;
         if (m.affected !== true) continue;
         const c = this.full(p, i);
+        if (c.t === undefined) unbuilt++;
         // One record listed twice for a package, or under two spellings of an ecosystem (`Ubuntu:22.04` and
         // `…:LTS`), counts once (per source, ID and fixes); with one ecosystem and distinct IDs none can repeat.
         if (ecosystems.length > 1 || !p.distinctIds) {
@@ -339,6 +343,8 @@ export class Matcher {
         if (!g) groups.set(c.groupId, (g = []));
         g.push({ c, fixed: m.fixed });
       }
+      // The templates are read when the findings are built: parsed one by one, or all at once when most match.
+      if (unbuilt > 0 && p.pkg.expectTemplates) p.pkg.expectTemplates(unbuilt);
     }
     return groups;
   }
@@ -394,15 +400,17 @@ export function buildFinding(
   let id: string;
   let aliases: string[];
   if (ordered.length === 1) {
-    id = first.t[0];
-    aliases = first.t[1].slice();
+    const t = templateOf(first);
+    id = t[0];
+    aliases = t[1].slice();
   } else {
     const matchedIds = [...new Set(ordered.map((h) => h.c.advisoryId))];
     // Every ID of the group: a template's shown ID and aliases are the group's IDs.
     const group = new Set(matchedIds);
     for (const h of ordered) {
-      group.add(h.c.t[0]);
-      for (const a of h.c.t[1]) group.add(a);
+      const t = templateOf(h.c);
+      group.add(t[0]);
+      for (const a of t[1]) group.add(a);
     }
     const groupIds = [...group];
     id = preferredId(matchedIds, groupIds);
@@ -414,8 +422,9 @@ export function buildFinding(
   const facts: SeverityFacts[] = new Array<SeverityFacts>(n);
   for (let i = 0; i < n; i++) {
     const h = ordered[i] as Hit;
-    lists[i] = opts.fixedVersions === 'all' ? h.c.t[2] : h.fixed;
-    facts[i] = { sourceId: h.c.t[3], scored: h.c.t[4], own: h.c.t[5] };
+    const t = templateOf(h.c);
+    lists[i] = opts.fixedVersions === 'all' ? t[2] : h.fixed;
+    facts[i] = { sourceId: t[3], scored: t[4], own: t[5] };
   }
   const fixed = renderFixedVersions(lists);
   const sev = chooseFromFacts(facts);
@@ -440,9 +449,9 @@ export function buildFinding(
   if (hasKeys(sev.cvss)) v.cvss = sev.cvss;
   let title: string | null = null;
   let published: string | undefined;
-  let modified = first.t[8];
+  let modified = templateOf(first)[8];
   for (let i = 0; i < n; i++) {
-    const t = (ordered[i] as Hit).c.t;
+    const t = templateOf((ordered[i] as Hit).c);
     if (!title && t[6]) title = t[6];
     if (published === undefined && t[7] !== null) published = t[7];
     if (t[8] > modified) modified = t[8];

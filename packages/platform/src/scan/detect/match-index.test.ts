@@ -157,11 +157,14 @@ describe('the finding templates stored at import', () => {
         );
         continue;
       }
+      // Read both ways: one at a time from its offset, and from the whole column parsed at once.
+      const whole = store.packageAdvisories(ecosystem, name);
+      whole?.expectTemplates?.(full.length);
       full.forEach((e, i) => {
         entries++;
-        const got = JSON.stringify(indexed.template(i));
         const want = JSON.stringify(findingTemplate(e));
-        if (got !== want) wrong.push(`${ecosystem} ${name} ${e.advisoryId}: ${got} != ${want}`);
+        for (const got of [JSON.stringify(indexed.template(i)), JSON.stringify(whole?.template(i))])
+          if (got !== want) wrong.push(`${ecosystem} ${name} ${e.advisoryId}: ${got} != ${want}`);
       });
     }
     console.log(`packages: ${packages.length}, entries: ${entries}, templates that differ: ${wrong.length}`);
