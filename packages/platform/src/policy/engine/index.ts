@@ -206,6 +206,8 @@ function factsOf(req: EngineRequest, shared: SharedContext): RequestFacts {
   return facts;
 }
 
+const NO_EXCEPTIONS: readonly CompiledException[] = [];
+
 /** Evaluates one compiled policy; undefined when no rule matched the resource. */
 export function evaluatePolicy(
   cp: CompiledPolicy,
@@ -253,7 +255,11 @@ export function evaluatePolicy(
     const ctx = shared.ctx;
     ctx.checkpoint();
     try {
-      for (const [k, v] of ruleVars ? Object.entries(variables) : baseEntries) ctx.set(k, v);
+      const entries = ruleVars ? Object.entries(variables) : baseEntries;
+      for (let i = 0; i < entries.length; i++) {
+        const [k, v] = entries[i] as [string, unknown];
+        ctx.set(k, v);
+      }
       const sources = ruleVars ? sourcesFor(variables) : baseSources;
       // responses written out, not `{ name, type, status, message }`: a spread clone given new keys
       // survives scavenges (engine/copy.ts)
@@ -328,7 +334,7 @@ export function evaluatePolicy(
       const env = { ctx, resource: target, ruleName: rule.name, sources };
       const exc = exceptions.length
         ? matchingExceptions(exceptions, policyKey, rule.name, matchReq, ctx)
-        : [];
+        : NO_EXCEPTIONS;
       const podSecurityRule =
         isObj(rule.raw['validate']) && rule.raw['validate']['podSecurity'] !== undefined;
       if (exc.length) {

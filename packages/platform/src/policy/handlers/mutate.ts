@@ -8,6 +8,7 @@ import { loadContextEntries, substituteInString } from '../context/index.js';
 import type { Obj, RuleResponse } from '../engine/types.js';
 import { evaluateConditions } from './conditions.js';
 import { deepEqual, strategicMergePatch } from './strategic.js';
+import { cloneJson } from '../engine/copy.js';
 import { substituteIfNeeded } from './substitute.js';
 import { entriesToLoad, type RuleEnv } from './validate.js';
 
@@ -25,7 +26,7 @@ function unescapePointer(s: string): string {
 }
 
 function applyJsonPatch(doc: unknown, ops: unknown[]): unknown {
-  let root = structuredClone(doc);
+  let root = cloneJson(doc);
   for (const op of ops) {
     if (!isObj(op)) throw new Error('a JSON patch operation must be a map');
     const kind = String(op['op']);
@@ -110,11 +111,11 @@ function applyJsonPatch(doc: unknown, ops: unknown[]): unknown {
     switch (kind) {
       case 'add':
         ensurePath(parts);
-        setAt(parts, structuredClone(op['value']), true);
+        setAt(parts, cloneJson(op['value']), true);
         break;
       case 'replace':
         if (get(parts) === undefined) throw new Error(`path ${path} not found`);
-        setAt(parts, structuredClone(op['value']), false);
+        setAt(parts, cloneJson(op['value']), false);
         break;
       case 'remove':
         remove(parts);
@@ -125,7 +126,7 @@ function applyJsonPatch(doc: unknown, ops: unknown[]): unknown {
           .split('/')
           .slice(1)
           .map(unescapePointer);
-        const v = kind === 'move' ? remove(from) : structuredClone(get(from));
+        const v = kind === 'move' ? remove(from) : cloneJson(get(from));
         setAt(parts, v, true);
         break;
       }

@@ -9,7 +9,7 @@
  * A conditional anchor that fails outside a list, or a global anchor that fails anywhere, turns the
  * whole patch into `{}` (nothing applied), as Kyverno does.
  */
-import { copyObject } from '../engine/copy.js';
+import { cloneJson, copyObject } from '../engine/copy.js';
 import type { Obj } from '../engine/types.js';
 import { parseAnchor, type Anchor } from '../pattern/anchor.js';
 import { matchPattern } from '../pattern/validate.js';
@@ -140,7 +140,7 @@ function processListOfMaps(pattern: unknown[], resource: unknown, depth: number)
     let anyGlobalPassed = false;
     let lastGlobal: ConditionError | undefined;
     // one copy for all resource elements, as Kyverno does
-    const copy: unknown = structuredClone(element);
+    const copy: unknown = cloneJson(element);
     for (const re of resourceElements) {
       try {
         preprocess(copy, re, depth + 1);
@@ -172,7 +172,7 @@ function handlePatternName(pattern: unknown[], element: unknown, resourceElement
   if (!isObj(resourceElement)) return;
   const name = resourceElement['name'];
   if (name === undefined || name === null || name === '') return;
-  const node = structuredClone(element);
+  const node = cloneJson(element);
   if (deleteAnchors(node, true)) return;
   if (!isObj(node)) return;
   node['name'] = name;
@@ -259,16 +259,16 @@ function mergeValue(base: unknown, patch: unknown, depth: number): unknown {
   }
   if (Array.isArray(patch) && patch.length && patch.every(isObj) && Array.isArray(base)) {
     const key = MERGE_KEYS.find((k) => patch.every((p) => has(p, k)));
-    if (!key) return structuredClone(patch);
+    if (!key) return cloneJson(patch);
     const out = [...(base as unknown[])];
     for (const p of patch) {
       const i = out.findIndex((e) => isObj(e) && e[key] === p[key]);
       if (i >= 0) out[i] = mergeValue(out[i], p, depth + 1);
-      else out.push(structuredClone(p));
+      else out.push(cloneJson(p));
     }
     return out;
   }
-  return structuredClone(patch);
+  return cloneJson(patch);
 }
 
 /**
@@ -289,7 +289,7 @@ export function strategicMergePatch(
   const cached = options.transient ? undefined : plainPatches.get(overlay);
   if (cached) return mergeValue(resource, cached, 0) as Obj;
   if (!hasAnchors(overlay, hasAnchor)) {
-    const plain = structuredClone(overlay);
+    const plain = cloneJson(overlay);
     preprocess(plain, undefined, 0);
     deleteConditionElements(plain);
     // an overlay made for this one evaluation (variables substituted) is never seen again: caching it
@@ -297,7 +297,7 @@ export function strategicMergePatch(
     if (!options.transient) plainPatches.set(overlay, plain);
     return mergeValue(resource, plain, 0) as Obj;
   }
-  let patch = structuredClone(overlay);
+  let patch = cloneJson(overlay);
   try {
     preprocess(patch, resource, 0);
     deleteConditionElements(patch);

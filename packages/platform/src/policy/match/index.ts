@@ -288,6 +288,18 @@ function compileFilter(filter: Obj): Check {
   };
 }
 
+/** True when one of the checks passes (a loop: `some` with a closure made one closure per request). */
+function anyPasses(checks: readonly Check[], req: MatchRequest): boolean {
+  for (let i = 0; i < checks.length; i++) if ((checks[i] as Check)(req) === undefined) return true;
+  return false;
+}
+
+/** True when every check passes. */
+function allPass(checks: readonly Check[], req: MatchRequest): boolean {
+  for (let i = 0; i < checks.length; i++) if ((checks[i] as Check)(req) !== undefined) return false;
+  return true;
+}
+
 function filters(block: Obj, key: 'any' | 'all'): Check[] {
   const list = block[key];
   return Array.isArray(list) ? list.filter(isObj).map(compileFilter) : [];
@@ -300,7 +312,7 @@ export function compileMatch(match: unknown, exclude: unknown): CompiledMatch {
   const allM = filters(m, 'all');
   const single = anyM.length === 0 && allM.length === 0 ? compileFilter(m) : undefined;
   const matchFn: Check = anyM.length
-    ? (req) => (anyM.some((f) => f(req) === undefined) ? undefined : 'no resource matched')
+    ? (req) => (anyPasses(anyM, req) ? undefined : 'no resource matched')
     : allM.length
       ? (req) => {
           for (const f of allM) {
@@ -315,9 +327,9 @@ export function compileMatch(match: unknown, exclude: unknown): CompiledMatch {
     const anyE = filters(exclude, 'any');
     const allE = filters(exclude, 'all');
     if (anyE.length) {
-      excludeFn = (req) => (anyE.some((f) => f(req) === undefined) ? 'resource excluded' : undefined);
+      excludeFn = (req) => (anyPasses(anyE, req) ? 'resource excluded' : undefined);
     } else if (allE.length) {
-      excludeFn = (req) => (allE.every((f) => f(req) === undefined) ? 'resource excluded' : undefined);
+      excludeFn = (req) => (allPass(allE, req) ? 'resource excluded' : undefined);
     } else {
       const rd = isObj(exclude['resources']) ? exclude['resources'] : {};
       const ui: Obj = {};
