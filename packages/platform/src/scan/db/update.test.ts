@@ -21,7 +21,8 @@ import { AdvisoryStore } from './store.js';
 import type { UpdateOptions } from './update.js';
 import { ecosystemUrl, updateDatabase } from './update.js';
 
-type Mode = 'ok' | 'truncate' | 'chunked-truncate' | 'garbage' | 'fail-once' | 'bad-md5';
+type Mode =
+  'ok' | 'truncate' | 'chunked-truncate' | 'garbage' | 'fail-once' | 'bad-md5' | 'reset-once' | 'reset';
 
 interface Route {
   body: Buffer;
@@ -65,6 +66,14 @@ beforeAll(async () => {
     if (!r) {
       done(404);
       res.writeHead(404).end('no such object');
+      return;
+    }
+    if (r.mode === 'reset' || (r.mode === 'reset-once' && !r.failed)) {
+      // What a client meets on a kept-alive connection the server has closed: a
+      // reset before any byte of a response.
+      r.failed = true;
+      done(0);
+      req.socket.resetAndDestroy();
       return;
     }
     if (r.mode === 'fail-once' && !r.failed) {
@@ -333,6 +342,27 @@ describe('db update retries', () => {
     expect(requests.map((q) => q.status)).toEqual([503, 200]);
     expect(r.downloaded.map((d) => d.ecosystem)).toEqual(['crates.io']);
   }, 60_000);
+});
+
+describe('db update on a connection reset before the response', () => {
+  it('sends the request once more at once, without using a retry', async () => {
+    route('crates.io', realZip('crates.io'), 8, 'reset-once');
+    requests.length = 0;
+    const r = await updateDatabase(opts({ ecosystems: ['crates.io'], retries: 0 }));
+    expect(requests.map((q) => q.status)).toEqual([0, 200]);
+    expect(r.downloaded.map((d) => d.ecosystem)).toEqual(['crates.io']);
+  }, 60_000);
+
+  it('a second reset is E_DOWNLOAD and keeps the previous database', async () => {
+    const hash = sha(dbPath);
+    route('crates.io', realZip('crates.io'), 9, 'reset');
+    requests.length = 0;
+    const err = await failure(updateDatabase(opts({ ecosystems: ['crates.io'], retries: 0 })));
+    expect(requests.map((q) => q.status)).toEqual([0, 0]);
+    expect(err.code).toBe('E_DOWNLOAD');
+    expect(err.message).toMatch(/^cannot reach 127\.0\.0\.1:\d+ for .*crates\.io\/all\.zip: fetch failed/);
+    expectPreviousKept(hash);
+  });
 });
 
 describe('mirror URLs', () => {

@@ -179,12 +179,18 @@ async function attempt(
   if (!opts.force && prev?.lastModified) headers['if-modified-since'] = prev.lastModified;
   const shown = redact(url);
   let res: Response;
+  const init: RequestInit = { headers, redirect: 'follow', ...(opts.signal ? { signal: opts.signal } : {}) };
   try {
-    res = await fetchFn(url, {
-      headers,
-      redirect: 'follow',
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    });
+    try {
+      res = await fetchFn(url, init);
+    } catch (err) {
+      // A kept-alive connection the server closed while it sat idle fails the next
+      // request before any response: the GET never reached the server, so it is
+      // sent once more at once, on a new connection (as browsers do). This is not
+      // one of the `retries`, which are for the server's or the network's failures.
+      if (opts.signal?.aborted || !connectionClosedBeforeResponse(err)) throw err;
+      res = await fetchFn(url, init);
+    }
   } catch (err) {
     if (opts.signal?.aborted) throw aborted(opts.signal);
     throw new Retryable(
@@ -305,6 +311,17 @@ async function attempt(
       http: { etag, lastModified, sha256: sha, bytes },
     },
   };
+}
+
+/** True for fetch's error when the socket was reset or closed before a response arrived. */
+export function connectionClosedBeforeResponse(err: unknown): boolean {
+  let e: unknown = err;
+  for (let depth = 0; e instanceof Error && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET') return true;
+    e = e.cause;
+  }
+  return false;
 }
 
 function describe(err: unknown): string {
