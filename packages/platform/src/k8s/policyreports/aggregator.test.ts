@@ -1,6 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { EngineResponse, RuleStatus } from '../../policy/engine/index.js';
-import { buildReport, ReportState, type ReportResult } from './aggregator.js';
+import { KubeApiError, type KubeClient } from '../client/index.js';
+import {
+  buildReport,
+  MAX_FLUSH_DELAY_MS,
+  nextFlushDelay,
+  PolicyReportWriter,
+  ReportState,
+  type ReportResult,
+} from './aggregator.js';
 
 type Obj = Record<string, unknown>;
 
@@ -301,6 +309,58 @@ describe('buildReport', () => {
       expect(dropped).toBe(Math.max(0, results.length - max));
       const summary = report['summary'] as Record<RuleStatus, number>;
       for (const st of statuses) expect(summary[st]).toBe(want.filter((r) => r.result === st).length);
+    }
+  });
+});
+
+describe('flush spacing', () => {
+  it('keeps the configured delay while writes are cheap and stretches it to 4x a slow flush, capped', () => {
+    expect(nextFlushDelay(1000, 0)).toBe(1000);
+    expect(nextFlushDelay(1000, 200)).toBe(1000);
+    expect(nextFlushDelay(1000, 250)).toBe(1000);
+    expect(nextFlushDelay(1000, 300)).toBe(4 * 300);
+    expect(nextFlushDelay(1000, 2_500)).toBe(10_000);
+    expect(nextFlushDelay(1000, 60_000)).toBe(MAX_FLUSH_DELAY_MS);
+    expect(nextFlushDelay(45_000, 60_000)).toBe(45_000);
+  });
+
+  it("records a flush's duration and waits that much longer before the next one", async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const written: string[] = [];
+      // Each write takes 600 ms of (fake) time, as on a busy apiserver.
+      const client = {
+        get: () => Promise.reject(new KubeApiError(404, 'get report', undefined)),
+        create: (_r: unknown, o: { metadata: { namespace?: string } }) => {
+          written.push(o.metadata.namespace ?? '');
+          vi.advanceTimersByTime(600);
+          return Promise.resolve({
+            ...o,
+            metadata: { ...o.metadata, resourceVersion: String(written.length) },
+          });
+        },
+        replace: (_r: unknown, o: { metadata: { namespace?: string } }) => {
+          written.push(o.metadata.namespace ?? '');
+          vi.advanceTimersByTime(600);
+          return Promise.resolve({
+            ...o,
+            metadata: { ...o.metadata, resourceVersion: String(written.length) },
+          });
+        },
+      } as unknown as KubeClient;
+      const w = new PolicyReportWriter(client, { flushMs: 1000 });
+      w.record([response('p', resource('Pod', 'ns1', 'a', 'u1'), [['r', 'fail']])], 'admission review');
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(written).toEqual(['ns1']);
+      expect(w.stats.lastFlushMs).toBeGreaterThanOrEqual(600);
+      w.record([response('p', resource('Pod', 'ns1', 'b', 'u2'), [['r', 'fail']])], 'admission review');
+      // 1 s after the change is no longer enough: the next flush waits 4 x 600 ms.
+      await vi.advanceTimersByTimeAsync(2_300);
+      expect(written).toEqual(['ns1']);
+      await vi.advanceTimersByTimeAsync(200);
+      expect(written).toEqual(['ns1', 'ns1']);
+    } finally {
+      vi.useRealTimers();
     }
   });
 });

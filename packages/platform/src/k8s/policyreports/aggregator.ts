@@ -289,16 +289,45 @@ function contentOf(o: Obj): string {
 export interface PolicyReportWriterOptions {
   /** Results per report; default 1000. */
   maxResults?: number;
-  /** Delay between a change and its write (coalescing); default 1000 ms. */
+  /**
+   * Delay between a change and its write (coalescing); default 1000 ms. Stretched to
+   * FLUSH_COST_FACTOR times the last flush's duration (at most MAX_FLUSH_DELAY_MS) when writes are
+   * slow, see nextFlushDelay.
+   */
   flushMs?: number;
   logger?: Logger;
   now?: () => Date;
 }
 
+/** A flush may take at most 1/FLUSH_COST_FACTOR of the time between flushes. */
+export const FLUSH_COST_FACTOR = 4;
+/** However slow writes are, a change reaches the cluster within this (plus the write itself). */
+export const MAX_FLUSH_DELAY_MS = 30_000;
+
+/**
+ * The delay before the next flush: the configured one, stretched when the last flush was slow. A
+ * write of a full report (1,000 results, ~330 kB) costs the apiserver ~0.3 s of CPU; on a busy
+ * apiserver its wall time grows with the load, so flushing every second would spend a loaded
+ * apiserver's CPU on report writes while it serves admissions. Spacing flushes by their cost bounds
+ * that share; reports stay eventually consistent (every change is written, later), as Kyverno's
+ * report aggregation is.
+ */
+export function nextFlushDelay(flushMs: number, lastFlushMs: number): number {
+  return Math.max(flushMs, Math.min(MAX_FLUSH_DELAY_MS, FLUSH_COST_FACTOR * lastFlushMs));
+}
+
 /** Keeps the reports in the cluster equal to the state, writing only what changed. */
 export class PolicyReportWriter {
   readonly state = new ReportState();
-  readonly stats = { writes: 0, skippedUnchanged: 0, errors: 0, reads: 0, conflicts: 0 };
+  readonly stats = {
+    writes: 0,
+    skippedUnchanged: 0,
+    errors: 0,
+    reads: 0,
+    conflicts: 0,
+    /** Wall time of the last flush that wrote or read something, ms. */
+    lastFlushMs: 0,
+  };
   /** Per scope, the resourceVersion and content of the report as this writer last wrote or read it. */
   private readonly stored = new Map<string, { resourceVersion: string; content: string }>();
   private timer: NodeJS.Timeout | undefined;
@@ -339,10 +368,13 @@ export class PolicyReportWriter {
 
   private schedule(): void {
     if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.flush();
-    }, this.o.flushMs ?? 1000);
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        void this.flush();
+      },
+      nextFlushDelay(this.o.flushMs ?? 1000, this.stats.lastFlushMs),
+    );
   }
 
   /** Writes every dirty scope now (waits for a flush already running). */
@@ -363,6 +395,9 @@ export class PolicyReportWriter {
   private async doFlush(): Promise<void> {
     const scopes = [...this.state.dirty];
     this.state.dirty.clear();
+    if (scopes.length === 0) return;
+    const started = performance.now();
+    let failed = false;
     for (const ns of scopes) {
       const { report } = buildReport(
         ns,
@@ -378,9 +413,11 @@ export class PolicyReportWriter {
           { namespace: ns, err: err instanceof Error ? err.message : String(err) },
           'report write failed',
         );
-        this.schedule();
+        failed = true;
       }
     }
+    this.stats.lastFlushMs = performance.now() - started;
+    if (failed) this.schedule();
   }
 
   /**
