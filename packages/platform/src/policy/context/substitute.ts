@@ -429,38 +429,72 @@ export function substituteShared(
   ctx: PolicyContext,
   opts: SubstituteOptions = {},
 ): SubstituteResult {
-  let sites: readonly Site[];
   if (typeof value === 'string') {
+    // one string (condition keys and values, messages): no site list, no copies
     if (!mayHold(value)) return { value };
-    sites = [{ at: [], pointer: '', text: value, refs: value.includes('$(') }];
-  } else if (value !== null && typeof value === 'object') {
-    const plan = planOf(value);
-    if (plan === 'full') return substituteVariables(value, ctx, opts);
-    if (plan.length === 0) return { value };
-    sites = plan;
-  } else return { value };
-  const base = (opts.path ?? '').replace(/\/+$/, '');
+    return substituteSharedString(value, ctx, opts);
+  }
+  if (value === null || typeof value !== 'object') return { value };
+  const plan = planOf(value);
+  if (plan === 'full') return substituteVariables(value, ctx, opts);
+  if (plan.length === 0) return { value };
+  const sites = plan;
+  const base = basePath(opts.path);
   try {
-    const texts: string[] = sites.map((site) =>
-      opts.references !== false && site.refs
-        ? substituteReferencesInString(site.text, value, base, base + site.pointer)
-        : site.text,
-    );
+    // references everywhere first (read from the unsubstituted value), then variables
+    let texts: string[] | undefined;
+    if (opts.references !== false) {
+      for (let i = 0; i < sites.length; i++) {
+        const site = sites[i] as Site;
+        if (!site.refs) continue;
+        texts ??= sites.map((x) => x.text);
+        texts[i] = substituteReferencesInString(site.text, value, base, base + site.pointer);
+      }
+    }
     const isDelete = ctx.get('request.operation') === 'DELETE';
     let out: unknown = value;
     const fresh: object[] = []; // the copies made so far (a few: the paths to the substituted strings)
     for (let i = 0; i < sites.length; i++) {
       const site = sites[i] as Site;
-      const text = texts[i] as string;
+      const text = texts ? (texts[i] as string) : site.text;
       const v = text.includes('{{') ? substituteString(text, ctx, base + site.pointer, isDelete) : text;
       if (v !== site.text) out = setShared(out, site.at, v, fresh);
     }
     return { value: out };
   } catch (err) {
-    if (!(err instanceof SubstitutionError)) throw err;
-    const message = opts.ruleName
-      ? `variable substitution failed for rule ${opts.ruleName}: ${err.message}`
-      : err.message;
-    return { error: message };
+    return substitutionFailure(err, opts);
   }
+}
+
+/** substituteShared of a string that may hold variables or references. */
+function substituteSharedString(
+  value: string,
+  ctx: PolicyContext,
+  opts: SubstituteOptions,
+): SubstituteResult {
+  const base = basePath(opts.path);
+  try {
+    const text =
+      opts.references !== false && value.includes('$(')
+        ? substituteReferencesInString(value, value, base, base)
+        : value;
+    const isDelete = ctx.get('request.operation') === 'DELETE';
+    return { value: text.includes('{{') ? substituteString(text, ctx, base, isDelete) : text };
+  } catch (err) {
+    return substitutionFailure(err, opts);
+  }
+}
+
+/** The path without trailing slashes (no regular expression run for the usual path without one). */
+function basePath(path: string | undefined): string {
+  if (!path) return '';
+  return path.endsWith('/') ? path.replace(/\/+$/, '') : path;
+}
+
+function substitutionFailure(err: unknown, opts: SubstituteOptions): SubstituteResult {
+  if (!(err instanceof SubstitutionError)) throw err;
+  const message = opts.ruleName
+    ? `variable substitution failed for rule ${opts.ruleName}: ${err.message}`
+    : err.message;
+  return { error: message };
 }
