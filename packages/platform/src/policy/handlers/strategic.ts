@@ -210,8 +210,13 @@ function deleteAnchorsInMap(node: Obj): boolean {
 
 function deleteAnchorsInList(node: unknown[]): boolean {
   const wasEmpty = node.length === 0;
-  const keep = node.filter((e) => (hasAnchors(e, hasAnchor) ? false : !deleteAnchors(e, false)));
-  node.splice(0, node.length, ...keep);
+  // compacted in place (a filter, then splice with the kept elements spread, made two arrays per list)
+  let kept = 0;
+  for (let i = 0; i < node.length; i++) {
+    const e = node[i];
+    if (hasAnchors(e, hasAnchor) ? false : !deleteAnchors(e, false)) node[kept++] = e;
+  }
+  node.length = kept;
   return node.length === 0 && !wasEmpty;
 }
 
@@ -257,18 +262,48 @@ function mergeValue(base: unknown, patch: unknown, depth: number): unknown {
     }
     return out;
   }
-  if (Array.isArray(patch) && patch.length && patch.every(isObj) && Array.isArray(base)) {
-    const key = MERGE_KEYS.find((k) => patch.every((p) => has(p, k)));
-    if (!key) return cloneJson(patch);
-    const out = [...(base as unknown[])];
+  if (Array.isArray(patch) && patch.length && Array.isArray(base) && allMaps(patch)) {
+    const key = mergeKeyOf(patch);
+    if (key === undefined) return cloneJson(patch);
+    const out = base.slice();
     for (const p of patch) {
-      const i = out.findIndex((e) => isObj(e) && e[key] === p[key]);
+      const i = indexByKey(out, key, p[key]);
       if (i >= 0) out[i] = mergeValue(out[i], p, depth + 1);
       else out.push(cloneJson(p));
     }
     return out;
   }
   return cloneJson(patch);
+}
+
+// loops rather than every/find/findIndex with closures: mergeValue runs for every list a patch touches
+
+function allMaps(list: readonly unknown[]): list is Obj[] {
+  for (let i = 0; i < list.length; i++) if (!isObj(list[i])) return false;
+  return true;
+}
+
+/** The first merge key every element has; undefined when none. */
+function mergeKeyOf(list: readonly Obj[]): string | undefined {
+  for (const k of MERGE_KEYS) {
+    let all = true;
+    for (let i = 0; i < list.length; i++) {
+      if (!has(list[i], k)) {
+        all = false;
+        break;
+      }
+    }
+    if (all) return k;
+  }
+  return undefined;
+}
+
+function indexByKey(list: readonly unknown[], key: string, value: unknown): number {
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i];
+    if (isObj(e) && e[key] === value) return i;
+  }
+  return -1;
 }
 
 /**
