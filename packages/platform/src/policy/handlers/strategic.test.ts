@@ -190,3 +190,24 @@ describe('patchStrategicMerge as Kyverno applies it', () => {
     expect(() => strategicMergePatch({}, overlay)).toThrow(/deeper/);
   });
 });
+
+describe('patchStrategicMerge with a "__proto__" key (parsed from JSON or YAML, a key like any other)', () => {
+  it('adds it as a plain key and never changes the result prototype', () => {
+    const overlay = JSON.parse('{"metadata":{"labels":{"__proto__":{"polluted":"yes"},"a":"1"}}}') as Obj;
+    const out = strategicMergePatch(pod({}, { name: 'p', labels: { x: '1' } }), overlay);
+    const labels = (out['metadata'] as Obj)['labels'] as Obj;
+    expect(Object.getPrototypeOf(labels)).toBe(Object.prototype);
+    expect((labels as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(Object.keys(labels)).toEqual(['x', '__proto__', 'a']);
+    expect(Object.getOwnPropertyDescriptor(labels, '__proto__')?.value).toEqual({ polluted: 'yes' });
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+
+  it('merges into an existing own "__proto__" key', () => {
+    const resource = JSON.parse('{"apiVersion":"v1","kind":"Pod","metadata":{"__proto__":{"a":"1"}}}') as Obj;
+    const overlay = JSON.parse('{"metadata":{"__proto__":{"b":"2"}}}') as Obj;
+    const md = strategicMergePatch(resource, overlay)['metadata'] as Obj;
+    expect(Object.getPrototypeOf(md)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(md, '__proto__')?.value).toEqual({ a: '1', b: '2' });
+  });
+});

@@ -258,7 +258,16 @@ function mergeValue(base: unknown, patch: unknown, depth: number): unknown {
     for (const k in patch) {
       const v = patch[k];
       if (v === null) delete out[k];
-      else out[k] = mergeValue(out[k], v, depth + 1);
+      else if (k === '__proto__') {
+        // A key like any other in a document: never the object's prototype.
+        const own = Object.prototype.hasOwnProperty.call(out, k) ? out[k] : undefined;
+        Object.defineProperty(out, k, {
+          value: mergeValue(own, v, depth + 1),
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
+      } else out[k] = mergeValue(out[k], v, depth + 1);
     }
     return out;
   }
