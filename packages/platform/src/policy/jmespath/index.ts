@@ -244,11 +244,64 @@ function callFunction(name: string, args: unknown[], env: Env): unknown {
   }
   (builtins as unknown as { _rootValue: unknown })._rootValue = env.root;
   try {
-    return checkSize(builtins.runtime.callFunction(name, args as JSONValue[]), env);
+    return checkSize(callBuiltin(name, args as JSONValue[]), env);
   } catch (err) {
     if (err instanceof PolicyExpressionError) throw err;
     throw new JmesPathRuntimeError(err instanceof Error ? err.message : String(err), { cause: err });
   }
+}
+
+/** The parts of the library's Runtime that callBuiltin uses (its function table and type checks). */
+interface BuiltinRuntime {
+  _functionTable: Record<
+    string,
+    { _func: (args: JSONValue[]) => unknown; _signature: ArgSignature[] } | undefined
+  >;
+  callFunction(name: string, args: JSONValue[]): unknown;
+  getTypeName(v: unknown): number | undefined;
+  typeMatches(actual: number, expected: number, v: unknown): boolean;
+}
+interface ArgSignature {
+  types: number[];
+  optional?: boolean;
+  variadic?: boolean;
+}
+
+/**
+ * runtime.callFunction without its per-call garbage: the library's argument checks (validateArity,
+ * validateTypes) filter the signature and make a closure per argument on every call. The same checks
+ * are made here with loops; arguments they would reject (or a signature they would reject) go through
+ * runtime.callFunction, so its error messages stay the library's own.
+ */
+function callBuiltin(name: string, args: JSONValue[]): unknown {
+  const runtime = builtins.runtime as unknown as BuiltinRuntime;
+  const entry = runtime._functionTable[name];
+  if (entry === undefined || !argsValid(runtime, entry._signature, args)) {
+    return runtime.callFunction(name, args);
+  }
+  return entry._func.call(runtime, args);
+}
+
+function argsValid(runtime: BuiltinRuntime, signature: ArgSignature[], args: JSONValue[]): boolean {
+  let required = 0;
+  for (let i = 0; i < signature.length; i++) {
+    const sig = signature[i] as ArgSignature;
+    if ('variadic' in sig && i !== signature.length - 1) return false;
+    if (!(sig.optional ?? false)) required++;
+  }
+  const variadic = signature[signature.length - 1]?.variadic ?? false;
+  if (args.length < required || (!variadic && args.length > signature.length)) return false;
+  for (let i = 0; i < signature.length; i++) {
+    const actual = runtime.getTypeName(args[i]);
+    if (actual === undefined) continue;
+    const types = (signature[i] as ArgSignature).types;
+    let matched = false;
+    for (let j = 0; j < types.length && !matched; j++) {
+      matched = runtime.typeMatches(actual, types[j] as number, args[i]);
+    }
+    if (!matched) return false;
+  }
+  return true;
 }
 
 function lookupVar(scope: Scope | undefined, name: string): { found: boolean; value: unknown } {
@@ -363,7 +416,7 @@ function build(node: Node): Eval {
         if (!Array.isArray(base)) return null;
         const out: unknown[] = [];
         for (const e of base) {
-          if (Array.isArray(e)) out.push(...(e as unknown[]));
+          if (Array.isArray(e)) for (let i = 0; i < e.length; i++) out.push(e[i]);
           else out.push(e);
         }
         return checkSize(out, env);
@@ -493,7 +546,8 @@ function build(node: Node): Eval {
         return compileNode(c);
       });
       return (value, env) => {
-        const args = kids.map((k) => soft(k, value, env));
+        const args: unknown[] = new Array(kids.length);
+        for (let i = 0; i < kids.length; i++) args[i] = soft(kids[i] as Eval, value, env);
         return callFunction(name, args, env);
       };
     }
@@ -609,27 +663,35 @@ export function compileJmesPath(expression: string): CompiledJmesPath {
     );
   }
   const root = compileNode(ast as Node);
-  const find = (data: unknown, options: SearchOptions = {}): unknown => {
-    const env: Env = {
-      root: data,
-      missingKey: '',
-      scope: undefined,
-      steps: 0,
-      maxSteps: options.maxSteps ?? LIMITS.maxSteps,
-      deadline: Date.now() + (options.deadlineMs ?? LIMITS.deadlineMs),
-      signal: options.signal,
-      fenv: options.env
-        ? {
-            ...DEFAULT_FENV,
-            ...options.env,
-            localOffsetSeconds: options.env.localOffsetSeconds ?? DEFAULT_FENV.localOffsetSeconds,
-          }
-        : DEFAULT_FENV,
-      expression,
-    };
-    const result = root(data ?? null, env);
-    if (result === NOT_FOUND) return new JmesPathMissing(env.missingKey);
-    return result === undefined ? null : result;
+  const find = (data: unknown, options?: SearchOptions): unknown => {
+    const env = envPool.pop() ?? newEnv();
+    env.root = data;
+    env.missingKey = '';
+    env.scope = undefined;
+    env.steps = 0;
+    env.maxSteps = options?.maxSteps ?? LIMITS.maxSteps;
+    env.deadline = Date.now() + (options?.deadlineMs ?? LIMITS.deadlineMs);
+    env.signal = options?.signal;
+    env.fenv = options?.env
+      ? {
+          ...DEFAULT_FENV,
+          ...options.env,
+          localOffsetSeconds: options.env.localOffsetSeconds ?? DEFAULT_FENV.localOffsetSeconds,
+        }
+      : DEFAULT_FENV;
+    env.expression = expression;
+    try {
+      const result = root(data ?? null, env);
+      if (result === NOT_FOUND) return new JmesPathMissing(env.missingKey);
+      return result === undefined ? null : result;
+    } finally {
+      // nothing of the search is kept: the environment goes back to the pool empty
+      env.root = null;
+      env.scope = undefined;
+      env.signal = undefined;
+      env.fenv = DEFAULT_FENV;
+      if (envPool.length < 16) envPool.push(env);
+    }
   };
   return {
     expression,
@@ -639,6 +701,25 @@ export function compileJmesPath(expression: string): CompiledJmesPath {
       if (r instanceof JmesPathMissing) throw new JmesPathNotFoundError(r.key);
       return r;
     },
+  };
+}
+
+/**
+ * Search environments for reuse: a search takes one and gives it back (a nested search takes another),
+ * instead of allocating an environment (and a boxed deadline) per search.
+ */
+const envPool: Env[] = [];
+function newEnv(): Env {
+  return {
+    root: null,
+    missingKey: '',
+    scope: undefined,
+    steps: 0,
+    maxSteps: 0,
+    deadline: 0,
+    signal: undefined,
+    fenv: DEFAULT_FENV,
+    expression: '',
   };
 }
 
