@@ -115,9 +115,10 @@ const VARIANTS: Variant[] = [
     release: 'full',
     namespace: 'palisade-full',
     values: {
-      webhook: { configurationName: 'palisade-full', drainSeconds: 5 },
+      webhook: { configurationName: 'palisade-full', drainSeconds: 5, nodeOptions: '--max-semi-space-size=64' },
       operator: {
         concurrency: 4,
+        nodeOptions: '--max-old-space-size=768',
         persistence: { enabled: true, size: '20Gi' },
         registry: { insecure: true },
         db: {
@@ -442,6 +443,21 @@ describe('helm chart deploy/helm/palisade', () => {
     expect(ids.filter((i) => i.endsWith('WebhookConfiguration/palisade'))).toEqual([]);
     expect(ids).not.toContain('Deployment/palisade-runtime');
     expect(ids.filter((i) => i.startsWith('ServiceMonitor/'))).toEqual([]);
+  });
+
+  it('nodeOptions becomes the container\'s NODE_OPTIONS, and is absent by default', () => {
+    const nodeOptions = (objects: Obj[], deployment: string): unknown => {
+      const d = objects.find((o) => id(o) === `Deployment/${deployment}`);
+      expect(d, deployment).toBeDefined();
+      const env = (at(d, 'spec', 'template', 'spec', 'containers', 0, 'env') ?? []) as Obj[];
+      return env.find((e) => e['name'] === 'NODE_OPTIONS')?.['value'];
+    };
+    const full = renders.get('every component enabled')!.objects;
+    expect(nodeOptions(full, 'full-palisade-webhook')).toBe('--max-semi-space-size=64');
+    expect(nodeOptions(full, 'full-palisade-operator')).toBe('--max-old-space-size=768');
+    const plain = renders.get('default values')!.objects;
+    expect(nodeOptions(plain, 'palisade-webhook')).toBeUndefined();
+    expect(nodeOptions(plain, 'palisade-operator')).toBeUndefined();
   });
 
   it('every container runs non-root with a read-only root, no capabilities, RuntimeDefault seccomp and probes', () => {
