@@ -106,13 +106,74 @@ interface VariableRef {
 const variableRefs = new Map<string, readonly VariableRef[]>();
 const MAX_VARIABLE_REFS = 4096;
 
+/** End (exclusive) of the occurrence nextVariable found last. */
+let variableEnd = 0;
+
+/**
+ * Where the next match of REGEX_VARIABLES at or after `from` starts (-1 when none), its end in
+ * variableEnd: the match is `{{ }}` with the character before it, unless it starts the string. A
+ * scanner instead of the regular expression's matchAll: the strings that later substitution rounds see
+ * are new on every request, and the iterator and match arrays were a visible share of each request's
+ * garbage. The body `(?:\{[^{}]*\}|[^{}])*` cannot backtrack to another end (a shorter body would have
+ * to be followed by `}}` at a character it consumed, which is never a `}`), so one greedy pass decides.
+ */
+function nextVariable(s: string, from: number): number {
+  for (let p = from; p < s.length; p++) {
+    // `^` alternative first (only at 0), then `[^\\]` followed by `{{`
+    if (p === 0 && s.startsWith('{{', 0)) {
+      const end = variableBodyEnd(s, 2);
+      if (end >= 0) {
+        variableEnd = end;
+        return 0;
+      }
+    }
+    if (s.charCodeAt(p) !== 92 /* \\ */ && s.startsWith('{{', p + 1)) {
+      const end = variableBodyEnd(s, p + 3);
+      if (end >= 0) {
+        variableEnd = end;
+        return p;
+      }
+    }
+  }
+  return -1;
+}
+
+/** The end of `(?:\{[^{}]*\}|[^{}])*\}\}` matched from i, or -1. */
+function variableBodyEnd(s: string, i: number): number {
+  const n = s.length;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c === 125 /* } */) break;
+    if (c !== 123 /* { */) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < n && s.charCodeAt(j) !== 123 && s.charCodeAt(j) !== 125) j++;
+    if (j >= n || s.charCodeAt(j) !== 125) break;
+    i = j + 1;
+  }
+  return s.charCodeAt(i) === 125 && s.charCodeAt(i + 1) === 125 ? i + 2 : -1;
+}
+
 function parseVariables(s: string): VariableRef[] {
-  return [...s.matchAll(REGEX_VARIABLES)].map((m) => {
-    const old = m[0];
+  const out: VariableRef[] = [];
+  for (let at = nextVariable(s, 0); at >= 0; at = nextVariable(s, variableEnd)) {
+    const old = s.slice(at, variableEnd);
     const initial = REGEX_VARIABLE_INIT.test(old);
     const v = initial ? old : old.slice(1);
-    return { old, initial, v, name: replaceBracesAndTrim(v) };
-  });
+    out.push({ old, initial, v, name: variableName(v) });
+  }
+  return out;
+}
+
+/** replaceBracesAndTrim of a `{{ }}` occurrence; without inner braces (the usual case) a slice. */
+function variableName(v: string): string {
+  for (let i = 2; i < v.length - 2; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 123 || c === 125) return replaceBracesAndTrim(v);
+  }
+  return v.slice(2, v.length - 2).trim();
 }
 
 function variablesOf(s: string): readonly VariableRef[] {
@@ -169,15 +230,14 @@ function substituteString(
           `failed to resolve ${variable} at path ${path}: ${err instanceof Error ? err.message : String(err)}`,
         );
       }
-      // Kyverno replaces in the pattern as it was at the start of the round.
-      const at = originalPattern.indexOf(prefix + v);
+      // Kyverno replaces in the pattern as it was at the start of the round (`old` is prefix + v)
+      const at = originalPattern.indexOf(old);
       current =
         at < 0
           ? originalPattern
-          : originalPattern.slice(0, at) +
-            prefix +
+          : originalPattern.slice(0, at + prefix.length) +
             replacement +
-            originalPattern.slice(at + prefix.length + v.length);
+            originalPattern.slice(at + old.length);
       if (current.length > SUBSTITUTION_LIMITS.maxStringLength) {
         throw new SubstitutionError(
           `substituted value at path ${path} is longer than ${SUBSTITUTION_LIMITS.maxStringLength} characters`,
