@@ -15,6 +15,8 @@ import { parseAnchor, type Anchor } from '../pattern/anchor.js';
 import { matchPattern } from '../pattern/validate.js';
 
 const MAX_DEPTH = 100;
+/** matchPattern's options for the patch copies preprocessing edits (one object, not one per call). */
+const MUTABLE_PATTERN = { mutablePattern: true } as const;
 
 function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -89,7 +91,7 @@ function validateConditionsOf(
     const rv = resource[a.key];
     if (handleAddIfNotPresent(pv, rv) > 0) continue;
     // the patch copy is edited as preprocessing goes on: no cached walk plans for it
-    const out = matchPattern(rv, pv, { mutablePattern: true });
+    const out = matchPattern(rv, pv, MUTABLE_PATTERN);
     if (out.status !== 'pass') throw global ? GLOBAL_MISMATCH : CONDITION_MISMATCH;
   }
 }

@@ -11,7 +11,7 @@ import {
   type ContextSources,
   type PolicyContext,
 } from '../context/index.js';
-import { matchPattern, preparePattern } from '../pattern/validate.js';
+import { matchSubstitutedPattern, preparePattern } from '../pattern/validate.js';
 import { wildcardMatch } from '../pattern/wildcard.js';
 import {
   applyPodSecurityExclusions,
@@ -87,7 +87,7 @@ function runPatterns(v: Obj, target: Obj, env: RuleEnv, msg: string): Partial {
         status: 'error',
         message: `variable substitution failed for rule ${env.ruleName}: ${sub.error}`,
       };
-    const out = matchPattern(target, sub.value);
+    const out = matchSubstitutedPattern(target, sub.value, v['pattern']);
     if (out.status === 'pass')
       return { status: 'pass', message: `validation rule '${env.ruleName}' passed.` };
     if (out.status === 'skip')
@@ -109,7 +109,7 @@ function runPatterns(v: Obj, target: Obj, env: RuleEnv, msg: string): Partial {
   const failures: string[] = [];
   let skipped = 0;
   (sub.value as unknown[]).forEach((p, i) => {
-    const out = matchPattern(target, p);
+    const out = matchSubstitutedPattern(target, p, list[i]);
     if (out.status === 'pass') failures.push('');
     else if (out.status === 'skip') skipped++;
     else failures.push(`rule ${env.ruleName}[${i}] failed at path ${out.path}`);

@@ -43,10 +43,16 @@ export function anchorKey(key: string): string {
 /** True when a pattern value holds an anchor anywhere below it. */
 export function containsAnchor(value: unknown, depth = 0): boolean {
   if (depth > 64 || value === null || typeof value !== 'object') return false;
-  if (Array.isArray(value)) return value.some((v) => containsAnchor(v, depth + 1));
-  for (const [k, v] of Object.entries(value)) {
+  // loops (no closure, no entries array): pattern walks ask this of substituted maps per request
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (containsAnchor(value[i], depth + 1)) return true;
+    return false;
+  }
+  const map = value as Record<string, unknown>;
+  for (const k in map) {
+    if (!Object.prototype.hasOwnProperty.call(map, k)) continue;
     if (parseAnchor(k)) return true;
-    if (containsAnchor(v, depth + 1)) return true;
+    if (containsAnchor(map[k], depth + 1)) return true;
   }
   return false;
 }

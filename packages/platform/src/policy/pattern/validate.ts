@@ -69,37 +69,59 @@ function typeName(v: unknown): string {
 
 const MAX_DEPTH = 200;
 
+/**
+ * The walk's path below the root, as keys and indices; a failure's path (`/spec/containers/0/image/`) is
+ * joined from it when the failure is made. Building `${path}${key}/` for every visited key was most of
+ * the garbage of a walk that passes. matchPattern empties it after each walk.
+ */
+const segments: Array<string | number> = [];
+
+/** The current path, as the walk used to carry it ("/" and every segment followed by "/"). */
+function currentPath(): string {
+  let p = '/';
+  for (let i = 0; i < segments.length; i++) p += `${segments[i] as string | number}/`;
+  return p;
+}
+
+/**
+ * `original`: the same place in the policy's own (prepared) pattern when `pattern` is a substituted copy
+ * of it, so the copy's maps can walk by the original's plans (undefined when unknown).
+ */
 function validateElement(
   resource: unknown,
   pattern: unknown,
-  path: string,
+  original: unknown,
   depth: number,
 ): PatternFailure | null {
-  if (depth > MAX_DEPTH) return new PatternFailure(path, `pattern nesting deeper than ${MAX_DEPTH}`, 0);
+  if (depth > MAX_DEPTH)
+    return new PatternFailure(currentPath(), `pattern nesting deeper than ${MAX_DEPTH}`, 0);
   if (isObj(pattern)) {
     if (!isObj(resource)) {
+      const path = currentPath();
       return new PatternFailure(
         path,
         `pattern and resource have different structures. Path: ${path}. Expected ${typeName(pattern)}, found ${typeName(resource)}`,
         0,
       );
     }
-    return validateMap(resource, pattern, path, depth);
+    return validateMap(resource, pattern, original, depth);
   }
   if (Array.isArray(pattern)) {
     if (!Array.isArray(resource)) {
+      const path = currentPath();
       return new PatternFailure(
         path,
         `validation rule failed at path ${path}, resource does not satisfy the expected overlay pattern`,
         0,
       );
     }
-    return validateArray(resource, pattern, path, depth);
+    return validateArray(resource, pattern, original, depth);
   }
   const pred = scalarPredicate(pattern);
   if (Array.isArray(resource)) {
     for (const r of resource) {
       if (!pred(r)) {
+        const path = currentPath();
         return new PatternFailure(
           path,
           `resource value '${show(resource)}' does not match '${show(pattern)}' at path ${path}`,
@@ -110,6 +132,7 @@ function validateElement(
     return null;
   }
   if (!pred(resource)) {
+    const path = currentPath();
     return new PatternFailure(
       path,
       `resource value '${show(resource)}' does not match '${show(pattern)}' at path ${path}`,
@@ -168,10 +191,14 @@ const ANCHOR_ORDER: Record<string, number> = {
  * patterns and the unchanged parts of substituted ones keep their identity between requests).
  */
 interface MapPlan {
-  readonly anchors: ReadonlyArray<readonly [Anchor, unknown]>;
-  readonly plain: ReadonlyArray<readonly [string, unknown]>;
+  /** Anchored keys: the anchor and the key as the pattern spells it. */
+  readonly anchors: ReadonlyArray<readonly [Anchor, string]>;
+  /** Plain keys: the bare key, the key as spelled, and whether the value holds anchors. */
+  readonly plain: ReadonlyArray<readonly [string, string, boolean]>;
   /** metadata.labels/annotations with wildcard keys: expanded against each resource, not cached. */
   readonly expands: boolean;
+  /** Number of keys. */
+  readonly size: number;
 }
 
 const mapPlans = new WeakMap<Obj, MapPlan>();
@@ -191,25 +218,53 @@ function hasWildcardMetadata(pattern: Obj): boolean {
   });
 }
 
+/** The plan holds keys, not values: a copy with the same keys walks by it (values read from the copy). */
 function buildPlan(pattern: Obj): MapPlan {
-  const anchors: Array<[Anchor, unknown]> = [];
-  const plain: Array<[string, unknown]> = [];
-  for (const [k, v] of Object.entries(pattern)) {
+  const anchors: Array<[Anchor, string]> = [];
+  const plain: Array<[string, string, boolean]> = [];
+  for (const k of Object.keys(pattern)) {
     const a = parseAnchor(k);
-    if (a && a.modifier !== 'addIfNotPresent') anchors.push([a, v]);
-    else plain.push([a?.key ?? k, v]);
+    if (a && a.modifier !== 'addIfNotPresent') anchors.push([a, k]);
+    else plain.push([a?.key ?? k, k, containsAnchor(pattern[k])]);
   }
   anchors.sort((x, y) => (ANCHOR_ORDER[x[0].modifier] ?? 9) - (ANCHOR_ORDER[y[0].modifier] ?? 9));
   // keys whose values hold anchors first, as upstream's getSortedNestedAnchorResource
-  plain.sort((x, y) => Number(containsAnchor(y[1])) - Number(containsAnchor(x[1])));
-  return { anchors, plain, expands: hasWildcardMetadata(pattern) };
+  plain.sort((x, y) => Number(y[2]) - Number(x[2]));
+  return { anchors, plain, expands: hasWildcardMetadata(pattern), size: anchors.length + plain.length };
 }
 
-function planOf(pattern: Obj): MapPlan {
+/**
+ * The plan of `pattern`; for a substituted copy of a prepared map (`original`), the original's plan when
+ * it holds for the copy: the same keys, the same answer to "holds anchors" for every value that differs
+ * (a substituted string may have become a map), and metadata unchanged (wildcard expansion).
+ */
+function planOf(pattern: Obj, original: unknown): MapPlan {
   if (!cachePlans) return buildPlan(pattern);
   // only prepared (policy) patterns are cached: maps made by substitution for one evaluation would
   // leave weak entries on short-lived objects, which make every scavenge slower
-  return mapPlans.get(pattern) ?? buildPlan(pattern);
+  const own = mapPlans.get(pattern);
+  if (own) return own;
+  if (original === pattern || !isObj(original)) return buildPlan(pattern);
+  const plan = mapPlans.get(original);
+  if (!plan || !sameShape(pattern, original, plan)) return buildPlan(pattern);
+  return plan;
+}
+
+function sameShape(copy: Obj, original: Obj, plan: MapPlan): boolean {
+  let n = 0;
+  for (const k in copy) {
+    if (!Object.prototype.hasOwnProperty.call(copy, k)) continue;
+    if (!Object.prototype.hasOwnProperty.call(original, k)) return false;
+    n++;
+  }
+  if (n !== plan.size) return false;
+  if (copy['metadata'] !== original['metadata']) return false;
+  for (let i = 0; i < plan.plain.length; i++) {
+    const [, k, anchored] = plan.plain[i] as readonly [string, string, boolean];
+    const v = copy[k];
+    if (v !== original[k] && containsAnchor(v) !== anchored) return false;
+  }
+  return true;
 }
 
 const prepared = new WeakSet<object>();
@@ -233,98 +288,123 @@ export function preparePattern(pattern: unknown): void {
   walk(pattern, 0);
 }
 
-function validateMap(resource: Obj, patternIn: Obj, path: string, depth: number): PatternFailure | null {
-  let plan = planOf(patternIn);
+function childOf(original: unknown, key: string): unknown {
+  return isObj(original) ? original[key] : undefined;
+}
+
+function validateMap(resource: Obj, patternIn: Obj, original: unknown, depth: number): PatternFailure | null {
+  let plan = planOf(patternIn, original);
+  let pattern = patternIn;
   if (plan.expands) {
     const expanded = expandInMetadata(patternIn, resource);
-    if (expanded !== patternIn) plan = buildPlan(expanded);
+    if (expanded !== patternIn) {
+      plan = buildPlan(expanded);
+      pattern = expanded;
+      original = undefined;
+    }
   }
-  for (const [a, v] of plan.anchors) {
-    const f = handleAnchor(a, v, resource, path, depth);
+  for (let i = 0; i < plan.anchors.length; i++) {
+    const [a, k] = plan.anchors[i] as readonly [Anchor, string];
+    segments.push(a.key);
+    const f = handleAnchor(a, pattern[k], childOf(original, k), resource, depth);
+    segments.pop();
     if (f) return f;
   }
-  for (const [key, v] of plan.plain) {
-    const current = `${path}${key}/`;
+  for (let i = 0; i < plan.plain.length; i++) {
+    const [key, k] = plan.plain[i] as readonly [string, string, boolean];
+    const v = pattern[k];
     const value = resource[key];
     if (v === '*') {
-      if (value === null || value === undefined)
+      if (value === null || value === undefined) {
+        const path = currentPath();
         return new PatternFailure(path, `${path}/${key} not found`, 0);
+      }
       continue;
     }
-    const f = validateElement(value, v, current, depth + 1);
+    segments.push(key);
+    const f = validateElement(value, v, childOf(original, k), depth + 1);
+    segments.pop();
     if (f) return f;
   }
   return null;
 }
 
+/** One anchored key; its key is the last of the walk's segments. */
 function handleAnchor(
   a: Anchor,
   pattern: unknown,
+  original: unknown,
   resource: Obj,
-  path: string,
   depth: number,
 ): PatternFailure | null {
-  const current = `${path}${a.key}/`;
   const present = Object.prototype.hasOwnProperty.call(resource, a.key);
   const value = resource[a.key];
   switch (a.modifier) {
-    case 'negation':
-      return present
-        ? new PatternFailure(current, `negation anchor mismatch: ${current} is not allowed`, NEGATION)
-        : null;
+    case 'negation': {
+      if (!present) return null;
+      const current = currentPath();
+      return new PatternFailure(current, `negation anchor mismatch: ${current} is not allowed`, NEGATION);
+    }
     case 'equality':
-      return present ? validateElement(value, pattern, current, depth + 1) : null;
+      return present ? validateElement(value, pattern, original, depth + 1) : null;
     case 'condition': {
       if (!present) {
         return new PatternFailure(
-          current,
+          currentPath(),
           `conditional anchor mismatch: conditional anchor key doesn't exist in the resource`,
           CONDITIONAL,
         );
       }
-      const f = validateElement(value, pattern, current, depth + 1);
+      const f = validateElement(value, pattern, original, depth + 1);
       return f
         ? new PatternFailure(f.path, `conditional anchor mismatch: ${f.message}`, f.kinds | CONDITIONAL)
         : null;
     }
     case 'global': {
       if (!present) return null;
-      const f = validateElement(value, pattern, current, depth + 1);
+      const f = validateElement(value, pattern, original, depth + 1);
       return f ? new PatternFailure(f.path, `global anchor mismatch: ${f.message}`, f.kinds | GLOBAL) : null;
     }
     case 'existence': {
       if (!present) return null;
       if (!Array.isArray(value)) {
         return new PatternFailure(
-          current,
+          currentPath(),
           `invalid resource type ${typeName(value)}: Existence ^ () anchor can be used only on list/array type resource`,
           0,
         );
       }
       if (!Array.isArray(pattern)) {
         return new PatternFailure(
-          current,
+          currentPath(),
           `invalid pattern type ${typeName(pattern)}: Pattern has to be of list to compare against resource`,
           0,
         );
       }
-      for (const p of pattern) {
+      for (let j = 0; j < pattern.length; j++) {
+        const p: unknown = pattern[j];
         if (!isObj(p)) {
           return new PatternFailure(
-            current,
+            currentPath(),
             `invalid pattern type ${typeName(pattern)}: Pattern has to be of type map to compare against items in resource`,
             0,
           );
         }
+        const o = Array.isArray(original) ? (original[j] as unknown) : undefined;
         let found = false;
         for (let i = 0; i < value.length; i++) {
-          if (!validateElement(value[i], p, `${current}${i}/`, depth + 1)) {
+          segments.push(i);
+          const f = validateElement(value[i], p, o, depth + 1);
+          segments.pop();
+          if (!f) {
             found = true;
             break;
           }
         }
-        if (!found)
+        if (!found) {
+          const current = currentPath();
           return new PatternFailure(current, `existence anchor validation failed at path ${current}`, 0);
+        }
       }
       return null;
     }
@@ -336,35 +416,38 @@ function handleAnchor(
 function validateArray(
   resource: unknown[],
   pattern: unknown[],
-  path: string,
+  original: unknown,
   depth: number,
 ): PatternFailure | null {
-  if (pattern.length === 0) return new PatternFailure(path, 'pattern Array empty', 0);
+  if (pattern.length === 0) return new PatternFailure(currentPath(), 'pattern Array empty', 0);
+  const originals = Array.isArray(original) ? original : undefined;
   const first = pattern[0];
   if (isObj(first)) {
     let applied = 0;
-    const skips: PatternFailure[] = [];
+    let skips: PatternFailure[] | undefined;
     for (let i = 0; i < resource.length; i++) {
-      const f = validateElement(resource[i], first, `${path}${i}/`, depth + 1);
+      segments.push(i);
+      const f = validateElement(resource[i], first, originals?.[0], depth + 1);
+      segments.pop();
       if (f) {
         if (f.skip) {
-          skips.push(f);
+          (skips ??= []).push(f);
           continue;
         }
         return f;
       }
       applied++;
     }
-    if (applied === 0 && skips.length > 0) {
+    if (applied === 0 && skips !== undefined) {
       return new PatternFailure(
-        path,
+        currentPath(),
         skips.map((s) => s.message).join('; '),
         skips.reduce((k, s) => k | s.kinds, 0),
       );
     }
     return null;
   }
-  if (!Array.isArray(first)) return validateElement(resource, first, path, depth + 1);
+  if (!Array.isArray(first)) return validateElement(resource, first, originals?.[0], depth + 1);
   if (resource.length < pattern.length) {
     return new PatternFailure(
       '',
@@ -373,21 +456,23 @@ function validateArray(
     );
   }
   let applied = 0;
-  const skips: PatternFailure[] = [];
+  let skips: PatternFailure[] | undefined;
   for (let i = 0; i < pattern.length; i++) {
-    const f = validateElement(resource[i], pattern[i], `${path}${i}/`, depth + 1);
+    segments.push(i);
+    const f = validateElement(resource[i], pattern[i], originals?.[i], depth + 1);
+    segments.pop();
     if (f) {
       if (f.skip) {
-        skips.push(f);
+        (skips ??= []).push(f);
         continue;
       }
       return f;
     }
     applied++;
   }
-  if (applied === 0 && skips.length > 0) {
+  if (applied === 0 && skips !== undefined) {
     return new PatternFailure(
-      path,
+      currentPath(),
       skips.map((s) => s.message).join('; '),
       skips.reduce((k, s) => k | s.kinds, 0),
     );
@@ -404,17 +489,41 @@ export function matchPattern(
   pattern: unknown,
   options: { readonly mutablePattern?: boolean } = {},
 ): PatternOutcome {
+  return walk(resource, pattern, undefined, options.mutablePattern === true);
+}
+
+/**
+ * matchPattern of a pattern that variable substitution made from `original`, a prepared policy pattern
+ * (preparePattern): the copy's maps walk by the original's plans where those hold.
+ */
+export function matchSubstitutedPattern(
+  resource: unknown,
+  pattern: unknown,
+  original: unknown,
+): PatternOutcome {
+  return walk(resource, pattern, original, false);
+}
+
+const PASS: PatternOutcome = { status: 'pass' };
+
+function walk(
+  resource: unknown,
+  pattern: unknown,
+  original: unknown,
+  mutablePattern: boolean,
+): PatternOutcome {
   let f: PatternFailure | null;
-  if (options.mutablePattern) {
-    const saved = cachePlans;
-    cachePlans = false;
-    try {
-      f = validateElement(resource, pattern, '/', 0);
-    } finally {
-      cachePlans = saved;
-    }
-  } else f = validateElement(resource, pattern, '/', 0);
-  if (!f) return { status: 'pass' };
+  // the walk starts at the root (a walk that threw may have left segments behind)
+  segments.length = 0;
+  const savedCache = cachePlans;
+  if (mutablePattern) cachePlans = false;
+  try {
+    f = validateElement(resource, pattern, original, 0);
+  } finally {
+    cachePlans = savedCache;
+    segments.length = 0;
+  }
+  if (!f) return PASS;
   if (f.skip) return { status: 'skip', message: f.message };
   return { status: 'fail', path: f.path, message: f.message };
 }
