@@ -44,6 +44,8 @@ export interface CompiledPolicy {
   readonly ordered: readonly CompiledRule[];
   /** Kinds (Kind part) its rules can match; '*' when any. */
   readonly kinds: ReadonlySet<string>;
+  /** The policy as responses name it (one object for all of them). */
+  readonly ref: EngineResponse['policy'];
 }
 
 function isObj(v: unknown): v is Obj {
@@ -79,7 +81,8 @@ export function compilePolicy(policy: KyvernoPolicy): CompiledPolicy {
     ...rules.filter((r) => r.type === 'Mutation'),
     ...rules.filter((r) => r.type !== 'Mutation'),
   ];
-  return { policy, rules, ordered, kinds };
+  const ref = { kind: policy.kind, name: policy.name, namespace: policy.namespace };
+  return { policy, rules, ordered, kinds, ref };
 }
 
 function kindOf(o: Obj): string {
@@ -208,6 +211,17 @@ function factsOf(req: EngineRequest, shared: SharedContext): RequestFacts {
 
 const NO_EXCEPTIONS: readonly CompiledException[] = [];
 
+function sourcesWith(base: ContextSources, variables: Record<string, unknown>): ContextSources {
+  return { ...base, variables };
+}
+
+/**
+ * Rule responses as they are made, for all evaluatePolicy calls on the stack (each uses the part above
+ * where it started, and takes an exact-size copy at its end): an array per policy grown by push got
+ * room for 17 responses on its first push, where most policies answer one or two.
+ */
+const pending: RuleResponse[] = [];
+
 /** Evaluates one compiled policy; undefined when no rule matched the resource. */
 export function evaluatePolicy(
   cp: CompiledPolicy,
@@ -219,13 +233,42 @@ export function evaluatePolicy(
   const policyKey =
     policy.kind === 'Policy' ? `${policy.namespace ?? 'default'}/${policy.name}` : policy.name;
   const facts = factsOf(req, shared);
-  const { operation, baseVariables, baseSources, baseEntries } = facts;
-  let resource = req.resource;
   // a namespaced Policy applies only to resources of its namespace
   if (policy.kind === 'Policy' && facts.resNs !== policy.namespace) return undefined;
-  const responses: RuleResponse[] = [];
+  const start = pending.length;
+  let resource: Obj;
+  try {
+    resource = evaluateRules(cp, req, exceptions, shared, facts, policyKey);
+  } catch (err) {
+    pending.length = start;
+    throw err;
+  }
+  if (pending.length === start) return undefined;
+  const rules = pending.slice(start);
+  pending.length = start;
+  return {
+    policy: cp.ref,
+    resource: req.resource,
+    patchedResource: resource,
+    validationFailureAction: policy.validationFailureAction,
+    rules,
+  };
+}
+
+/** The rules of evaluatePolicy; responses go to `pending`, the patched resource is returned. */
+function evaluateRules(
+  cp: CompiledPolicy,
+  req: EngineRequest,
+  exceptions: readonly CompiledException[],
+  shared: SharedContext,
+  facts: RequestFacts,
+  policyKey: string,
+): Obj {
+  const policy = cp.policy;
+  const { operation, baseVariables, baseSources, baseEntries } = facts;
+  let resource = req.resource;
+  const responses = pending;
   let matchReq = facts.matchReq;
-  const sourcesFor = (variables: Record<string, unknown>): ContextSources => ({ ...baseSources, variables });
   for (const rule of cp.ordered) {
     // a rule for other kinds (autogen rules for pod controllers, on a Pod) is skipped before its match
     if (rule.kinds !== undefined && !rule.kinds.has(kindOf(resource))) continue;
@@ -260,7 +303,7 @@ export function evaluatePolicy(
         const [k, v] = entries[i] as [string, unknown];
         ctx.set(k, v);
       }
-      const sources = ruleVars ? sourcesFor(variables) : baseSources;
+      const sources = ruleVars ? sourcesWith(baseSources, variables) : baseSources;
       // responses written out, not `{ name, type, status, message }`: a spread clone given new keys
       // survives scavenges (engine/copy.ts)
       const name = rule.name;
@@ -401,12 +444,5 @@ export function evaluatePolicy(
       ctx.reset();
     }
   }
-  if (!responses.length) return undefined;
-  return {
-    policy: { kind: policy.kind, name: policy.name, namespace: policy.namespace },
-    resource: req.resource,
-    patchedResource: resource,
-    validationFailureAction: policy.validationFailureAction,
-    rules: responses,
-  };
+  return resource;
 }

@@ -63,7 +63,30 @@ function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-type Partial = { status: 'pass' | 'fail' | 'skip' | 'error'; message: string; checks?: PodSecurityCheck[] };
+type Partial = {
+  readonly status: 'pass' | 'fail' | 'skip' | 'error';
+  readonly message: string;
+  readonly checks?: PodSecurityCheck[];
+};
+
+// Outcomes and options that do not depend on the request, made once (read-only)
+const RULE_SKIPPED: Partial = { status: 'skip', message: 'rule skipped' };
+const RULE_PASSED: Partial = { status: 'pass', message: 'rule passed' };
+const PATTERN_PATH = { path: '/validate/pattern' } as const;
+const ANY_PATTERN_PATH = { path: '/validate/anyPattern' } as const;
+
+// The pass outcome of a rule ("validation rule '<rule>' passed.") by rule name, bounded: most validate
+// rules pass on most requests
+const passOutcomes = new Map<string, Partial>();
+function passed(rule: string): Partial {
+  let p = passOutcomes.get(rule);
+  if (p === undefined) {
+    p = { status: 'pass', message: `validation rule '${rule}' passed.` };
+    if (passOutcomes.size >= 4096) passOutcomes.clear();
+    passOutcomes.set(rule, p);
+  }
+  return p;
+}
 
 function messageOf(raw: unknown, env: RuleEnv): string {
   if (typeof raw !== 'string' || raw === '') return '';
@@ -81,15 +104,14 @@ export function patternFailMessage(msg: string, rule: string, path: string): str
 function runPatterns(v: Obj, target: Obj, env: RuleEnv, msg: string): Partial {
   if (v['pattern'] !== undefined) {
     preparePattern(v['pattern']);
-    const sub = substituteIfNeeded(v['pattern'], env.ctx, { path: '/validate/pattern' });
+    const sub = substituteIfNeeded(v['pattern'], env.ctx, PATTERN_PATH);
     if ('error' in sub)
       return {
         status: 'error',
         message: `variable substitution failed for rule ${env.ruleName}: ${sub.error}`,
       };
     const out = matchSubstitutedPattern(target, sub.value, v['pattern']);
-    if (out.status === 'pass')
-      return { status: 'pass', message: `validation rule '${env.ruleName}' passed.` };
+    if (out.status === 'pass') return passed(env.ruleName);
     if (out.status === 'skip')
       return {
         status: 'skip',
@@ -100,7 +122,7 @@ function runPatterns(v: Obj, target: Obj, env: RuleEnv, msg: string): Partial {
   const list = v['anyPattern'];
   if (!Array.isArray(list)) return { status: 'error', message: 'anyPattern must be a list' };
   preparePattern(list);
-  const sub = substituteIfNeeded(list, env.ctx, { path: '/validate/anyPattern' });
+  const sub = substituteIfNeeded(list, env.ctx, ANY_PATTERN_PATH);
   if ('error' in sub)
     return {
       status: 'error',
@@ -130,7 +152,7 @@ function runDeny(v: Obj, env: RuleEnv, msg: string): Partial {
   const r = evaluateConditions(conditions, env.ctx, '/validate/deny/conditions');
   if (!r.ok) return { status: 'error', message: `failed to check deny conditions: ${r.error}` };
   if (r.value) return { status: 'fail', message: msg || `validation error: rule ${env.ruleName} failed` };
-  return { status: 'pass', message: `validation rule '${env.ruleName}' passed.` };
+  return passed(env.ruleName);
 }
 
 /**
@@ -273,8 +295,8 @@ function runForEach(list: unknown, env: RuleEnv, target: Obj, nesting: number): 
       }
     }
   }
-  if (applied === 0) return nesting > 0 ? undefined : { status: 'skip', message: 'rule skipped' };
-  return { status: 'pass', message: 'rule passed' };
+  if (applied === 0) return nesting > 0 ? undefined : RULE_SKIPPED;
+  return RULE_PASSED;
 }
 
 /** Runs whichever check a validate block (or a foreach entry) holds. */
@@ -321,12 +343,10 @@ function runChecks(
 
 /** Evaluates a rule's validate block (context, preconditions and match were handled by the engine). */
 export function runValidate(validate: Obj, env: RuleEnv): RuleResponse {
-  const r = runChecks(validate, env, env.resource, 0, '') ?? { status: 'skip', message: 'rule skipped' };
-  return {
-    name: env.ruleName,
-    type: 'Validation',
-    status: r.status,
-    message: r.message,
-    ...(r.checks ? { podSecurityChecks: r.checks } : {}),
-  };
+  const r = runChecks(validate, env, env.resource, 0, '') ?? RULE_SKIPPED;
+  const name = env.ruleName;
+  const type = 'Validation';
+  return r.checks
+    ? { name, type, status: r.status, message: r.message, podSecurityChecks: r.checks }
+    : { name, type, status: r.status, message: r.message };
 }

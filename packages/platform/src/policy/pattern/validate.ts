@@ -75,11 +75,22 @@ const MAX_DEPTH = 200;
  * the garbage of a walk that passes. matchPattern empties it after each walk.
  */
 const segments: Array<string | number> = [];
+/** How many of `segments` are in use: an index, not push/pop and `length = 0`, which would free the
+ * array's storage after every walk and grow it again in the next. Segments are pattern keys and indices. */
+let top = 0;
+
+function enter(segment: string | number): void {
+  segments[top++] = segment;
+}
+
+function leave(): void {
+  top--;
+}
 
 /** The current path, as the walk used to carry it ("/" and every segment followed by "/"). */
 function currentPath(): string {
   let p = '/';
-  for (let i = 0; i < segments.length; i++) p += `${segments[i] as string | number}/`;
+  for (let i = 0; i < top; i++) p += `${segments[i] as string | number}/`;
   return p;
 }
 
@@ -277,15 +288,18 @@ const prepared = new WeakSet<object>();
 export function preparePattern(pattern: unknown): void {
   if (pattern === null || typeof pattern !== 'object' || prepared.has(pattern)) return;
   prepared.add(pattern);
-  const walk = (node: unknown, depth: number): void => {
-    if (depth > MAX_DEPTH) return;
-    if (Array.isArray(node)) for (const x of node) walk(x, depth + 1);
-    else if (isObj(node)) {
-      if (!mapPlans.has(node)) mapPlans.set(node, buildPlan(node));
-      for (const k of Object.keys(node)) walk(node[k], depth + 1);
-    }
-  };
-  walk(pattern, 0);
+  preparePlans(pattern, 0);
+}
+
+// a function of its own, not a closure in preparePattern: a closure's context would be allocated on
+// every call, also the usual one that returns at once
+function preparePlans(node: unknown, depth: number): void {
+  if (depth > MAX_DEPTH) return;
+  if (Array.isArray(node)) for (const x of node) preparePlans(x, depth + 1);
+  else if (isObj(node)) {
+    if (!mapPlans.has(node)) mapPlans.set(node, buildPlan(node));
+    for (const k of Object.keys(node)) preparePlans(node[k], depth + 1);
+  }
 }
 
 function childOf(original: unknown, key: string): unknown {
@@ -305,9 +319,9 @@ function validateMap(resource: Obj, patternIn: Obj, original: unknown, depth: nu
   }
   for (let i = 0; i < plan.anchors.length; i++) {
     const [a, k] = plan.anchors[i] as readonly [Anchor, string];
-    segments.push(a.key);
+    enter(a.key);
     const f = handleAnchor(a, pattern[k], childOf(original, k), resource, depth);
-    segments.pop();
+    leave();
     if (f) return f;
   }
   for (let i = 0; i < plan.plain.length; i++) {
@@ -321,9 +335,9 @@ function validateMap(resource: Obj, patternIn: Obj, original: unknown, depth: nu
       }
       continue;
     }
-    segments.push(key);
+    enter(key);
     const f = validateElement(value, v, childOf(original, k), depth + 1);
-    segments.pop();
+    leave();
     if (f) return f;
   }
   return null;
@@ -393,9 +407,9 @@ function handleAnchor(
         const o = Array.isArray(original) ? (original[j] as unknown) : undefined;
         let found = false;
         for (let i = 0; i < value.length; i++) {
-          segments.push(i);
+          enter(i);
           const f = validateElement(value[i], p, o, depth + 1);
-          segments.pop();
+          leave();
           if (!f) {
             found = true;
             break;
@@ -426,9 +440,9 @@ function validateArray(
     let applied = 0;
     let skips: PatternFailure[] | undefined;
     for (let i = 0; i < resource.length; i++) {
-      segments.push(i);
+      enter(i);
       const f = validateElement(resource[i], first, originals?.[0], depth + 1);
-      segments.pop();
+      leave();
       if (f) {
         if (f.skip) {
           (skips ??= []).push(f);
@@ -458,9 +472,9 @@ function validateArray(
   let applied = 0;
   let skips: PatternFailure[] | undefined;
   for (let i = 0; i < pattern.length; i++) {
-    segments.push(i);
+    enter(i);
     const f = validateElement(resource[i], pattern[i], originals?.[i], depth + 1);
-    segments.pop();
+    leave();
     if (f) {
       if (f.skip) {
         (skips ??= []).push(f);
@@ -514,14 +528,14 @@ function walk(
 ): PatternOutcome {
   let f: PatternFailure | null;
   // the walk starts at the root (a walk that threw may have left segments behind)
-  segments.length = 0;
+  top = 0;
   const savedCache = cachePlans;
   if (mutablePattern) cachePlans = false;
   try {
     f = validateElement(resource, pattern, original, 0);
   } finally {
     cachePlans = savedCache;
-    segments.length = 0;
+    top = 0;
   }
   if (!f) return PASS;
   if (f.skip) return { status: 'skip', message: f.message };
