@@ -66,6 +66,16 @@ function setIn(root: Json, parts: readonly string[], value: unknown, i = 0): Jso
   return copy;
 }
 
+// element<N> and elementIndex<N> for the usual nesting depths, made once
+const ELEMENT_KEYS = Array.from({ length: 8 }, (_, i) => `element${i}`);
+const ELEMENT_INDEX_KEYS = Array.from({ length: 8 }, (_, i) => `elementIndex${i}`);
+function elementKey(nesting: number): string {
+  return ELEMENT_KEYS[nesting] ?? `element${nesting}`;
+}
+function elementIndexKey(nesting: number): string {
+  return ELEMENT_INDEX_KEYS[nesting] ?? `elementIndex${nesting}`;
+}
+
 export class ContextQueryError extends Error {
   /** True when the query failed because a key was missing (Kyverno's NotFoundError). */
   readonly notFound: boolean;
@@ -147,6 +157,30 @@ export class PolicyContext {
       }
       cur[parts[parts.length - 1] as string] = value;
     }
+    this.data = root;
+  }
+
+  /**
+   * A foreach element's variables, as setMany of [request.object (when `requestObject` is not
+   * undefined)], element, elementIndex, element<N>, elementIndex<N> would set them, without the
+   * entries: foreach loops do this per element. request is not copied when request.object is already
+   * that value.
+   */
+  setElement(element: unknown, index: number, nesting: number, requestObject?: unknown): void {
+    const root: Json = copyObject(this.data);
+    if (requestObject !== undefined) {
+      const request = root.request;
+      if (!isObject(request)) root.request = { object: requestObject };
+      else if (request.object !== requestObject || !Object.prototype.hasOwnProperty.call(request, 'object')) {
+        const copy = copyObject(request);
+        copy.object = requestObject;
+        root.request = copy;
+      }
+    }
+    root.element = element;
+    root.elementIndex = index;
+    root[elementKey(nesting)] = element;
+    root[elementIndexKey(nesting)] = index;
     this.data = root;
   }
 

@@ -145,6 +145,8 @@ function applyJsonPatch(doc: unknown, ops: unknown[]): unknown {
 // for the same elements request after request, and the YAML parse was most of such a rule's cost.
 // The parsed operations are read-only: applyJsonPatch copies the values it inserts.
 const patchTexts = new Map<string, unknown>();
+const TRANSIENT = { transient: true } as const;
+const STABLE = { transient: false } as const;
 const MAX_PATCH_TEXTS = 1024;
 const MAX_CACHED_TEXT = 64 * 1024;
 
@@ -158,21 +160,31 @@ function parsePatchText(text: string): unknown {
   return ops;
 }
 
+/** Substitution paths of a mutate block's patches (made once: patchOnce runs per foreach element). */
+interface PatchPaths {
+  readonly strategic: { readonly path: string };
+  readonly json6902: string;
+}
+const pathsOf = (path: string): PatchPaths => ({
+  strategic: { path: `${path}/patchStrategicMerge` },
+  json6902: `${path}/patchesJson6902`,
+});
+const MUTATE_PATHS = pathsOf('/mutate');
+const FOREACH_PATHS = pathsOf('/mutate/foreach');
+
 function patchOnce(
   m: Obj,
   env: RuleEnv,
   resource: Obj,
-  path: string,
+  paths: PatchPaths,
 ): { ok: true; value: Obj } | { ok: false; error: string } {
   if (m['patchStrategicMerge'] !== undefined) {
-    const sub = substituteIfNeeded(m['patchStrategicMerge'], env.ctx, {
-      path: `${path}/patchStrategicMerge`,
-    });
+    const sub = substituteIfNeeded(m['patchStrategicMerge'], env.ctx, paths.strategic);
     if ('error' in sub) return { ok: false, error: `variable substitution failed: ${sub.error}` };
     if (!isObj(sub.value)) return { ok: false, error: 'patchStrategicMerge must be a map' };
     try {
       const transient = sub.value !== m['patchStrategicMerge'];
-      return { ok: true, value: strategicMergePatch(resource, sub.value, { transient }) };
+      return { ok: true, value: strategicMergePatch(resource, sub.value, transient ? TRANSIENT : STABLE) };
     } catch (err) {
       return {
         ok: false,
@@ -181,7 +193,7 @@ function patchOnce(
     }
   }
   if (typeof m['patchesJson6902'] === 'string') {
-    const sub = substituteInString(m['patchesJson6902'], env.ctx, `${path}/patchesJson6902`);
+    const sub = substituteInString(m['patchesJson6902'], env.ctx, paths.json6902);
     if ('error' in sub) return { ok: false, error: `variable substitution failed: ${sub.error}` };
     try {
       const ops = parsePatchText(String(sub.value));
@@ -204,8 +216,6 @@ function runForEach(
   nesting: number,
 ): { ok: true; value: Obj } | { ok: false; error: string } {
   let current = resource;
-  const elementN = `element${nesting}`;
-  const elementIndexN = `elementIndex${nesting}`;
   for (const fe of list) {
     if (!isObj(fe)) return { ok: false, error: 'a foreach entry must be a map' };
     const expr = typeof fe['list'] === 'string' ? fe['list'] : '';
@@ -218,22 +228,15 @@ function runForEach(
       if ('error' in q) return { ok: false, error: `failed to evaluate list ${expr}: ${q.error}` };
       const elements = Array.isArray(q.value) ? q.value : [];
       // Kyverno applies JSON patches in reverse element order so indices stay valid
-      const order = elements.map((_, i) => i);
-      if (
+      const descending =
         fe['order'] === 'Descending' ||
-        (fe['order'] === undefined && typeof fe['patchesJson6902'] === 'string')
-      )
-        order.reverse();
-      for (const i of order) {
+        (fe['order'] === undefined && typeof fe['patchesJson6902'] === 'string');
+      const n = elements.length;
+      for (let k = 0; k < n; k++) {
+        const i = descending ? n - 1 - k : k;
         env.ctx.checkpoint();
         try {
-          env.ctx.setMany([
-            ['request.object', current],
-            ['element', elements[i]],
-            ['elementIndex', i],
-            [elementN, elements[i]],
-            [elementIndexN, i],
-          ]);
+          env.ctx.setElement(elements[i], i, nesting, current);
           if (Array.isArray(fe['context'])) {
             const lr = loadContextEntries(
               entriesToLoad(fe['context'], env.sources.variables),
@@ -247,7 +250,7 @@ function runForEach(
           if (!pre.value) continue;
           const r = Array.isArray(fe['foreach'])
             ? runForEach(fe['foreach'], env, current, nesting + 1)
-            : patchOnce(fe, env, current, '/mutate/foreach');
+            : patchOnce(fe, env, current, FOREACH_PATHS);
           if (!r.ok) return r;
           current = r.value;
         } finally {
@@ -278,7 +281,7 @@ export function runMutate(mutate: Obj, env: RuleEnv): MutateOutcome {
   }
   const r = Array.isArray(mutate['foreach'])
     ? runForEach(mutate['foreach'], env, env.resource, 0)
-    : patchOnce(mutate, env, env.resource, '/mutate');
+    : patchOnce(mutate, env, env.resource, MUTATE_PATHS);
   if (!r.ok) return { response: { name, type, status: 'error', message: r.error } };
   if (r.value === env.resource || deepEqual(r.value, env.resource)) {
     return { response: { name, type, status: 'skip', message: 'no patches applied' } };

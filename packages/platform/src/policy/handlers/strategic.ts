@@ -317,6 +317,28 @@ function indexByKey(list: readonly unknown[], key: string, value: unknown): numb
   return -1;
 }
 
+/** True when a map below the root (in a map or list, at any depth) has no keys. */
+function hasEmptyMap(node: unknown, depth: number): boolean {
+  if (depth > MAX_DEPTH) return true;
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++)
+      if (hasEmptyMap(node[i], depth + 1) || isEmptyMap(node[i])) return true;
+    return false;
+  }
+  if (!isObj(node)) return false;
+  for (const k in node) {
+    const v = node[k];
+    if (isEmptyMap(v) || hasEmptyMap(v, depth + 1)) return true;
+  }
+  return false;
+}
+
+function isEmptyMap(v: unknown): boolean {
+  if (!isObj(v)) return false;
+  for (const k in v) if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+  return true;
+}
+
 /**
  * Overlays without any anchor preprocess the same way whatever the resource: their plain patch is
  * computed once per overlay object (variable-free overlays keep their identity between requests).
@@ -335,6 +357,9 @@ export function strategicMergePatch(
   const cached = options.transient ? undefined : plainPatches.get(overlay);
   if (cached) return mergeValue(resource, cached, 0) as Obj;
   if (!hasAnchors(overlay, hasAnchor)) {
+    // without anchors, preprocessing only prunes empty maps (and what empties with them): an overlay
+    // without any is its own plain patch (mergeValue copies what it takes from a patch, never edits it)
+    if (!hasEmptyMap(overlay, 0)) return mergeValue(resource, overlay, 0) as Obj;
     const plain = cloneJson(overlay);
     preprocess(plain, undefined, 0);
     deleteConditionElements(plain);

@@ -266,12 +266,7 @@ function runForEach(list: unknown, env: RuleEnv, target: Obj, nesting: number): 
       const element: unknown = elements[i];
       env.ctx.checkpoint();
       try {
-        env.ctx.setMany([
-          ['element', element],
-          ['elementIndex', i],
-          [`element${nesting}`, element],
-          [`elementIndex${nesting}`, i],
-        ]);
+        env.ctx.setElement(element, i, nesting);
         if (Array.isArray(fe['context'])) {
           const lr = loadContextEntries(
             entriesToLoad(fe['context'], env.sources.variables),
