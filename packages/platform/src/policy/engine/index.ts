@@ -218,9 +218,20 @@ function sourcesWith(base: ContextSources, variables: Record<string, unknown>): 
 /**
  * Rule responses as they are made, for all evaluatePolicy calls on the stack (each uses the part above
  * where it started, and takes an exact-size copy at its end): an array per policy grown by push got
- * room for 17 responses on its first push, where most policies answer one or two.
+ * room for 17 responses on its first push, where most policies answer one or two. Used up to
+ * `pendingTop` (an index: `length = 0` would free the storage and the next push grow it again).
  */
-const pending: RuleResponse[] = [];
+const pending: Array<RuleResponse | undefined> = [];
+let pendingTop = 0;
+
+function respond(r: RuleResponse): void {
+  pending[pendingTop++] = r;
+}
+
+/** Drops the responses above `start` (no references kept to them). */
+function dropPending(start: number): void {
+  while (pendingTop > start) pending[--pendingTop] = undefined;
+}
 
 /** Evaluates one compiled policy; undefined when no rule matched the resource. */
 export function evaluatePolicy(
@@ -235,17 +246,17 @@ export function evaluatePolicy(
   const facts = factsOf(req, shared);
   // a namespaced Policy applies only to resources of its namespace
   if (policy.kind === 'Policy' && facts.resNs !== policy.namespace) return undefined;
-  const start = pending.length;
+  const start = pendingTop;
   let resource: Obj;
   try {
     resource = evaluateRules(cp, req, exceptions, shared, facts, policyKey);
   } catch (err) {
-    pending.length = start;
+    dropPending(start);
     throw err;
   }
-  if (pending.length === start) return undefined;
-  const rules = pending.slice(start);
-  pending.length = start;
+  if (pendingTop === start) return undefined;
+  const rules = pending.slice(start, pendingTop) as RuleResponse[];
+  dropPending(start);
   return {
     policy: cp.ref,
     resource: req.resource,
@@ -267,9 +278,10 @@ function evaluateRules(
   const policy = cp.policy;
   const { operation, baseVariables, baseSources, baseEntries } = facts;
   let resource = req.resource;
-  const responses = pending;
   let matchReq = facts.matchReq;
-  for (const rule of cp.ordered) {
+  const ordered = cp.ordered;
+  for (let r = 0; r < ordered.length; r++) {
+    const rule = ordered[r] as CompiledRule;
     // a rule for other kinds (autogen rules for pod controllers, on a Pod) is skipped before its match
     if (rule.kinds !== undefined && !rule.kinds.has(kindOf(resource))) continue;
     if (matchReq.resource !== resource) matchReq = { ...facts.matchReq, resource };
@@ -311,7 +323,7 @@ function evaluateRules(
       if (Array.isArray(rule.raw['context'])) {
         const lr = loadContextEntries(entriesToLoad(rule.raw['context'], variables), ctx, sources);
         if (!lr.ok) {
-          responses.push({
+          respond({
             name,
             type,
             status: 'error',
@@ -322,7 +334,7 @@ function evaluateRules(
       }
       const pre = evaluateConditions(rule.raw['preconditions'], ctx, '/preconditions');
       if (!pre.ok) {
-        responses.push({
+        respond({
           name,
           type,
           status: 'error',
@@ -331,7 +343,7 @@ function evaluateRules(
         continue;
       }
       if (!pre.value) {
-        responses.push({
+        respond({
           name,
           type,
           status: 'skip',
@@ -364,7 +376,7 @@ function evaluateRules(
           },
         )[0];
         if (check && check.status !== 'pass') {
-          responses.push({
+          respond({
             name,
             type,
             status: check.status === 'error' ? 'error' : 'skip',
@@ -389,11 +401,11 @@ function evaluateRules(
             rule.type === 'Generation'
               ? `rule is skipped due to policy exception ${keys.join(', ')}`
               : `rule is skipped due to policy exceptions${keys.join(', ')}`;
-          responses.push({ name, type, status: 'skip', message, exceptions: keys });
+          respond({ name, type, status: 'skip', message, exceptions: keys });
           continue;
         }
         if (whole) {
-          responses.push({
+          respond({
             name,
             type,
             status: 'skip',
@@ -404,7 +416,7 @@ function evaluateRules(
         }
       }
       if (rule.type === 'Validation' && isObj(rule.raw['validate'])) {
-        responses.push(
+        respond(
           runValidate(
             rule.raw['validate'],
             exc.length
@@ -420,10 +432,10 @@ function evaluateRules(
         );
       } else if (rule.type === 'Mutation' && isObj(rule.raw['mutate'])) {
         const m = runMutate(rule.raw['mutate'], env);
-        responses.push(m.response);
+        respond(m.response);
         if (m.patched) resource = m.patched;
       } else if (rule.type === 'Generation' && isObj(rule.raw['generate'])) {
-        responses.push(
+        respond(
           runGenerate(rule.raw['generate'], {
             ...env,
             policyName: policy.name,
@@ -433,7 +445,7 @@ function evaluateRules(
           }),
         );
       } else {
-        responses.push({
+        respond({
           name,
           type,
           status: 'error',
