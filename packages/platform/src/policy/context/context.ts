@@ -33,6 +33,12 @@ export interface AdmissionRequestInput {
   admissionInfo?: { roles?: string[]; clusterRoles?: string[]; userInfo?: unknown };
   /** Image defaults for request.images. */
   image?: ImageOptions;
+  /**
+   * A context built for an earlier state of the same request (before a mutation) and the object its
+   * images were read from: its `images` are taken as they are when this request's object (oldObject on
+   * DELETE) has containers with the same names and images in the same order.
+   */
+  previous?: { readonly object: unknown; readonly context: PolicyContext } | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -124,7 +130,11 @@ export class PolicyContext {
     data.serviceAccountName = sa?.[2] ?? '';
     data.serviceAccountNamespace = sa?.[1] ?? '';
     const obj = req.operation === 'DELETE' ? req.oldObject : req.object;
-    const images = extractImages(obj, req.image ?? {});
+    const prev = req.previous;
+    const images =
+      prev !== undefined && sameContainerImages(obj, prev.object)
+        ? (prev.context.get('images') as Json | undefined)
+        : extractImages(obj, req.image ?? {});
     if (images) data.images = images;
     return new PolicyContext(data, searchOptions);
   }
@@ -276,22 +286,60 @@ function podSpecOf(obj: Json): Json | undefined {
   return isObject(tpl) && isObject(tpl.spec) ? tpl.spec : undefined;
 }
 
+const IMAGE_FIELDS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
+
+/**
+ * True when two objects give the same `images`: same kind, and the containers of their pod specs have
+ * the same names and images in the same order (what extractImages reads). A mutation that leaves the
+ * images alone so keeps the images of the context before it instead of parsing and copying them again.
+ */
+function sameContainerImages(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (!isObject(a) || !isObject(b) || a.kind !== b.kind) return false;
+  const sa = podSpecOf(a);
+  const sb = podSpecOf(b);
+  if (sa === undefined || sb === undefined) return sa === sb;
+  for (const field of IMAGE_FIELDS) {
+    const la = sa[field];
+    const lb = sb[field];
+    if (!Array.isArray(la) || !Array.isArray(lb)) {
+      if (Array.isArray(la) || Array.isArray(lb)) return false;
+      continue;
+    }
+    if (la.length !== lb.length) return false;
+    for (let i = 0; i < la.length; i++) {
+      const ca: unknown = la[i];
+      const cb: unknown = lb[i];
+      if (ca === cb) continue;
+      if (!isObject(ca) || !isObject(cb) || ca.name !== cb.name || ca.image !== cb.image) return false;
+    }
+  }
+  return true;
+}
+
 // Parsed image references by options and reference (null: unparseable). Admission requests repeat the
 // same few images, and the parse (a large regular expression) was a visible share of each request.
 const imageCache = new Map<string, ImageInfo | null>();
+/** The same for default options, keyed by the reference alone (no key composed per lookup). */
+const defaultImageCache = new Map<string, ImageInfo | null>();
 const MAX_IMAGE_CACHE = 2048;
 
 function cachedImage(image: string, opts: ImageOptions): ImageInfo | null {
-  const key = `${opts.defaultRegistry ?? ''}|${opts.enableDefaultRegistryMutation ?? ''}|${image}`;
-  let info = imageCache.get(key);
+  // default options (the usual case) need no composed key
+  const defaults = opts.defaultRegistry === undefined && opts.enableDefaultRegistryMutation === undefined;
+  const cache = defaults ? defaultImageCache : imageCache;
+  const key = defaults
+    ? image
+    : `${opts.defaultRegistry ?? ''}|${opts.enableDefaultRegistryMutation ?? ''}|${image}`;
+  let info = cache.get(key);
   if (info === undefined) {
     try {
       info = parseImageReference(image, opts);
     } catch {
       info = null;
     }
-    if (imageCache.size >= MAX_IMAGE_CACHE) imageCache.clear();
-    imageCache.set(key, info);
+    if (cache.size >= MAX_IMAGE_CACHE) cache.clear();
+    cache.set(key, info);
   }
   return info;
 }

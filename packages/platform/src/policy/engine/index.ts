@@ -303,6 +303,13 @@ function evaluateRules(
         operation,
         userInfo: { username: req.userInfo?.username ?? '', groups: [...(req.userInfo?.groups ?? [])] },
         admissionInfo: { roles: [...(req.roles ?? [])], clusterRoles: [...(req.clusterRoles ?? [])] },
+        // after a mutation: the images of the request's own context, if the containers' images are the same
+        previous: shared.base
+          ? {
+              object: operation === 'DELETE' ? (req.oldResource ?? req.resource) : req.resource,
+              context: shared.base.ctx,
+            }
+          : undefined,
       });
       shared.for = resource;
       if (resource === req.resource) shared.base = { ctx: shared.ctx, for: resource };
