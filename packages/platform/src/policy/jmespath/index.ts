@@ -169,6 +169,20 @@ function checkSize(v: unknown, env: Env): unknown {
  */
 const NOT_FOUND: unique symbol = Symbol('JMESPath NotFound');
 
+/**
+ * A result list with room for `max` elements, filled by index and cut to its length by trimmed(): an
+ * empty list grown by push gets room for 17 elements at its first push, and projections run for most
+ * queries. (The storage is allocated at once; the elements are all set before the list is returned.)
+ */
+function upTo(max: number): unknown[] {
+  return new Array<unknown>(max);
+}
+
+function trimmed(list: unknown[], n: number): unknown[] {
+  if (n < list.length) list.length = n;
+  return list;
+}
+
 /** Evaluates and turns NotFound into null (what most Kyverno node types do). */
 function soft(f: Eval, value: unknown, env: Env): unknown {
   const r = f(value, env);
@@ -368,12 +382,13 @@ function build(node: Node): Eval {
       return (value, env) => {
         const base = soft(left, value, env);
         if (Array.isArray(base)) {
-          const out: unknown[] = [];
-          for (const e of base) {
-            const r = soft(right, e, env);
-            if (r !== null && r !== undefined) out.push(r);
+          const out = upTo(base.length);
+          let n = 0;
+          for (let i = 0; i < base.length; i++) {
+            const r = soft(right, base[i], env);
+            if (r !== null && r !== undefined) out[n++] = r;
           }
-          return out;
+          return trimmed(out, n);
         }
         if (allowString && typeof base === 'string') return base;
         return null;
@@ -400,13 +415,15 @@ function build(node: Node): Eval {
       return (value, env) => {
         const base = quiet(left, value, env);
         if (!Array.isArray(base)) return null;
-        const out: unknown[] = [];
-        for (const e of base) {
+        const out = upTo(base.length);
+        let n = 0;
+        for (let i = 0; i < base.length; i++) {
+          const e: unknown = base[i];
           if (isFalse(soft(cond, e, env))) continue;
           const r = soft(right, e, env);
-          if (r !== null && r !== undefined) out.push(r);
+          if (r !== null && r !== undefined) out[n++] = r;
         }
-        return out;
+        return trimmed(out, n);
       };
     }
     case 'Flatten': {
@@ -414,10 +431,17 @@ function build(node: Node): Eval {
       return (value, env) => {
         const base = quiet(child, value, env);
         if (!Array.isArray(base)) return null;
-        const out: unknown[] = [];
-        for (const e of base) {
-          if (Array.isArray(e)) for (let i = 0; i < e.length; i++) out.push(e[i]);
-          else out.push(e);
+        let total = 0;
+        for (let j = 0; j < base.length; j++) {
+          const e: unknown = base[j];
+          total += Array.isArray(e) ? e.length : 1;
+        }
+        const out = upTo(total);
+        let n = 0;
+        for (let j = 0; j < base.length; j++) {
+          const e: unknown = base[j];
+          if (Array.isArray(e)) for (let i = 0; i < e.length; i++) out[n++] = e[i];
+          else out[n++] = e;
         }
         return checkSize(out, env);
       };
