@@ -34,9 +34,12 @@ export const CONDITION_OPERATORS = [
 ] as const;
 
 const BY_LOWER = new Map<string, string>(CONDITION_OPERATORS.map((o) => [o.toLowerCase(), o]));
+const CANONICAL = new Set<string>(CONDITION_OPERATORS);
 
 /** The canonical name of an operator, or undefined when unknown. */
 export function canonicalOperator(op: string): string | undefined {
+  // operators are usually spelled as documented: no lower-cased copy for those
+  if (CANONICAL.has(op)) return op;
   return BY_LOWER.get(op.toLowerCase());
 }
 
@@ -132,12 +135,19 @@ function equals(key: unknown, value: unknown): boolean {
   return false;
 }
 
-/** Splits the value side of the set operators: an array, a JSON array in a string, or one string. */
-function valueList(value: unknown): string[] | 'range' | undefined {
-  if (Array.isArray(value)) return value.map(goSprint);
-  if (typeof value === 'number') return [goSprint(value)];
+/** A range value ("1-10"): each key is matched against the range pattern. */
+const RANGE: unique symbol = Symbol('range');
+
+/**
+ * The value side of the set operators: a list (its elements read through goSprint), a JSON list in a
+ * string, one string, RANGE (a numeric range), or undefined when it has none of those forms. The usual
+ * list or single string is used as it is (no list of strings made per evaluation).
+ */
+function valueSet(value: unknown): readonly unknown[] | string | typeof RANGE | undefined {
+  if (Array.isArray(value)) return value as unknown[];
+  if (typeof value === 'number') return goSprint(value);
   if (typeof value === 'string') {
-    if (/^([-|+]?\d+(?:\.\d+)?[A-Za-z]*)-([-|+]?\d+(?:\.\d+)?[A-Za-z]*)$/.test(value)) return 'range';
+    if (/^([-|+]?\d+(?:\.\d+)?[A-Za-z]*)-([-|+]?\d+(?:\.\d+)?[A-Za-z]*)$/.test(value)) return RANGE;
     const t = value.trim();
     if (t.startsWith('[')) {
       try {
@@ -148,33 +158,42 @@ function valueList(value: unknown): string[] | 'range' | undefined {
         // not JSON: one string
       }
     }
-    return [value];
+    return value;
   }
   return undefined;
 }
 
-function keyList(key: unknown): string[] | undefined {
-  if (Array.isArray(key)) return key.map(goSprint);
-  if (typeof key === 'string' || typeof key === 'number' || typeof key === 'boolean') return [goSprint(key)];
-  return undefined;
-}
-
-function inSet(k: string, values: string[]): boolean {
-  for (const v of values) if (wildcardMatch(v, k) || wildcardMatch(k, v)) return true;
+function inSet(k: string, values: readonly unknown[] | string): boolean {
+  if (typeof values === 'string') return wildcardMatch(values, k) || wildcardMatch(k, values);
+  for (let i = 0; i < values.length; i++) {
+    const v = goSprint(values[i]);
+    if (wildcardMatch(v, k) || wildcardMatch(k, v)) return true;
+  }
   return false;
 }
 
-/** For each key, whether it is in the value (list, JSON list, single string or numeric range). */
-function membership(key: unknown, value: unknown): boolean[] | undefined {
-  const keys = keyList(key);
-  if (!keys) return undefined;
-  const values = valueList(value);
-  if (values === undefined) return undefined;
-  if (values === 'range') {
-    const pred = compileStringPattern(value as string);
-    return keys.map((k) => pred(k));
+/**
+ * How many of the keys (a list, or one scalar) are in the value (list, JSON list, single string or
+ * numeric range); -1 when the key or the value has no list form. A count, not a list of booleans: the
+ * set operators only need how many.
+ */
+function membership(key: unknown, value: unknown): number {
+  const keys: readonly unknown[] | undefined = Array.isArray(key) ? key : undefined;
+  if (!keys && typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'boolean') return -1;
+  const values = valueSet(value);
+  if (values === undefined) return -1;
+  const pred = values === RANGE ? compileStringPattern(value as string) : undefined;
+  const n = keys ? keys.length : 1;
+  let hits = 0;
+  for (let i = 0; i < n; i++) {
+    const k = goSprint(keys ? keys[i] : key);
+    if (pred ? pred(k) : inSet(k, values as readonly unknown[] | string)) hits++;
   }
-  return keys.map((k) => inSet(k, values));
+  return hits;
+}
+
+function keyCount(key: unknown): number {
+  return Array.isArray(key) ? key.length : 1;
 }
 
 /**
@@ -187,46 +206,70 @@ function parseSemver(s: string): semver.SemVer | null {
   return SEMVER_START.test(s) ? semver.parse(s) : null;
 }
 
-function numeric(key: unknown, value: unknown, cmp: (a: number) => boolean): boolean {
-  const compare = (a: number, b: number): boolean => cmp(a < b ? -1 : a > b ? 1 : 0);
-  const withNumberKey = (k: number): boolean => {
-    if (typeof value === 'number') return compare(k, value);
-    if (typeof value === 'string') {
-      const d = durations(k, value);
-      if (d) return compare(d[0], d[1]);
-      const f = parseFloatGo(value);
-      return f !== undefined && compare(k, f);
-    }
-    return false;
-  };
-  if (typeof key === 'number') return withNumberKey(key);
+// The comparison of a numeric or duration operator: a code, not a closure made per evaluation
+const GT = 0;
+const GTE = 1;
+const LT = 2;
+const LTE = 3;
+
+function holds(c: number, op: number): boolean {
+  switch (op) {
+    case GT:
+      return c > 0;
+    case GTE:
+      return c >= 0;
+    case LT:
+      return c < 0;
+    default:
+      return c <= 0;
+  }
+}
+
+function compareNumbers(a: number, b: number, op: number): boolean {
+  return holds(a < b ? -1 : a > b ? 1 : 0, op);
+}
+
+function withNumberKey(k: number, value: unknown, op: number): boolean {
+  if (typeof value === 'number') return compareNumbers(k, value, op);
+  if (typeof value === 'string') {
+    const d = durations(k, value);
+    if (d) return compareNumbers(d[0], d[1], op);
+    const f = parseFloatGo(value);
+    return f !== undefined && compareNumbers(k, f, op);
+  }
+  return false;
+}
+
+function numeric(key: unknown, value: unknown, op: number): boolean {
+  if (typeof key === 'number') return withNumberKey(key, value, op);
   if (typeof key === 'string') {
     const d = durations(key, value);
-    if (d) return compare(d[0], d[1]);
+    if (d) return compareNumbers(d[0], d[1], op);
     const q = quantities(key, value);
-    if (q) return compare(q[0], q[1]);
+    if (q) return compareNumbers(q[0], q[1], op);
     const f = parseFloatGo(key);
-    if (f !== undefined) return withNumberKey(f);
+    if (f !== undefined) return withNumberKey(f, value, op);
     const kv = parseSemver(key);
     if (kv && typeof value === 'string') {
       const vv = parseSemver(value);
-      return vv !== null && cmp(semver.compare(kv, vv));
+      return vv !== null && holds(semver.compare(kv, vv), op);
     }
     return false;
   }
   return false;
 }
 
-function durationCompare(key: unknown, value: unknown, cmp: (a: number) => boolean): boolean {
-  const secs = (v: unknown): number | undefined => {
-    if (typeof v === 'number') return v;
-    if (typeof v === 'string') return parseDuration(v);
-    return undefined;
-  };
-  const k = secs(key);
-  const v = secs(value);
+function durationSeconds(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string') return parseDuration(v);
+  return undefined;
+}
+
+function durationCompare(key: unknown, value: unknown, op: number): boolean {
+  const k = durationSeconds(key);
+  const v = durationSeconds(value);
   if (k === undefined || v === undefined) return false;
-  return cmp(k < v ? -1 : k > v ? 1 : 0);
+  return compareNumbers(k, v, op);
 }
 
 /**
@@ -243,40 +286,36 @@ export function evaluateOperator(operator: string, key: unknown, value: unknown)
     case 'In':
     case 'AllIn': {
       const m = membership(key, value);
-      return m !== undefined && m.every(Boolean);
+      return m >= 0 && m === keyCount(key);
     }
     case 'NotIn': {
       const m = membership(key, value);
-      return m !== undefined && !m.every(Boolean);
+      return m >= 0 && m !== keyCount(key);
     }
-    case 'AnyIn': {
-      const m = membership(key, value);
-      return m !== undefined && m.some(Boolean);
-    }
+    case 'AnyIn':
+      return membership(key, value) > 0;
     case 'AnyNotIn': {
       const m = membership(key, value);
-      return m !== undefined && m.some((x) => !x);
+      return m >= 0 && m < keyCount(key);
     }
-    case 'AllNotIn': {
-      const m = membership(key, value);
-      return m !== undefined && m.every((x) => !x);
-    }
+    case 'AllNotIn':
+      return membership(key, value) === 0;
     case 'GreaterThan':
-      return numeric(key, value, (c) => c > 0);
+      return numeric(key, value, GT);
     case 'GreaterThanOrEquals':
-      return numeric(key, value, (c) => c >= 0);
+      return numeric(key, value, GTE);
     case 'LessThan':
-      return numeric(key, value, (c) => c < 0);
+      return numeric(key, value, LT);
     case 'LessThanOrEquals':
-      return numeric(key, value, (c) => c <= 0);
+      return numeric(key, value, LTE);
     case 'DurationGreaterThan':
-      return durationCompare(key, value, (c) => c > 0);
+      return durationCompare(key, value, GT);
     case 'DurationGreaterThanOrEquals':
-      return durationCompare(key, value, (c) => c >= 0);
+      return durationCompare(key, value, GTE);
     case 'DurationLessThan':
-      return durationCompare(key, value, (c) => c < 0);
+      return durationCompare(key, value, LT);
     case 'DurationLessThanOrEquals':
-      return durationCompare(key, value, (c) => c <= 0);
+      return durationCompare(key, value, LTE);
     default:
       return undefined;
   }
