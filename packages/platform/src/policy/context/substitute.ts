@@ -414,8 +414,12 @@ const plans = new WeakMap<object, Plan>();
 const mayHold = (s: string): boolean => s.includes('{{') || s.includes('$(');
 
 function planOf(value: object): Plan {
-  let plan = plans.get(value);
-  if (plan !== undefined) return plan;
+  const plan = plans.get(value);
+  return plan !== undefined ? plan : buildSubstitutionPlan(value);
+}
+
+// apart from planOf: its closure's context would be allocated on every call, also on a cache hit
+function buildSubstitutionPlan(value: object): Plan {
   const sites: Site[] = [];
   const walk = (node: unknown, at: (string | number)[], pointer: string, depth: number): boolean => {
     if (depth > SUBSTITUTION_LIMITS.maxDepth) return false;
@@ -443,7 +447,7 @@ function planOf(value: object): Plan {
     }
     return true;
   };
-  plan = walk(value, [], '', 0) ? sites : 'full';
+  const plan: Plan = walk(value, [], '', 0) ? sites : 'full';
   plans.set(value, plan);
   return plan;
 }
@@ -456,14 +460,14 @@ export function hasSubstitutions(value: unknown): boolean {
   return plan === 'full' || plan.length > 0;
 }
 
-/** Copy-on-write set: copies each container on the way once (tracked in `fresh`), shares the rest. */
-function setShared(root: unknown, at: readonly (string | number)[], v: unknown, fresh: object[]): unknown {
+/** Copy-on-write set: copies each container on the way once (the copies above `start` in freshCopies), shares the rest. */
+function setShared(root: unknown, at: readonly (string | number)[], v: unknown, start: number): unknown {
   if (at.length === 0) return v;
-  const top = copyOnce(root, fresh);
+  const top = copyOnce(root, start);
   let cur = top as Record<string | number, unknown>;
   for (let i = 0; i < at.length - 1; i++) {
     const k = at[i] as string | number;
-    const child = copyOnce(cur[k], fresh) as Record<string | number, unknown>;
+    const child = copyOnce(cur[k], start) as Record<string | number, unknown>;
     cur[k] = child;
     cur = child;
   }
@@ -471,12 +475,27 @@ function setShared(root: unknown, at: readonly (string | number)[], v: unknown, 
   return top;
 }
 
-function copyOnce(node: unknown, fresh: object[]): unknown {
-  if (node === null || typeof node !== 'object' || fresh.includes(node)) return node;
+function copyOnce(node: unknown, start: number): unknown {
+  if (node === null || typeof node !== 'object') return node;
+  for (let i = start; i < freshTop; i++) if (freshCopies[i] === node) return node;
   const copy = Array.isArray(node) ? node.slice() : { ...(node as Record<string, unknown>) };
-  fresh.push(copy);
+  freshCopies[freshTop++] = copy;
   return copy;
 }
+
+/**
+ * The copies one substitution has made so far (copy-on-write: each container is copied once), kept in
+ * one module-wide array from `start` up to freshTop — an array per substitution grown by push had room
+ * for 17 at the first push. Substitutions do not nest, but each takes the part above where it started.
+ */
+const freshCopies: object[] = [];
+let freshTop = 0;
+
+function releaseFresh(start: number): void {
+  // no references kept to the copies (they belong to the results)
+  while (freshTop > start) freshCopies[--freshTop] = EMPTY;
+}
+const EMPTY = {};
 
 /**
  * substituteVariables with a compiled plan: only the strings that hold `{{ }}` or `$( )` are visited,
@@ -513,12 +532,16 @@ export function substituteShared(
     }
     const isDelete = ctx.get('request.operation') === 'DELETE';
     let out: unknown = value;
-    const fresh: object[] = []; // the copies made so far (a few: the paths to the substituted strings)
-    for (let i = 0; i < sites.length; i++) {
-      const site = sites[i] as Site;
-      const text = texts ? (texts[i] as string) : site.text;
-      const v = text.includes('{{') ? substituteString(text, ctx, base + site.pointer, isDelete) : text;
-      if (v !== site.text) out = setShared(out, site.at, v, fresh);
+    const start = freshTop; // copies made from here on: the paths to the substituted strings
+    try {
+      for (let i = 0; i < sites.length; i++) {
+        const site = sites[i] as Site;
+        const text = texts ? (texts[i] as string) : site.text;
+        const v = text.includes('{{') ? substituteString(text, ctx, base + site.pointer, isDelete) : text;
+        if (v !== site.text) out = setShared(out, site.at, v, start);
+      }
+    } finally {
+      releaseFresh(start);
     }
     return { value: out };
   } catch (err) {

@@ -235,14 +235,19 @@ function callFunction(name: string, args: unknown[], env: Env): unknown {
         `JMESPath function '${name}': expected ${fn.args.length} argument${fn.args.length === 1 ? '' : 's'}, got ${args.length}`,
       );
     }
-    fn.args.forEach((types, i) => {
+    // loops, not forEach/some with closures: Kyverno functions run for many queries
+    for (let i = 0; i < fn.args.length; i++) {
+      const types = fn.args[i] as (typeof fn.args)[number];
       const v = args[i];
-      if (v !== undefined && !types.some((t) => typeMatches(v, t))) {
+      if (v === undefined) continue;
+      let ok = false;
+      for (let j = 0; j < types.length && !ok; j++) ok = typeMatches(v, types[j] as (typeof types)[number]);
+      if (!ok) {
         throw new JmesPathRuntimeError(
           `JMESPath function '${name}': argument #${i + 1} is not of type ${typeLabel(types)}`,
         );
       }
-    });
+    }
     return checkSize(fn.handler(args, env.fenv), env);
   }
   if (!builtins.runtime.isRegistered(name)) {
