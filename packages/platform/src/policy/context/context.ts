@@ -243,27 +243,44 @@ export class PolicyContext {
 
   /** query() that returns the outcome instead of throwing (a missing key costs no exception). */
   tryQuery(jmespath: string): { value: unknown } | { error: string; notFound: boolean } {
+    const r = this.lookup(jmespath);
+    return r instanceof QueryFailure ? { error: r.error, notFound: r.notFound } : { value: r };
+  }
+
+  /**
+   * tryQuery() whose result is the value itself, or a QueryFailure: no wrapper object per successful
+   * query (variable substitution queries once per `{{ }}`).
+   */
+  lookup(jmespath: string): unknown {
     const q = jmespath.trim();
-    if (q === '') return { error: 'invalid query (nil)', notFound: false };
+    if (q === '') return new QueryFailure('invalid query (nil)', false);
     let compiled;
     try {
       compiled = cachedJmesPath(q);
     } catch (err) {
       const msg = err instanceof PolicyExpressionError ? err.message : String(err);
-      return { error: `incorrect query ${q}: ${msg}`, notFound: false };
+      return new QueryFailure(`incorrect query ${q}: ${msg}`, false);
     }
     let value: unknown;
     try {
       value = compiled.find(this.data, this.searchOptions);
     } catch (err) {
       if (err instanceof JmesPathRuntimeError || err instanceof PolicyExpressionError) {
-        return { error: err.message, notFound: false };
+        return new QueryFailure(err.message, false);
       }
       throw err;
     }
-    if (value instanceof JmesPathMissing) return { error: value.message, notFound: true };
-    return { value };
+    if (value instanceof JmesPathMissing) return new QueryFailure(value.message, true);
+    return value;
   }
+}
+
+/** A query that failed (lookup): the message, and whether a key was missing (Kyverno's NotFoundError). */
+export class QueryFailure {
+  constructor(
+    readonly error: string,
+    readonly notFound: boolean,
+  ) {}
 }
 
 function namespaceOf(obj: unknown): string | undefined {

@@ -11,7 +11,7 @@
  * - `$(./../path)` reads another value of the same document, relative to the
  *   element's path, with an optional operator prefix (>=, <=, >, <, !).
  */
-import type { PolicyContext } from './context.js';
+import { QueryFailure, type PolicyContext } from './context.js';
 
 // Same expressions as Kyverno's regex package (Go RE2); both are linear in practice here
 // because the alternatives inside the repetition cannot overlap.
@@ -206,7 +206,8 @@ function substituteString(
       );
     }
     const originalPattern = current;
-    for (const { old, initial, v, name } of vars) {
+    for (let j = 0; j < vars.length; j++) {
+      const { old, initial, v, name } = vars[j] as VariableRef;
       let variable = name;
       if (variable === '@') {
         const prefix = ctx.tryQuery('target');
@@ -214,12 +215,11 @@ function substituteString(
         variable = variable.replace(/@/g, atPathToJmesPath(path, base));
       }
       if (isDelete) variable = variable.split('request.object').join('request.oldObject');
-      const q = ctx.tryQuery(variable);
-      if ('error' in q) {
-        if (q.notFound) throw new SubstitutionError(q.error);
-        throw new SubstitutionError(`failed to resolve ${variable} at path ${path}: ${q.error}`);
+      const resolved = ctx.lookup(variable);
+      if (resolved instanceof QueryFailure) {
+        if (resolved.notFound) throw new SubstitutionError(resolved.error);
+        throw new SubstitutionError(`failed to resolve ${variable} at path ${path}: ${resolved.error}`);
       }
-      const resolved = q.value;
       if (originalPattern === v) return resolved;
       const prefix = initial ? '' : (old[0] ?? '');
       let replacement: string;
