@@ -174,11 +174,82 @@ function handlePatternName(pattern: unknown[], element: unknown, resourceElement
   if (!isObj(resourceElement)) return;
   const name = resourceElement['name'];
   if (name === undefined || name === null || name === '') return;
-  const node = cloneJson(element);
-  if (deleteAnchors(node, true)) return;
-  if (!isObj(node)) return;
+  let node: unknown;
+  try {
+    node = stripped(element, true);
+  } catch (err) {
+    if (err !== PROTO_KEY) throw err;
+    // a `__proto__` key: the copy and deletion in place, whose assignments treat it their own way
+    node = cloneJson(element);
+    if (deleteAnchors(node, true)) node = DELETED;
+  }
+  if (node === DELETED || !isObj(node)) return;
   node['name'] = name;
   pattern.push(node);
+}
+
+const DELETED: unique symbol = Symbol('deleted');
+/** Thrown by stripped() at a `__proto__` key (handlePatternName then copies and deletes in place). */
+const PROTO_KEY = new Error('__proto__ key');
+
+/**
+ * What cloneJson(node) and then deleteAnchors(copy, deleteScalar) leave (DELETED where that says to
+ * delete), built as new maps and lists instead: the deletions in place turned the copies into
+ * dictionary-mode objects, and every later for-in over them allocated its list of keys.
+ */
+function stripped(node: unknown, deleteScalar: boolean): unknown {
+  if (isObj(node)) return strippedMap(node);
+  if (Array.isArray(node)) {
+    const out: unknown[] = [];
+    for (let i = 0; i < node.length; i++) {
+      const e: unknown = node[i];
+      if (hasAnchors(e, hasAnchor)) continue;
+      const r = stripped(e, false);
+      if (r !== DELETED) out.push(r);
+    }
+    return out.length === 0 && node.length !== 0 ? DELETED : out;
+  }
+  return deleteScalar ? DELETED : node;
+}
+
+/** deleteAnchorsInMap's three steps on a map, without changing it. */
+function strippedMap(node: Obj): unknown {
+  let src = node;
+  let anchored = false;
+  for (const k in node) {
+    if (k === '__proto__') throw PROTO_KEY;
+    if (containsCondition(parseAnchor(k))) anchored = true;
+  }
+  if (anchored) {
+    // condition and global anchors: their values (deleted when nothing is left), then the keys renamed
+    const obj: Obj = {};
+    let anchorsExist = false;
+    for (const k in node) {
+      const a = parseAnchor(k);
+      if (a && containsCondition(a)) {
+        if (a.key === '__proto__') throw PROTO_KEY;
+        const r = stripped(node[k], true);
+        if (r === DELETED) continue;
+        anchorsExist = true;
+        obj[k] = r;
+      } else obj[k] = node[k];
+    }
+    if (anchorsExist)
+      for (const k of Object.keys(obj)) {
+        const a = parseAnchor(k);
+        if (a && containsCondition(a)) renameKey(obj, k, a.key);
+      }
+    src = obj;
+  }
+  const out: Obj = {};
+  let empty = true;
+  for (const k in src) {
+    const r = stripped(src[k], false);
+    if (r === DELETED) continue;
+    empty = false;
+    out[k] = r;
+  }
+  return empty ? DELETED : out;
 }
 
 /** Deletes condition anchors (and list elements holding anchors); true when the node is left empty. */
@@ -317,6 +388,31 @@ function indexByKey(list: readonly unknown[], key: string, value: unknown): numb
   return -1;
 }
 
+/**
+ * cloneJson for preprocessing, except that list elements holding anchors are shared, not copied:
+ * preprocessing only reads them (processListOfMaps copies an element before it edits it) and the
+ * anchor deletion drops them from their lists without touching them.
+ */
+function cloneForPreprocess<T>(v: T): T {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    const out: unknown[] = v.slice();
+    for (let i = 0; i < out.length; i++) {
+      const e: unknown = out[i];
+      if (!hasAnchors(e, hasAnchor)) out[i] = cloneForPreprocess(e);
+    }
+    return out as T;
+  }
+  if (!isObj(v) || Object.getPrototypeOf(v) !== Object.prototype) return cloneJson(v);
+  const out: Obj = {};
+  for (const k in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    if (k === '__proto__') return cloneJson(v);
+    out[k] = cloneForPreprocess(v[k]);
+  }
+  return out as T;
+}
+
 /** True when a map below the root (in a map or list, at any depth) has no keys. */
 function hasEmptyMap(node: unknown, depth: number): boolean {
   if (depth > MAX_DEPTH) return true;
@@ -368,7 +464,7 @@ export function strategicMergePatch(
     if (!options.transient) plainPatches.set(overlay, plain);
     return mergeValue(resource, plain, 0) as Obj;
   }
-  let patch = cloneJson(overlay);
+  let patch = cloneForPreprocess(overlay);
   try {
     preprocess(patch, resource, 0);
     deleteConditionElements(patch);
