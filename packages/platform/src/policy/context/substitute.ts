@@ -156,16 +156,22 @@ function variableBodyEnd(s: string, i: number): number {
   return s.charCodeAt(i) === 125 && s.charCodeAt(i + 1) === 125 ? i + 2 : -1;
 }
 
-function parseVariables(s: string): VariableRef[] {
-  const out: VariableRef[] = [];
+function parseVariables(s: string): readonly VariableRef[] {
+  // counted first, then a list of that size (pushing onto an empty list made room for 17)
+  let n = 0;
+  for (let at = nextVariable(s, 0); at >= 0; at = nextVariable(s, variableEnd)) n++;
+  if (n === 0) return NO_VARIABLES;
+  const out = new Array<VariableRef>(n);
+  let i = 0;
   for (let at = nextVariable(s, 0); at >= 0; at = nextVariable(s, variableEnd)) {
     const old = s.slice(at, variableEnd);
     const initial = REGEX_VARIABLE_INIT.test(old);
     const v = initial ? old : old.slice(1);
-    out.push({ old, initial, v, name: variableName(v) });
+    out[i++] = { old, initial, v, name: variableName(v) };
   }
   return out;
 }
+const NO_VARIABLES: readonly VariableRef[] = [];
 
 /** replaceBracesAndTrim of a `{{ }}` occurrence; without inner braces (the usual case) a slice. */
 function variableName(v: string): string {
@@ -198,7 +204,8 @@ function substituteString(
   for (let round = 0; ; round++) {
     // the rule's own string (round 0) repeats on every request and is parsed once; the strings later
     // rounds see are results, which are not cached
-    const vars = round === 0 ? variablesOf(current) : current.includes('{{') ? parseVariables(current) : [];
+    const vars =
+      round === 0 ? variablesOf(current) : current.includes('{{') ? parseVariables(current) : NO_VARIABLES;
     if (vars.length === 0) break;
     if (round >= SUBSTITUTION_LIMITS.maxRounds) {
       throw new SubstitutionError(

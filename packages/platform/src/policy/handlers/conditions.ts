@@ -2,7 +2,7 @@
  * Preconditions and deny conditions: `{{ }}` substituted in key and value, then the operator applied.
  * Accepts the old list form (all must hold) and the any/all form (every `all` and at least one `any`).
  */
-import { substituteShared, type PolicyContext } from '../context/index.js';
+import { substituteShared, type PolicyContext, type SubstituteOptions } from '../context/index.js';
 import { evaluateOperator } from '../pattern/conditions.js';
 import { mayHaveVariables } from './substitute.js';
 
@@ -23,13 +23,15 @@ interface KeyValue {
   readonly split: boolean;
   readonly keyVars: boolean;
   readonly valueVars: boolean;
-  /** The paths of key and value, for the list path and index they were last made for. */
+  /** The list path and index keyOpts and valueOpts were last made for. */
   listPath: string;
   index: number;
-  keyPath: string;
-  valuePath: string;
+  /** Substitution options of key and value (their paths, no references), made with the paths. */
+  keyOpts: SubstituteOptions;
+  valueOpts: SubstituteOptions;
 }
 const keyValues = new WeakMap<Obj, KeyValue>();
+const NO_PATH: SubstituteOptions = { references: false };
 
 function splittable(v: unknown): boolean {
   return typeof v === 'string' ? !v.includes('$(') : !mayHaveVariables(v);
@@ -48,21 +50,21 @@ function keyValueOf(c: Obj): KeyValue {
       valueVars: mayHaveVariables(value),
       listPath: '',
       index: -1,
-      keyPath: '',
-      valuePath: '',
+      keyOpts: NO_PATH,
+      valueOpts: NO_PATH,
     };
     keyValues.set(c, kv);
   }
   return kv;
 }
 
-/** The key's and value's paths (made once per condition and list path, not per evaluation). */
+/** The key's and value's substitution options (made once per condition and list path, not per evaluation). */
 function pathsOf(kv: KeyValue, path: string, i: number): KeyValue {
   if (kv.index !== i || kv.listPath !== path) {
     kv.listPath = path;
     kv.index = i;
-    kv.keyPath = `${path}/${i}/key`;
-    kv.valuePath = `${path}/${i}/value`;
+    kv.keyOpts = { path: `${path}/${i}/key`, references: false };
+    kv.valueOpts = { path: `${path}/${i}/value`, references: false };
   }
   return kv;
 }
@@ -83,15 +85,12 @@ function evalList(list: unknown, ctx: PolicyContext, path: string, mode: 'any' |
     if (kv0.split) {
       // key, then value: the order the whole map's substitution visits them
       if (kv0.keyVars) {
-        const sub = substituteShared(key, ctx, { path: pathsOf(kv0, path, i).keyPath, references: false });
+        const sub = substituteShared(key, ctx, pathsOf(kv0, path, i).keyOpts);
         if ('error' in sub) return { ok: false, error: sub.error };
         key = sub.value;
       }
       if (kv0.valueVars) {
-        const sub = substituteShared(value, ctx, {
-          path: pathsOf(kv0, path, i).valuePath,
-          references: false,
-        });
+        const sub = substituteShared(value, ctx, pathsOf(kv0, path, i).valueOpts);
         if ('error' in sub) return { ok: false, error: sub.error };
         value = sub.value;
       }
