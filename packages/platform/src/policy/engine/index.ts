@@ -161,6 +161,9 @@ interface RequestFacts {
   readonly baseVariables: Record<string, unknown>;
   readonly baseSources: ContextSources;
   readonly baseEntries: ReadonlyArray<[string, unknown]>;
+  /** request.userInfo and the roles of the JSON contexts (one copy per request, shared by its contexts). */
+  readonly ctxUserInfo: { username: string; groups: string[] };
+  readonly ctxAdmissionInfo: { roles: string[]; clusterRoles: string[] };
 }
 
 function factsOf(req: EngineRequest, shared: SharedContext): RequestFacts {
@@ -204,6 +207,8 @@ function factsOf(req: EngineRequest, shared: SharedContext): RequestFacts {
     baseVariables,
     baseSources,
     baseEntries: Object.entries(baseVariables),
+    ctxUserInfo: { username: req.userInfo?.username ?? '', groups: [...(req.userInfo?.groups ?? [])] },
+    ctxAdmissionInfo: { roles: [...(req.roles ?? [])], clusterRoles: [...(req.clusterRoles ?? [])] },
   };
   shared.facts = facts;
   return facts;
@@ -301,8 +306,8 @@ function evaluateRules(
         object: operation === 'DELETE' ? null : resource,
         oldObject: req.oldResource ?? (operation === 'DELETE' ? resource : null),
         operation,
-        userInfo: { username: req.userInfo?.username ?? '', groups: [...(req.userInfo?.groups ?? [])] },
-        admissionInfo: { roles: [...(req.roles ?? [])], clusterRoles: [...(req.clusterRoles ?? [])] },
+        userInfo: facts.ctxUserInfo,
+        admissionInfo: facts.ctxAdmissionInfo,
         // after a mutation: the images of the request's own context, if the containers' images are the same
         previous: shared.base
           ? {
