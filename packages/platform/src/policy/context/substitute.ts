@@ -86,6 +86,9 @@ function atPathToJmesPath(path: string, prefix: string[]): string {
   return out;
 }
 
+/** `\\{{ x }}` → `{{ x }}` (one function, not a closure per call). */
+const dropEscape = (m: string): string => m.slice(1);
+
 function jsonString(v: unknown): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' && !Number.isFinite(v)) {
@@ -252,7 +255,7 @@ function substituteString(
       }
     }
   }
-  return current.replace(REGEX_ESCAPED_VARIABLES, (m) => m.slice(1));
+  return current.replace(REGEX_ESCAPED_VARIABLES, dropEscape);
 }
 
 // ---------------------------------------------------------------- references
@@ -341,7 +344,7 @@ function substituteReferencesInString(value: string, doc: unknown, base: string,
     const prefix = initial ? '' : (old[0] ?? '');
     current = current.replace(old, () => prefix + resolved);
   }
-  return current.replace(REGEX_ESCAPED_REFERENCES, (m) => m.slice(1));
+  return current.replace(REGEX_ESCAPED_REFERENCES, dropEscape);
 }
 
 // ---------------------------------------------------------------- traversal

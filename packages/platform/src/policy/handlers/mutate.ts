@@ -9,7 +9,7 @@ import type { Obj, RuleResponse } from '../engine/types.js';
 import { evaluateConditions } from './conditions.js';
 import { deepEqual, strategicMergePatch } from './strategic.js';
 import { cloneJson } from '../engine/copy.js';
-import { substituteIfNeeded } from './substitute.js';
+import { mayHaveVariables, substituteIfNeeded } from './substitute.js';
 import { entriesToLoad, type RuleEnv } from './validate.js';
 
 export interface MutateOutcome {
@@ -179,12 +179,18 @@ function patchOnce(
   paths: PatchPaths,
 ): { ok: true; value: Obj } | { ok: false; error: string } {
   if (m['patchStrategicMerge'] !== undefined) {
-    const sub = substituteIfNeeded(m['patchStrategicMerge'], env.ctx, paths.strategic);
-    if ('error' in sub) return { ok: false, error: `variable substitution failed: ${sub.error}` };
-    if (!isObj(sub.value)) return { ok: false, error: 'patchStrategicMerge must be a map' };
+    const raw = m['patchStrategicMerge'];
+    let overlay: unknown = raw;
+    // an overlay without variables needs no substitution result
+    if (mayHaveVariables(raw)) {
+      const sub = substituteIfNeeded(raw, env.ctx, paths.strategic);
+      if ('error' in sub) return { ok: false, error: `variable substitution failed: ${sub.error}` };
+      overlay = sub.value;
+    }
+    if (!isObj(overlay)) return { ok: false, error: 'patchStrategicMerge must be a map' };
     try {
-      const transient = sub.value !== m['patchStrategicMerge'];
-      return { ok: true, value: strategicMergePatch(resource, sub.value, transient ? TRANSIENT : STABLE) };
+      const transient = overlay !== raw;
+      return { ok: true, value: strategicMergePatch(resource, overlay, transient ? TRANSIENT : STABLE) };
     } catch (err) {
       return {
         ok: false,

@@ -103,14 +103,20 @@ export function patternFailMessage(msg: string, rule: string, path: string): str
 
 function runPatterns(v: Obj, target: Obj, env: RuleEnv, msg: string): Partial {
   if (v['pattern'] !== undefined) {
-    preparePattern(v['pattern']);
-    const sub = substituteIfNeeded(v['pattern'], env.ctx, PATTERN_PATH);
-    if ('error' in sub)
-      return {
-        status: 'error',
-        message: `variable substitution failed for rule ${env.ruleName}: ${sub.error}`,
-      };
-    const out = matchSubstitutedPattern(target, sub.value, v['pattern']);
+    const raw = v['pattern'];
+    preparePattern(raw);
+    let pattern: unknown = raw;
+    // most patterns hold no variables: no substitution result is made for those
+    if (mayHaveVariables(raw)) {
+      const sub = substituteIfNeeded(raw, env.ctx, PATTERN_PATH);
+      if ('error' in sub)
+        return {
+          status: 'error',
+          message: `variable substitution failed for rule ${env.ruleName}: ${sub.error}`,
+        };
+      pattern = sub.value;
+    }
+    const out = matchSubstitutedPattern(target, pattern, raw);
     if (out.status === 'pass') return passed(env.ruleName);
     if (out.status === 'skip')
       return {
