@@ -82,6 +82,14 @@ function elementIndexKey(nesting: number): string {
   return ELEMENT_INDEX_KEYS[nesting] ?? `elementIndex${nesting}`;
 }
 
+const NO_DATA: Json = {};
+
+/** True when a map has an own key (no list of its keys made). */
+function hasKeys(o: Json): boolean {
+  for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) return true;
+  return false;
+}
+
 export class ContextQueryError extends Error {
   /** True when the query failed because a key was missing (Kyverno's NotFoundError). */
   readonly notFound: boolean;
@@ -94,7 +102,12 @@ export class ContextQueryError extends Error {
 
 export class PolicyContext {
   private data: Json;
+  /**
+   * Checkpoints, used up to `depth` (an index, not push/pop: popping the last one freed the array's
+   * storage, and every rule's checkpoint grew it again).
+   */
   private readonly stack: Json[] = [];
+  private depth = 0;
   private searchOptions: SearchOptions;
 
   constructor(initial: Json = {}, searchOptions: SearchOptions = {}) {
@@ -209,20 +222,20 @@ export class PolicyContext {
   }
 
   checkpoint(): void {
-    if (this.stack.length >= 1024) throw new Error('PolicyContext: checkpoint stack too deep');
-    this.stack.push(this.data);
+    if (this.depth >= 1024) throw new Error('PolicyContext: checkpoint stack too deep');
+    this.stack[this.depth++] = this.data;
   }
 
   /** Returns to the last checkpoint and keeps it (Kyverno's Restore); see reset(). */
   restore(): void {
-    const top = this.stack[this.stack.length - 1];
-    if (top !== undefined) this.data = top;
+    if (this.depth > 0) this.data = this.stack[this.depth - 1] as Json;
   }
 
   /** Returns to the last checkpoint and drops it. */
   reset(): void {
-    const top = this.stack.pop();
-    if (top !== undefined) this.data = top;
+    if (this.depth === 0) return;
+    this.data = this.stack[--this.depth] as Json;
+    this.stack[this.depth] = NO_DATA; // no reference kept to the dropped state
   }
 
   /** The whole context document (read-only by convention). */
@@ -380,7 +393,7 @@ export function extractImages(obj: unknown, opts: ImageOptions = {}): Json | und
       // Kyverno logs and skips images it cannot parse.
       if (info) group[c.name] = { ...info };
     }
-    if (Object.keys(group).length > 0) out[field] = group;
+    if (hasKeys(group)) out[field] = group;
   }
-  return Object.keys(out).length > 0 ? out : undefined;
+  return hasKeys(out) ? out : undefined;
 }

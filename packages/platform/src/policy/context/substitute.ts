@@ -86,7 +86,7 @@ function atPathToJmesPath(path: string, prefix: string[]): string {
   return out;
 }
 
-/** `\\{{ x }}` → `{{ x }}` (one function, not a closure per call). */
+/** `\{{ x }}` → `{{ x }}` (one function, not a closure per call). */
 const dropEscape = (m: string): string => m.slice(1);
 
 function jsonString(v: unknown): string {

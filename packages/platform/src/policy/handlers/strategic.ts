@@ -294,7 +294,8 @@ function deleteAnchorsInList(node: unknown[]): boolean {
 }
 
 function deleteConditionElements(pattern: Obj): void {
-  for (const k of Object.keys(pattern)) {
+  // for-in while deleting the visited key is well defined (no list of the keys made)
+  for (const k in pattern) {
     if (deleteAnchors(pattern[k], containsCondition(parseAnchor(k)))) delete pattern[k];
   }
 }
