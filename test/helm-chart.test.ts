@@ -115,7 +115,11 @@ const VARIANTS: Variant[] = [
     release: 'full',
     namespace: 'palisade-full',
     values: {
-      webhook: { configurationName: 'palisade-full', drainSeconds: 5, nodeOptions: '--max-semi-space-size=64' },
+      webhook: {
+        configurationName: 'palisade-full',
+        drainSeconds: 5,
+        nodeOptions: '--max-semi-space-size=64',
+      },
       operator: {
         concurrency: 4,
         nodeOptions: '--max-old-space-size=768',
@@ -445,7 +449,7 @@ describe('helm chart deploy/helm/palisade', () => {
     expect(ids.filter((i) => i.startsWith('ServiceMonitor/'))).toEqual([]);
   });
 
-  it('nodeOptions becomes the container\'s NODE_OPTIONS, and is absent by default', () => {
+  it("nodeOptions becomes the container's NODE_OPTIONS, and is absent by default", () => {
     const nodeOptions = (objects: Obj[], deployment: string): unknown => {
       const d = objects.find((o) => id(o) === `Deployment/${deployment}`);
       expect(d, deployment).toBeDefined();
