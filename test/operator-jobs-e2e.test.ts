@@ -419,7 +419,12 @@ describe('palisade operator --scan-mode jobs on a real apiserver and registry', 
     // Retried after the ScanService's backoff (5 s after the first failure), not at once.
     const [first, second] = brokenRuns;
     expect((second?.startedAt ?? 0) - (first?.endedAt ?? 0)).toBeGreaterThanOrEqual(4_000);
-    await until('the operator to see both failures', () => (jobs.stats.failed >= 2 ? true : undefined));
+    // The Job runner counts a failure before it records the Event and deletes the Job; the scan
+    // service counts it only after those API calls return, so wait for both counters.
+    await until('the operator to see both failures', () =>
+      jobs.stats.failed >= 2 && operator.scans.stats.failed >= 2 ? true : undefined,
+    );
+    expect(jobs.stats.failed).toBeGreaterThanOrEqual(2);
     expect(operator.scans.stats.failed).toBeGreaterThanOrEqual(2);
     // The job's own error message reached the operator's log.
     const failed = warnings.filter((w) => w.msg === 'scan Job failed');
