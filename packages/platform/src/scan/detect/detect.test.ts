@@ -14,6 +14,7 @@ import {
   compareCve,
   compareFindings,
   detectVulnerabilities,
+  Matcher,
   newDetectStats,
   osLookupKey,
   osvEcosystemForLangType,
@@ -425,6 +426,38 @@ describe('detectVulnerabilities over a real store', () => {
       'some.package 1.1.0 PYSEC-2024-2',
       'some.package 1.1.0 PYSEC-2024-2',
     ]);
+  });
+
+  it('matches in batches: packages spread over many batches, one listed in several, find what they find alone', () => {
+    // 3,000 packages (several batches of the detector), the vulnerable ones at the start, across batch
+    // boundaries and at the end; a spelling listed in several batches is looked up again in each.
+    const pkgs: Package[] = [];
+    for (let i = 0; i < 3000; i++) pkgs.push({ name: `not-vulnerable-${i}`, version: '1.0.0' });
+    const vulnerable: [number, Package][] = [
+      [0, { name: 'some-package', version: '1.1.0' }],
+      [511, { name: 'Some_Package', version: '1.0.5' }],
+      [512, { name: 'some.package', version: '2.0.1' }],
+      [1500, { name: 'some-package', version: '1.1.0' }],
+      [2999, { name: 'some-package', version: '1.1.0' }],
+    ];
+    for (const [at, p] of vulnerable) pkgs[at] = p;
+    const stats = newDetectStats();
+    // The scan's own matcher forgets each batch's packages: a spelling seen in an earlier batch is read again.
+    const vulns = detectVulnerabilities(inventory(pkgs), store, { stats }).results[1]?.vulnerabilities;
+    const alone = vulnerable
+      .flatMap(([, p]) => detectVulnerabilities(inventory([p]), store).results[1]?.vulnerabilities ?? [])
+      .sort(compareFindings);
+    expect(alone.length).toBe(2 + 2 + 1 + 2 + 2);
+    expect(vulns).toEqual(alone);
+    expect(stats.lookedUp).toBe(3000);
+    // A matcher passed in keeps what it read, across batches and scans, and finds the same.
+    const matcher = new Matcher(store);
+    expect(detectVulnerabilities(inventory(pkgs), store, { matcher }).results[1]?.vulnerabilities).toEqual(
+      alone,
+    );
+    expect(detectVulnerabilities(inventory(pkgs), store, { matcher }).results[1]?.vulnerabilities).toEqual(
+      alone,
+    );
   });
 
   it('skips packages without a version and keeps the inventory results in order', () => {

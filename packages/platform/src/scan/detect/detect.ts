@@ -79,7 +79,11 @@ export interface DetectOptions {
   database?: ScanReport['database'];
   /** Filled with counts as the detection runs. */
   stats?: DetectStats;
-  /** A matcher to reuse across scans (its compiled ranges stay cached). */
+  /**
+   * A matcher to reuse across scans: it keeps every package it has looked up (parsed entries, version lists,
+   * finding templates), so a later scan costs only the evaluation. Without one, the scan makes its own and
+   * keeps nothing beyond the batch of packages it works on (see Matcher.forget).
+   */
   matcher?: Matcher;
 }
 
@@ -122,7 +126,10 @@ interface CompiledEntry {
   /** The finding's data source and primary URL when this record comes first (built when needed). */
   dataSource?: DataSource;
   primaryUrl?: string;
-  /** Source, ID and fixes: the same record seen under two spellings of one ecosystem has the same key (built when needed). */
+  /**
+   * Its fixed versions joined: with the source and ID, the key under which the same record seen twice (under
+   * two spellings of one ecosystem, or listed twice for a package) counts once (built when needed).
+   */
   key?: string;
 }
 
@@ -158,8 +165,20 @@ function distinctIds(entries: readonly IndexedEntry[]): boolean {
 /** An entry's finding template, read from its package on first use. */
 const templateOf = (c: CompiledEntry): FindingTemplate => (c.t ??= c.pkg.template(c.i));
 
-const keyOf = (c: CompiledEntry): string =>
-  (c.key ??= `${c.source}\u0000${c.advisoryId}\u0000${templateOf(c)[2].join(',')}`);
+/** The fixes part of an entry's key (built when needed: only for an entry whose source and ID repeat). */
+const fixesOf = (c: CompiledEntry): string => (c.key ??= templateOf(c)[2].join(','));
+
+/**
+ * Is an entry with the same key (source, ID and fixes) among those taken? Compares sources and IDs first
+ * (no allocation), the fixes only when both repeat.
+ */
+function takenAlready(taken: readonly CompiledEntry[], c: CompiledEntry): boolean {
+  for (let j = 0; j < taken.length; j++) {
+    const o = taken[j] as CompiledEntry;
+    if (o.advisoryId === c.advisoryId && o.source === c.source && fixesOf(o) === fixesOf(c)) return true;
+  }
+  return false;
+}
 
 /** A package's advisories ready for evaluation; null when there are none. */
 function compilePackage(schemes: Schemes, pkg: PackageAdvisories | undefined): CompiledPackage | null {
@@ -234,6 +253,20 @@ export class Matcher {
   }
 
   /**
+   * Forgets the packages looked up so far: their parsed entries, version lists
+   * and finding templates (details read in full stay). The detector calls it
+   * after each batch of an inventory's packages when it made the matcher
+   * itself: what a scan keeps beyond the batch it works on survives
+   * young-generation collections, which copy it, grow the young generation and
+   * touch new pages (see docs/benchmarks.md, Matching). A matcher the caller
+   * passes in is not asked to forget: a package looked up again costs only the
+   * evaluation.
+   */
+  forget(): void {
+    this.byName.clear();
+  }
+
+  /**
    * Looks up the names of one ecosystem not seen yet in one query, when the
    * store can (AdvisoryStore can): a large inventory then costs one query per
    * ecosystem instead of one per package with advisories.
@@ -283,7 +316,7 @@ export class Matcher {
     if (name.length > MAX_KEY || version.length > MAX_KEY) return undefined;
     // Most packages have no advisory: nothing is allocated for them.
     let groups: Map<string, Hit[]> | undefined;
-    let seen: Set<string> | undefined;
+    let taken: CompiledEntry[] | undefined;
     let parsed: ParsedVersion | undefined;
     for (let k = 0; k < ecosystems.length; k++) {
       const eco = ecosystems[k] as string;
@@ -333,10 +366,9 @@ export class Matcher {
         // One record listed twice for a package, or under two spellings of an ecosystem (`Ubuntu:22.04` and
         // `…:LTS`), counts once (per source, ID and fixes); with one ecosystem and distinct IDs none can repeat.
         if (ecosystems.length > 1 || !p.distinctIds) {
-          seen ??= new Set();
-          const key = keyOf(c);
-          if (seen.has(key)) continue;
-          seen.add(key);
+          taken ??= [];
+          if (takenAlready(taken, c)) continue;
+          taken.push(c);
         }
         groups ??= new Map();
         let g = groups.get(c.groupId);
@@ -571,6 +603,14 @@ function sortFindings(runs: DetectedVulnerability[][]): DetectedVulnerability[] 
   return out;
 }
 
+/**
+ * Packages matched per batch (Matcher.forget after each). What a batch parses
+ * dies young; kept for the whole scan it was copied by every young-generation
+ * collection, grew the young generation to its limit and paid a first-touch
+ * page fault for every new page of it (~15 µs each on a Firecracker VM).
+ */
+const MATCH_BATCH = 512;
+
 /** Matches every package of an inventory; see the module comment. */
 export function detectVulnerabilities(
   inventory: InventoryReport,
@@ -578,6 +618,8 @@ export function detectVulnerabilities(
   options: DetectOptions = {},
 ): ScanReport {
   const matcher = options.matcher ?? new Matcher(store);
+  // A matcher of this scan alone forgets each batch; one passed in keeps what it read for the next scan.
+  const forget = options.matcher === undefined;
   const stats = options.stats ?? newDetectStats();
   const fixedVersions = options.fixedVersions ?? 'all';
   const details = (options.details ?? true) && matcher.canReadDetails;
@@ -599,22 +641,28 @@ export function detectVulnerabilities(
         if (view) views.push(view);
         else withoutVersion++;
       }
-    if (lookup && views.length > 1)
-      for (const eco of lookup.ecosystems)
-        matcher.prefetch(
-          eco,
-          views.map((v) => v.name),
-        );
-    for (let i = 0; i < views.length; i++) {
-      const view = views[i] as PackageView;
-      stats.lookedUp++;
-      const groups = matcher.match((lookup as ResultLookup).ecosystems, view.name, view.version, stats);
-      if (groups) {
-        const run: DetectedVulnerability[] = [];
-        groups.forEach((hits) => run.push(buildFinding(view, hits, findingOptions)));
-        if (run.length > 1) sortInPackage(run);
-        runs.push(run);
+    // In batches: one query per ecosystem and batch, and (with a matcher of this scan) nothing parsed for a
+    // batch outlives it.
+    for (let start = 0; start < views.length; start += MATCH_BATCH) {
+      const end = Math.min(views.length, start + MATCH_BATCH);
+      const ecosystems = (lookup as ResultLookup).ecosystems;
+      if (end - start > 1) {
+        const names: string[] = new Array<string>(end - start);
+        for (let i = start; i < end; i++) names[i - start] = (views[i] as PackageView).name;
+        for (let k = 0; k < ecosystems.length; k++) matcher.prefetch(ecosystems[k] as string, names);
       }
+      for (let i = start; i < end; i++) {
+        const view = views[i] as PackageView;
+        stats.lookedUp++;
+        const groups = matcher.match(ecosystems, view.name, view.version, stats);
+        if (groups) {
+          const run: DetectedVulnerability[] = [];
+          groups.forEach((hits) => run.push(buildFinding(view, hits, findingOptions)));
+          if (run.length > 1) sortInPackage(run);
+          runs.push(run);
+        }
+      }
+      if (forget) matcher.forget();
     }
     if (withoutVersion > 0) {
       stats.withoutVersion += withoutVersion;

@@ -112,7 +112,11 @@ const KNOWN: readonly Known[] = [
 
 /** The data source of an advisory ID; an unknown prefix gives the prefix itself (lower-case) as the id. */
 export function dataSourceOf(advisoryId: string, importSource: string): DataSource {
-  for (const k of KNOWN) if (advisoryId.startsWith(k.prefix)) return k.source;
+  // Indexed: this runs once per matched record, mostly before it is optimized (no iterator objects).
+  for (let i = 0; i < KNOWN.length; i++) {
+    const k = KNOWN[i] as Known;
+    if (advisoryId.startsWith(k.prefix)) return k.source;
+  }
   const dash = advisoryId.indexOf('-');
   const id = dash > 0 ? advisoryId.slice(0, dash).toLowerCase() : importSource.toLowerCase();
   return { id, name: importSource };
@@ -133,11 +137,10 @@ export function compareCve(a: string, b: string): number {
   const ma = CVE_RE.exec(a);
   const mb = CVE_RE.exec(b);
   if (!ma || !mb) return a < b ? -1 : a > b ? 1 : 0;
-  return (
-    Number(ma[1]) - Number(mb[1]) ||
-    (ma[2] as string).length - (mb[2] as string).length ||
-    (ma[2] as string).localeCompare(mb[2] as string)
-  );
+  const na = ma[2] as string;
+  const nb = mb[2] as string;
+  // Digit strings of one length order as their code points (no locale collation: it was 2% of a cold scan).
+  return Number(ma[1]) - Number(mb[1]) || na.length - nb.length || (na < nb ? -1 : na > nb ? 1 : 0);
 }
 
 export function isCve(id: string): boolean {
