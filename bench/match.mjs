@@ -2,12 +2,17 @@
 // Benchmark: import of the four real OSV zips (Go, PyPI, crates.io, AlmaLinux) with `palisade db import`,
 // then matching of a 10,000-package inventory against that database with the detector
 // (packages/platform/dist/scan/detect). Wall time and peak RSS are measured by GNU time for the import;
-// matching runs in a child process (fresh store, fresh matcher: SQLite lookups, JSON parsing and range
-// compilation included) timed around detectVulnerabilities, median of BENCH_RUNS runs, with the child's
+// matching runs in a child process (fresh store, the scan's own matcher: SQLite lookups and JSON parsing
+// included) timed around detectVulnerabilities, median of BENCH_RUNS runs, with the child's
 // peak RSS. Each time is given as wall time and as the process' CPU time (user + system, which a loaded
 // machine inflates much less), and the cold run also as the main thread's CPU time (V8's helper threads —
 // concurrent GC, background compilation — excluded; on an idle machine the wall time is close to it),
-// with the load average at the end. Prints a summary on stderr, then the figures as one JSON line (last line).
+// with the load average at the end. Beside each cold time, two limits of the machine measured in the same
+// run, in fresh child processes like the cold one: the reading floor (the match index rows of the packages
+// with advisories read with the store's query and their JSON parsed, nothing else; coldOverFloor = cold wall
+// time / that floor) and the cost of a first touch of a fresh memory page, with the page faults the cold
+// match took (faultMsEstimate = faults × that cost: on a VM where a fault costs ~15 µs it is half the time).
+// Prints a summary on stderr, then the figures as one JSON line (last line).
 //
 // The inventory: 10,000 packages in four lockfile results (npm-style names are not in these zips, so the
 // ecosystems are Go, PyPI, crates.io and an AlmaLinux 8 OS result). BENCH_HIT_SHARE of them (default: two
@@ -19,6 +24,7 @@
 //   BENCH_RUNS=5 BENCH_HIT_SHARE=0.01,1 npm run bench:match
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { Buffer } from 'node:buffer';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -29,6 +35,10 @@ const PACKAGES = 10_000;
 
 if (process.argv[2] === '--child') {
   await child(process.argv[3], Number(process.argv[4]), Number(process.argv[5]));
+  process.exit(0);
+}
+if (process.argv[2] === '--floor') {
+  await floor(process.argv[3], Number(process.argv[4]));
   process.exit(0);
 }
 
@@ -83,6 +93,11 @@ try {
       ]);
       samples.push({ ...JSON.parse(m.stdout.trim().split('\n').pop()), rssMiB: m.rssMiB });
     }
+    const floors = [];
+    for (let i = 0; i < runs; i++) {
+      const f = measure(process.execPath, [fileURLToPath(import.meta.url), '--floor', db, String(hitShare)]);
+      floors.push(JSON.parse(f.stdout.trim().split('\n').pop()));
+    }
     if (new Set(samples.map((s) => s.findings)).size !== 1)
       throw new Error(
         `runs found different numbers of findings: ${samples.map((s) => s.findings).join(', ')}`,
@@ -101,6 +116,14 @@ try {
       warmMatchMs: round(median(samples.map((s) => s.warmMs))),
       warmCpuMs: round(median(samples.map((s) => s.warmCpuMs))),
       withDetailsMs: round(median(samples.map((s) => s.detailsMs))),
+      readFloorMs: round(median(floors.map((f) => f.ms))),
+      readFloorKiB: Math.round(floors[0].kib),
+      coldOverFloor: round(median(samples.map((s) => s.matchMs)) / median(floors.map((f) => f.ms))),
+      matchFaults: median(samples.map((s) => s.matchFaults)),
+      faultUs: round(median(floors.map((f) => f.faultUs))),
+      faultMsEstimate: round(
+        (median(samples.map((s) => s.matchFaults)) * median(floors.map((f) => f.faultUs))) / 1000,
+      ),
       peakRssMiB: Math.round(median(samples.map((s) => s.rssMiB))),
     };
     matching.push(row);
@@ -109,7 +132,10 @@ try {
         `${row.matchMs} ms cold (runs: ${row.matchSamplesMs.join(', ')}; CPU ${row.matchCpuMs} ms, ` +
         `main thread ${row.matchMainThreadCpuMs ?? '?'} ms), ` +
         `${row.warmMatchMs} ms with a warm matcher (CPU ${row.warmCpuMs} ms), ` +
-        `${row.withDetailsMs} ms cold with details (description, references), peak RSS ${row.peakRssMiB} MiB\n`,
+        `${row.withDetailsMs} ms cold with details (description, references), peak RSS ${row.peakRssMiB} MiB; ` +
+        `reading and parsing the ${row.readFloorKiB} KiB of index rows alone: ${row.readFloorMs} ms ` +
+        `(cold match = ${row.coldOverFloor}× that floor); the cold match took ${row.matchFaults} page faults, ` +
+        `at ${row.faultUs} µs per first touch of a page here ≈ ${row.faultMsEstimate} ms\n`,
     );
   }
   const result = {
@@ -139,33 +165,8 @@ async function child(dbPath, share, seed) {
     pathToFileURL(join(dist, 'scan/detect/index.js')).href
   );
   const Database = (await import('better-sqlite3')).default;
-  // Names with advisories and a version inside their first range, read with plain SQL (not the detector).
-  const raw = new Database(dbPath, { readonly: true });
-  const rows = raw
-    .prepare(
-      `SELECT ecosystem, package, ranges FROM affected WHERE withdrawn = 0 AND ranges IS NOT NULL
-         AND ecosystem IN ('Go', 'PyPI', 'crates.io', 'AlmaLinux:8') GROUP BY ecosystem, name ORDER BY ecosystem, name`,
-    )
-    .all();
-  raw.close();
-  const hits = [];
-  for (const r of rows) {
-    const range = JSON.parse(r.ranges).find((x) => x.type !== 'GIT');
-    const fixed = range?.events.find((e) => e.fixed)?.fixed;
-    const intro = range?.events.find((e) => e.introduced && e.introduced !== '0')?.introduced;
-    const version =
-      intro ?? (r.ecosystem.startsWith('AlmaLinux') ? '0:0-0' : r.ecosystem === 'Go' ? 'v0.0.1' : '0.0.1');
-    if (fixed || intro) hits.push({ ecosystem: r.ecosystem, name: r.package, version });
-  }
-  // Deterministic shuffles: the packages with advisories are the same in every run (chosen with seed 0),
-  // their order differs by run.
-  const shuffle = (xs, seed) => {
-    let s = 0x9e3779b9 ^ seed;
-    const rand = () => (s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32;
-    return xs.sort(() => rand() - 0.5);
-  };
-  const nHits = Math.min(Math.round(PACKAGES * share), hits.length);
-  const chosen = shuffle(shuffle(hits, 0).slice(0, nHits), seed);
+  const { names: hitsInOrder, total: nHits } = chooseHits(dbPath, share, Database);
+  const chosen = shuffle(hitsInOrder, seed);
   const byEco = new Map([
     ['Go', []],
     ['PyPI', []],
@@ -200,22 +201,26 @@ async function child(dbPath, share, seed) {
     ],
     diagnostics: [],
   };
-  // Cold: a fresh store and matcher (SQLite lookups, JSON parsing, range compilation), no details.
+  // Cold: a fresh store and the scan's own matcher, as `palisade scan` runs it (SQLite lookups, JSON parsing,
+  // no details).
   let store = AdvisoryStore.open(dbPath);
-  const matcher = new Matcher(store);
   const stats = newDetectStats();
   const cpuMs = (since) => {
     const u = process.cpuUsage(since);
     return (u.user + u.system) / 1000;
   };
+  const f0 = minorFaults();
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const m0 = mainThreadCpuMs();
-  const report = detectVulnerabilities(inventory, store, { matcher, stats, details: false });
+  const report = detectVulnerabilities(inventory, store, { stats, details: false });
   const matchMs = performance.now() - t0;
   const matchCpuMs = cpuMs(c0);
   const matchMainCpuMs = m0 === undefined ? undefined : mainThreadCpuMs() - m0;
-  // Warm: the same matcher again (compiled ranges cached).
+  const matchFaults = minorFaults() - f0;
+  // Warm: a matcher passed in keeps every package it read; filled by one scan, timed on the next.
+  const matcher = new Matcher(store);
+  detectVulnerabilities(inventory, store, { matcher, details: false });
   const t1 = performance.now();
   const c1 = process.cpuUsage();
   detectVulnerabilities(inventory, store, { matcher, details: false });
@@ -240,8 +245,42 @@ async function child(dbPath, share, seed) {
       detailsMs,
       findings,
       withAdvisories: nHits,
+      matchFaults,
     }),
   );
+}
+
+/** Deterministic shuffle (a fixed linear congruential sequence per seed). */
+function shuffle(xs, seed) {
+  let s = 0x9e3779b9 ^ seed;
+  const rand = () => (s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  return xs.sort(() => rand() - 0.5);
+}
+
+/**
+ * The packages with advisories of an inventory: names with advisories at a version inside their first range,
+ * read with plain SQL (not the detector), the same ones in every run (chosen with seed 0).
+ */
+function chooseHits(dbPath, share, Database) {
+  const raw = new Database(dbPath, { readonly: true });
+  const rows = raw
+    .prepare(
+      `SELECT ecosystem, package, ranges FROM affected WHERE withdrawn = 0 AND ranges IS NOT NULL
+         AND ecosystem IN ('Go', 'PyPI', 'crates.io', 'AlmaLinux:8') GROUP BY ecosystem, name ORDER BY ecosystem, name`,
+    )
+    .all();
+  raw.close();
+  const hits = [];
+  for (const r of rows) {
+    const range = JSON.parse(r.ranges).find((x) => x.type !== 'GIT');
+    const fixed = range?.events.find((e) => e.fixed)?.fixed;
+    const intro = range?.events.find((e) => e.introduced && e.introduced !== '0')?.introduced;
+    const version =
+      intro ?? (r.ecosystem.startsWith('AlmaLinux') ? '0:0-0' : r.ecosystem === 'Go' ? 'v0.0.1' : '0.0.1');
+    if (fixed || intro) hits.push({ ecosystem: r.ecosystem, name: r.package, version });
+  }
+  const total = Math.min(Math.round(PACKAGES * share), hits.length);
+  return { names: shuffle(hits, 0).slice(0, total), total };
 }
 
 /**
@@ -255,4 +294,58 @@ function mainThreadCpuMs() {
   } catch {
     return undefined;
   }
+}
+
+/** Minor page faults of this process so far (/proc/self/stat, field 10), or 0 where there is no /proc. */
+function minorFaults() {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Floor child, a fresh process like the cold run: the match index rows of the same packages with advisories
+ * read with the store's own query on a fresh connection (same pragmas) and every JSON column parsed (and
+ * dropped), nothing else — what any scan of this design does before it evaluates anything. Then the cost of
+ * a first touch of a page on this machine: 64 MiB of fresh memory written one byte per page.
+ */
+async function floor(dbPath, share) {
+  const Database = (await import('better-sqlite3')).default;
+  const { packageNameNormalizer } = await import(pathToFileURL(join(dist, 'scan/db/normalize.js')).href);
+  const { names, total } = chooseHits(dbPath, share, Database);
+  const conn = new Database(dbPath, { readonly: true, fileMustExist: true });
+  conn.pragma('mmap_size = 268435456');
+  conn.pragma('cache_size = -32768');
+  const q = conn.prepare(
+    `SELECT name, entries, versions, findings FROM match_packages
+      WHERE ecosystem = ? AND name IN (SELECT value FROM json_each(?))`,
+  );
+  q.raw(true);
+  const byEco = new Map();
+  for (const h of names) {
+    const list = byEco.get(h.ecosystem) ?? [];
+    list.push(packageNameNormalizer(h.ecosystem)(h.name));
+    byEco.set(h.ecosystem, list);
+  }
+  const t0 = performance.now();
+  let bytes = 0;
+  let values = 0;
+  for (const [eco, list] of byEco)
+    for (const row of q.all(eco, JSON.stringify(list)))
+      for (let c = 1; c < 4; c++)
+        if (row[c] !== null) {
+          bytes += row[c].length;
+          if (JSON.parse(row[c]) !== null) values++;
+        }
+  const ms = performance.now() - t0;
+  conn.close();
+  const PAGE = 4096;
+  const buf = Buffer.allocUnsafeSlow(64 * 1024 * 1024);
+  const t1 = performance.now();
+  for (let i = 0; i < buf.length; i += PAGE) buf[i] = 1;
+  const faultUs = ((performance.now() - t1) * 1000) / (buf.length / PAGE);
+  console.log(JSON.stringify({ ms, kib: bytes / 1024, values, packages: total, faultUs }));
 }
