@@ -466,3 +466,87 @@ describe('detectVulnerabilities over a real store', () => {
     expect(r.diagnostics.map((d) => d.code)).toContain('DETECT_NO_VERSION');
   });
 });
+
+describe('one record seen twice for a package', () => {
+  let dir: string;
+  let store: AdvisoryStore;
+  const ranges = (fixed: string) => [
+    { type: 'ECOSYSTEM' as const, events: [{ introduced: '0' }, { fixed }] },
+  ];
+  const records: OsvRecord[] = [
+    // The same record under both spellings of an Ubuntu LTS release, with the same fix.
+    {
+      id: 'UBUNTU-CVE-2024-1000',
+      modified: '2024-01-01T00:00:00Z',
+      aliases: ['CVE-2024-1000'],
+      affected: [
+        { package: { ecosystem: 'Ubuntu:22.04:LTS', name: 'openssl' }, ranges: ranges('3.0.2-0ubuntu1.10') },
+        { package: { ecosystem: 'Ubuntu:22.04', name: 'openssl' }, ranges: ranges('3.0.2-0ubuntu1.10') },
+      ],
+    },
+    // One record listing the package twice in one ecosystem, with different fixes.
+    {
+      id: 'UBUNTU-CVE-2024-1001',
+      modified: '2024-01-01T00:00:00Z',
+      aliases: ['CVE-2024-1001'],
+      affected: [
+        { package: { ecosystem: 'Ubuntu:22.04:LTS', name: 'openssl' }, ranges: ranges('3.0.2-0ubuntu1.12') },
+        { package: { ecosystem: 'Ubuntu:22.04:LTS', name: 'openssl' }, ranges: ranges('3.0.2-0ubuntu1.11') },
+      ],
+    },
+  ];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'palisade-detect-twice-'));
+    const inputs = writeOsvSources(join(dir, 'src'), new Map([['Ubuntu', records]])).map((s) => ({
+      name: s.name,
+      kind: 'dir' as const,
+      path: s.path,
+    }));
+    await buildDatabase({ dbPath: join(dir, 'db.sqlite'), inputs, fresh: true });
+    store = AdvisoryStore.open(join(dir, 'db.sqlite'));
+  });
+  afterAll(() => {
+    store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('gives one finding for a record under two spellings of the release, and both fixes of one listed twice', () => {
+    const stats = newDetectStats();
+    const r = detectVulnerabilities(
+      {
+        schemaVersion: 1,
+        createdAt: '2026-01-01T00:00:00Z',
+        artifact: { name: 'img', type: 'container_image' },
+        os: { family: 'ubuntu', name: '22.04' },
+        results: [
+          {
+            target: 'img (ubuntu 22.04)',
+            class: 'os-pkgs',
+            type: 'ubuntu',
+            packages: [
+              {
+                name: 'libssl3',
+                version: '3.0.2',
+                release: '0ubuntu1.9',
+                srcName: 'openssl',
+                srcVersion: '3.0.2',
+                srcRelease: '0ubuntu1.9',
+              },
+            ],
+          },
+        ],
+        diagnostics: [],
+      },
+      store,
+      { stats, fixedVersions: 'matching' },
+    );
+    const vulns = r.results[0]?.vulnerabilities ?? [];
+    expect(vulns.map((v) => [v.vulnerabilityId, v.fixedVersion])).toEqual([
+      ['CVE-2024-1000', '3.0.2-0ubuntu1.10'],
+      ['CVE-2024-1001', '3.0.2-0ubuntu1.12, 3.0.2-0ubuntu1.11'],
+    ]);
+    // Both spellings were looked up: four entries evaluated.
+    expect(stats.evaluated).toBe(4);
+  });
+});

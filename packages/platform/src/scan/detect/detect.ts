@@ -168,16 +168,30 @@ const templateOf = (c: CompiledEntry): FindingTemplate => (c.t ??= c.pkg.templat
 /** The fixes part of an entry's key (built when needed: only for an entry whose source and ID repeat). */
 const fixesOf = (c: CompiledEntry): string => (c.key ??= templateOf(c)[2].join(','));
 
+/** The entries taken so far for a package, by advisory ID (one entry, or several when the ID repeats). */
+type Taken = Map<string, CompiledEntry | CompiledEntry[]>;
+
+const sameKey = (o: CompiledEntry, c: CompiledEntry): boolean =>
+  o.source === c.source && fixesOf(o) === fixesOf(c);
+
 /**
- * Is an entry with the same key (source, ID and fixes) among those taken? Compares sources and IDs first
- * (no allocation), the fixes only when both repeat.
+ * Takes an entry unless one with the same key (source, ID and fixes) was taken: looked up by its ID (no key
+ * string built), the fixes compared only when the ID and source repeat.
  */
-function takenAlready(taken: readonly CompiledEntry[], c: CompiledEntry): boolean {
-  for (let j = 0; j < taken.length; j++) {
-    const o = taken[j] as CompiledEntry;
-    if (o.advisoryId === c.advisoryId && o.source === c.source && fixesOf(o) === fixesOf(c)) return true;
+function take(taken: Taken, c: CompiledEntry): boolean {
+  const prev = taken.get(c.advisoryId);
+  if (prev === undefined) {
+    taken.set(c.advisoryId, c);
+    return true;
   }
-  return false;
+  if (!Array.isArray(prev)) {
+    if (sameKey(prev, c)) return false;
+    taken.set(c.advisoryId, [prev, c]);
+    return true;
+  }
+  for (let j = 0; j < prev.length; j++) if (sameKey(prev[j] as CompiledEntry, c)) return false;
+  prev.push(c);
+  return true;
 }
 
 /** A package's advisories ready for evaluation; null when there are none. */
@@ -316,7 +330,7 @@ export class Matcher {
     if (name.length > MAX_KEY || version.length > MAX_KEY) return undefined;
     // Most packages have no advisory: nothing is allocated for them.
     let groups: Map<string, Hit[]> | undefined;
-    let taken: CompiledEntry[] | undefined;
+    let taken: Taken | undefined;
     let parsed: ParsedVersion | undefined;
     for (let k = 0; k < ecosystems.length; k++) {
       const eco = ecosystems[k] as string;
@@ -366,9 +380,8 @@ export class Matcher {
         // One record listed twice for a package, or under two spellings of an ecosystem (`Ubuntu:22.04` and
         // `…:LTS`), counts once (per source, ID and fixes); with one ecosystem and distinct IDs none can repeat.
         if (ecosystems.length > 1 || !p.distinctIds) {
-          taken ??= [];
-          if (takenAlready(taken, c)) continue;
-          taken.push(c);
+          taken ??= new Map();
+          if (!take(taken, c)) continue;
         }
         groups ??= new Map();
         let g = groups.get(c.groupId);
