@@ -9,7 +9,7 @@
 // concurrent GC, background compilation — excluded; on an idle machine the wall time is close to it),
 // with the load average at the end. Beside each cold time, two limits of the machine measured in the same
 // run, in fresh child processes like the cold one: the reading floor (the match index rows of the packages
-// with advisories read with the store's query and their JSON parsed, nothing else; coldOverFloor = cold wall
+// with advisories read through the store's lookup and all their JSON parsed, nothing else; coldOverFloor = cold wall
 // time / that floor) and the cost of a first touch of a fresh memory page, with the page faults the cold
 // match took (faultMsEstimate = faults × that cost: on a VM where a fault costs ~15 µs it is half the time).
 // Prints a summary on stderr, then the figures as one JSON line (last line).
@@ -308,44 +308,54 @@ function minorFaults() {
 
 /**
  * Floor child, a fresh process like the cold run: the match index rows of the same packages with advisories
- * read with the store's own query on a fresh connection (same pragmas) and every JSON column parsed (and
- * dropped), nothing else — what any scan of this design does before it evaluates anything. Then the cost of
- * a first touch of a page on this machine: 64 MiB of fresh memory written one byte per page.
+ * read through the store's own lookup in the detector's batches (AdvisoryStore.packagesAdvisories: the
+ * query, name normalization and the entries parsed) and their other JSON columns parsed too (version lists, every finding template),
+ * nothing evaluated or built — what any scan of this design reads. Then the cost of a first touch of a page
+ * on this machine: 64 MiB of fresh memory written one byte per page.
  */
 async function floor(dbPath, share) {
   const Database = (await import('better-sqlite3')).default;
-  const { packageNameNormalizer } = await import(pathToFileURL(join(dist, 'scan/db/normalize.js')).href);
+  const { AdvisoryStore } = await import(pathToFileURL(join(dist, 'scan/db/store.js')).href);
   const { names, total } = chooseHits(dbPath, share, Database);
-  const conn = new Database(dbPath, { readonly: true, fileMustExist: true });
-  conn.pragma('mmap_size = 268435456');
-  conn.pragma('cache_size = -32768');
-  const q = conn.prepare(
-    `SELECT name, entries, versions, findings FROM match_packages
-      WHERE ecosystem = ? AND name IN (SELECT value FROM json_each(?))`,
-  );
-  q.raw(true);
   const byEco = new Map();
-  for (const h of names) {
-    const list = byEco.get(h.ecosystem) ?? [];
-    list.push(packageNameNormalizer(h.ecosystem)(h.name));
-    byEco.set(h.ecosystem, list);
-  }
+  for (const h of names) byEco.set(h.ecosystem, [...(byEco.get(h.ecosystem) ?? []), h.name]);
+  const { MATCH_BATCH } = await import(pathToFileURL(join(dist, 'scan/detect/index.js')).href);
+  const store = AdvisoryStore.open(dbPath);
   const t0 = performance.now();
-  let bytes = 0;
-  let values = 0;
+  let rows = 0;
+  // In the detector's batches, each dropped before the next, as a scan reads them.
   for (const [eco, list] of byEco)
-    for (const row of q.all(eco, JSON.stringify(list)))
-      for (let c = 1; c < 4; c++)
-        if (row[c] !== null) {
-          bytes += row[c].length;
-          if (JSON.parse(row[c]) !== null) values++;
-        }
+    for (let i = 0; i < list.length; i += MATCH_BATCH)
+      for (const pkg of store.packagesAdvisories(eco, list.slice(i, i + MATCH_BATCH)).values()) {
+        pkg.versions();
+        pkg.expectTemplates(pkg.entries.length);
+        rows++;
+      }
   const ms = performance.now() - t0;
-  conn.close();
+  store.close();
+  const { packageNameNormalizer } = await import(pathToFileURL(join(dist, 'scan/db/normalize.js')).href);
+  const kib = kibOfRows(dbPath, byEco, Database, packageNameNormalizer);
   const PAGE = 4096;
   const buf = Buffer.allocUnsafeSlow(64 * 1024 * 1024);
   const t1 = performance.now();
   for (let i = 0; i < buf.length; i += PAGE) buf[i] = 1;
   const faultUs = ((performance.now() - t1) * 1000) / (buf.length / PAGE);
-  console.log(JSON.stringify({ ms, kib: bytes / 1024, values, packages: total, faultUs }));
+  console.log(JSON.stringify({ ms, kib, rows, packages: total, faultUs }));
+}
+
+/** KiB of JSON in the match index rows of these names (after the timing: what the floor read). */
+function kibOfRows(dbPath, byEco, Database, packageNameNormalizer) {
+  const conn = new Database(dbPath, { readonly: true });
+  const q = conn.prepare(
+    `SELECT sum(length(entries) + ifnull(length(versions), 0) + length(findings)) FROM match_packages
+      WHERE ecosystem = ? AND name = ?`,
+  );
+  q.pluck(true);
+  let bytes = 0;
+  for (const [eco, list] of byEco) {
+    const normalize = packageNameNormalizer(eco);
+    for (const n of list) bytes += q.get(eco, normalize(n)) ?? 0;
+  }
+  conn.close();
+  return bytes / 1024;
 }

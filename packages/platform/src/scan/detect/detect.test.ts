@@ -213,8 +213,29 @@ describe('preferred ID', () => {
   });
 });
 
+/** A store built from OSV records (per source), in a scratch directory removed with close(). */
+async function storeOf(
+  sources: ReadonlyMap<string, readonly OsvRecord[]>,
+): Promise<{ store: AdvisoryStore; close(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'palisade-detect-'));
+  const inputs = writeOsvSources(join(dir, 'src'), sources).map((s) => ({
+    name: s.name,
+    kind: 'dir' as const,
+    path: s.path,
+  }));
+  await buildDatabase({ dbPath: join(dir, 'db.sqlite'), inputs, fresh: true });
+  const store = AdvisoryStore.open(join(dir, 'db.sqlite'));
+  return {
+    store,
+    close() {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 describe('detectVulnerabilities over a real store', () => {
-  let dir: string;
+  let built: { store: AdvisoryStore; close(): void } | undefined;
   let store: AdvisoryStore;
   const rec = (r: Partial<OsvRecord> & { id: string }): OsvRecord => ({
     modified: '2024-01-01T00:00:00Z',
@@ -298,19 +319,10 @@ describe('detectVulnerabilities over a real store', () => {
   };
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'palisade-detect-'));
-    const inputs = writeOsvSources(join(dir, 'src'), new Map(Object.entries(records))).map((s) => ({
-      name: s.name,
-      kind: 'dir' as const,
-      path: s.path,
-    }));
-    await buildDatabase({ dbPath: join(dir, 'db.sqlite'), inputs, fresh: true });
-    store = AdvisoryStore.open(join(dir, 'db.sqlite'));
+    built = await storeOf(new Map(Object.entries(records)));
+    store = built.store;
   });
-  afterAll(() => {
-    store?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => built?.close());
 
   const inventory = (pkgs: Package[], osPkgs: Package[] = []): InventoryReport => ({
     schemaVersion: 1,
@@ -468,7 +480,7 @@ describe('detectVulnerabilities over a real store', () => {
 });
 
 describe('one record seen twice for a package', () => {
-  let dir: string;
+  let built: { store: AdvisoryStore; close(): void } | undefined;
   let store: AdvisoryStore;
   const ranges = (fixed: string) => [
     { type: 'ECOSYSTEM' as const, events: [{ introduced: '0' }, { fixed }] },
@@ -497,19 +509,10 @@ describe('one record seen twice for a package', () => {
   ];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'palisade-detect-twice-'));
-    const inputs = writeOsvSources(join(dir, 'src'), new Map([['Ubuntu', records]])).map((s) => ({
-      name: s.name,
-      kind: 'dir' as const,
-      path: s.path,
-    }));
-    await buildDatabase({ dbPath: join(dir, 'db.sqlite'), inputs, fresh: true });
-    store = AdvisoryStore.open(join(dir, 'db.sqlite'));
+    built = await storeOf(new Map([['Ubuntu', records]]));
+    store = built.store;
   });
-  afterAll(() => {
-    store?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => built?.close());
 
   it('gives one finding for a record under two spellings of the release, and both fixes of one listed twice', () => {
     const stats = newDetectStats();

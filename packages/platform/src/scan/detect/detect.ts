@@ -130,7 +130,7 @@ interface CompiledEntry {
    * Its fixed versions joined: with the source and ID, the key under which the same record seen twice (under
    * two spellings of one ecosystem, or listed twice for a package) counts once (built when needed).
    */
-  key?: string;
+  fixes?: string;
 }
 
 interface Hit {
@@ -166,31 +166,23 @@ function distinctIds(entries: readonly IndexedEntry[]): boolean {
 const templateOf = (c: CompiledEntry): FindingTemplate => (c.t ??= c.pkg.template(c.i));
 
 /** The fixes part of an entry's key (built when needed: only for an entry whose source and ID repeat). */
-const fixesOf = (c: CompiledEntry): string => (c.key ??= templateOf(c)[2].join(','));
-
-/** The entries taken so far for a package, by advisory ID (one entry, or several when the ID repeats). */
-type Taken = Map<string, CompiledEntry | CompiledEntry[]>;
-
-const sameKey = (o: CompiledEntry, c: CompiledEntry): boolean =>
-  o.source === c.source && fixesOf(o) === fixesOf(c);
+const fixesOf = (c: CompiledEntry): string => (c.fixes ??= templateOf(c)[2].join(','));
 
 /**
  * Takes an entry unless one with the same key (source, ID and fixes) was taken: looked up by its ID (no key
  * string built), the fixes compared only when the ID and source repeat.
  */
-function take(taken: Taken, c: CompiledEntry): boolean {
-  const prev = taken.get(c.advisoryId);
-  if (prev === undefined) {
-    taken.set(c.advisoryId, c);
+function take(taken: Map<string, CompiledEntry[]>, c: CompiledEntry): boolean {
+  const same = taken.get(c.advisoryId);
+  if (same === undefined) {
+    taken.set(c.advisoryId, [c]);
     return true;
   }
-  if (!Array.isArray(prev)) {
-    if (sameKey(prev, c)) return false;
-    taken.set(c.advisoryId, [prev, c]);
-    return true;
+  for (let j = 0; j < same.length; j++) {
+    const o = same[j] as CompiledEntry;
+    if (o.source === c.source && fixesOf(o) === fixesOf(c)) return false;
   }
-  for (let j = 0; j < prev.length; j++) if (sameKey(prev[j] as CompiledEntry, c)) return false;
-  prev.push(c);
+  same.push(c);
   return true;
 }
 
@@ -330,7 +322,7 @@ export class Matcher {
     if (name.length > MAX_KEY || version.length > MAX_KEY) return undefined;
     // Most packages have no advisory: nothing is allocated for them.
     let groups: Map<string, Hit[]> | undefined;
-    let taken: Taken | undefined;
+    let taken: Map<string, CompiledEntry[]> | undefined;
     let parsed: ParsedVersion | undefined;
     for (let k = 0; k < ecosystems.length; k++) {
       const eco = ecosystems[k] as string;
@@ -622,7 +614,7 @@ function sortFindings(runs: DetectedVulnerability[][]): DetectedVulnerability[] 
  * collection, grew the young generation to its limit and paid a first-touch
  * page fault for every new page of it (~15 µs each on a Firecracker VM).
  */
-const MATCH_BATCH = 512;
+export const MATCH_BATCH = 512;
 
 /** Matches every package of an inventory; see the module comment. */
 export function detectVulnerabilities(
@@ -656,9 +648,9 @@ export function detectVulnerabilities(
       }
     // In batches: one query per ecosystem and batch, and (with a matcher of this scan) nothing parsed for a
     // batch outlives it.
+    const ecosystems = lookup?.ecosystems ?? [];
     for (let start = 0; start < views.length; start += MATCH_BATCH) {
       const end = Math.min(views.length, start + MATCH_BATCH);
-      const ecosystems = (lookup as ResultLookup).ecosystems;
       if (end - start > 1) {
         const names: string[] = new Array<string>(end - start);
         for (let i = start; i < end; i++) names[i - start] = (views[i] as PackageView).name;

@@ -1,6 +1,6 @@
 /** The vulnerability detector: inventory + advisory store → scan report. See docs/scan-matching.md. */
 export type { AdvisoryLookup, DetectOptions, DetectStats } from './detect.js';
-export { compareFindings, detectVulnerabilities, Matcher, newDetectStats } from './detect.js';
+export { compareFindings, detectVulnerabilities, MATCH_BATCH, Matcher, newDetectStats } from './detect.js';
 export type { OsLookup } from './ecosystem.js';
 export {
   advisoryName,
