@@ -368,7 +368,8 @@ export interface AffectedEntryFields {
 /** A match index row, parsed part by part as the matcher needs it. */
 export class IndexedPackage implements PackageAdvisories {
   readonly ecosystem: string;
-  readonly entries: readonly IndexedEntry[];
+  private entriesText: string | null;
+  private entriesParsed: IndexedEntry[] | undefined;
   private versionsText: string | null;
   private versionsParsed: IndexedVersions | undefined;
   private findingsText: string;
@@ -378,9 +379,18 @@ export class IndexedPackage implements PackageAdvisories {
 
   constructor(ecosystem: string, entries: string, versions: string | null, findings: string) {
     this.ecosystem = ecosystem;
-    this.entries = JSON.parse(entries) as IndexedEntry[];
+    this.entriesText = entries;
     this.versionsText = versions;
     this.findingsText = findings;
+  }
+
+  /** Parsed on first use: a batch of rows read at once is held as text until each package is matched. */
+  get entries(): readonly IndexedEntry[] {
+    if (this.entriesText !== null) {
+      this.entriesParsed = JSON.parse(this.entriesText) as IndexedEntry[];
+      this.entriesText = null;
+    }
+    return this.entriesParsed as IndexedEntry[];
   }
 
   versions(): IndexedVersions | undefined {

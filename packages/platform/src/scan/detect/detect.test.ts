@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InventoryReport, Package } from '@palisade/api';
+import type { AdvisoryLookup } from './detect.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDatabase } from '../db/import.js';
 import type { OsvRecord } from '../db/osv.js';
@@ -14,6 +15,7 @@ import {
   compareCve,
   compareFindings,
   detectVulnerabilities,
+  MATCH_BATCH,
   Matcher,
   newDetectStats,
   osLookupKey,
@@ -445,10 +447,11 @@ describe('detectVulnerabilities over a real store', () => {
     // boundaries and at the end; a spelling listed in several batches is looked up again in each.
     const pkgs: Package[] = [];
     for (let i = 0; i < 3000; i++) pkgs.push({ name: `not-vulnerable-${i}`, version: '1.0.0' });
+    expect(3000).toBeGreaterThan(4 * MATCH_BATCH);
     const vulnerable: [number, Package][] = [
       [0, { name: 'some-package', version: '1.1.0' }],
-      [511, { name: 'Some_Package', version: '1.0.5' }],
-      [512, { name: 'some.package', version: '2.0.1' }],
+      [MATCH_BATCH - 1, { name: 'Some_Package', version: '1.0.5' }],
+      [MATCH_BATCH, { name: 'some.package', version: '2.0.1' }],
       [1500, { name: 'some-package', version: '1.1.0' }],
       [2999, { name: 'some-package', version: '1.1.0' }],
     ];
@@ -470,6 +473,42 @@ describe('detectVulnerabilities over a real store', () => {
     expect(detectVulnerabilities(inventory(pkgs), store, { matcher }).results[1]?.vulnerabilities).toEqual(
       alone,
     );
+  });
+
+  it("a name listed twice in one batch is read again for its second listing (the scan's matcher keeps only text)", () => {
+    // The detector's own matcher reads a batch in one query and forgets each package once its findings are
+    // built; a name seen again in the batch is looked up alone. A matcher passed in reads it once.
+    const calls = { batch: 0, single: 0 };
+    const counting: AdvisoryLookup = {
+      advisoriesFor: (e, n) => store.advisoriesFor(e, n),
+      advisory: (id) => store.advisory(id),
+      packageAdvisories: (e, n) => {
+        calls.single++;
+        return store.packageAdvisories(e, n);
+      },
+      packagesAdvisories: (e, ns) => {
+        calls.batch++;
+        return store.packagesAdvisories(e, ns);
+      },
+    };
+    const pkgs: Package[] = [
+      { name: 'some-package', version: '1.1.0' },
+      { name: 'not-vulnerable', version: '1.0.0' },
+      { name: 'some-package', version: '2.0.1' },
+    ];
+    const alone = pkgs
+      .flatMap((p) => detectVulnerabilities(inventory([p]), store).results[1]?.vulnerabilities ?? [])
+      .sort(compareFindings);
+    expect(alone.length).toBe(3);
+    expect(detectVulnerabilities(inventory(pkgs), counting).results[1]?.vulnerabilities).toEqual(alone);
+    expect(calls).toEqual({ batch: 1, single: 1 });
+    calls.batch = 0;
+    calls.single = 0;
+    const matcher = new Matcher(counting);
+    expect(detectVulnerabilities(inventory(pkgs), counting, { matcher }).results[1]?.vulnerabilities).toEqual(
+      alone,
+    );
+    expect(calls).toEqual({ batch: 1, single: 0 });
   });
 
   it('skips packages without a version and keeps the inventory results in order', () => {

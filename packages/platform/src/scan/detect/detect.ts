@@ -81,8 +81,9 @@ export interface DetectOptions {
   stats?: DetectStats;
   /**
    * A matcher to reuse across scans: it keeps every package it has looked up (parsed entries, version lists,
-   * finding templates), so a later scan costs only the evaluation. Without one, the scan makes its own and
-   * keeps nothing beyond the batch of packages it works on (see Matcher.forget).
+   * finding templates), so a later scan costs only the evaluation. Without one, the scan makes its own, which
+   * holds the text of the batch of packages it works on and parses only the package it matches (see
+   * Matcher.release and Matcher.forget).
    */
   matcher?: Matcher;
 }
@@ -141,10 +142,15 @@ interface Hit {
 /** An ecosystem's orderings: its own (list 0 of a package) and SemVer's (list 1, when it differs). */
 type Schemes = readonly [VersionScheme | undefined, VersionScheme | undefined];
 
-/** One package's advisories, ready for evaluation. */
+/**
+ * One package's advisories, made ready for evaluation on its first match
+ * (prepare): a batch looked up at once stays as the store's text until then.
+ */
 interface CompiledPackage {
   pkg: PackageAdvisories;
   schemes: Schemes;
+  /** False until prepare has filled lists and distinctIds. */
+  ready: boolean;
   /** The package's sorted version lists (db/match-index.ts), when it has any. */
   lists: [ListedVersions | undefined, ListedVersions | undefined];
   /** Per entry: built on its first match. */
@@ -186,22 +192,25 @@ function take(taken: Map<string, CompiledEntry[]>, c: CompiledEntry): boolean {
   return true;
 }
 
-/** A package's advisories ready for evaluation; null when there are none. */
+const NO_LISTS: [undefined, undefined] = [undefined, undefined];
+
+/** A package's advisories, to be prepared on first match; null when there are none. */
 function compilePackage(schemes: Schemes, pkg: PackageAdvisories | undefined): CompiledPackage | null {
-  if (!pkg || pkg.entries.length === 0) return null;
+  if (!pkg) return null;
+  return { pkg, schemes, ready: false, lists: NO_LISTS, full: [], distinctIds: true };
+}
+
+/** Parses what evaluation reads of a package: its entries and version lists. */
+function prepare(p: CompiledPackage): void {
+  const { pkg, schemes } = p;
   const v = pkg.versions();
-  return {
-    pkg,
-    schemes,
-    lists: v
-      ? [
-          new ListedVersions(schemes[0], v[0], v[1]),
-          v[2] === undefined ? undefined : new ListedVersions(schemes[1], v[2].length, v[2]),
-        ]
-      : [undefined, undefined],
-    full: [],
-    distinctIds: distinctIds(pkg.entries),
-  };
+  if (v)
+    p.lists = [
+      new ListedVersions(schemes[0], v[0], v[1]),
+      v[2] === undefined ? undefined : new ListedVersions(schemes[1], v[2].length, v[2]),
+    ];
+  p.distinctIds = distinctIds(pkg.entries);
+  p.ready = true;
 }
 
 /** Longest name or version looked up; longer ones are not package names (bounds the cache keys). */
@@ -273,6 +282,19 @@ export class Matcher {
   }
 
   /**
+   * Forgets one name's advisories (in each of the ecosystems), once its
+   * findings are built: the detector's own matcher keeps a batch as the store's
+   * text (read in one query) and what one package parses lives only while it is
+   * matched. A name seen again is looked up again.
+   */
+  release(ecosystems: readonly string[], name: string): void {
+    for (let k = 0; k < ecosystems.length; k++) {
+      const names = this.byName.get(ecosystems[k] as string);
+      if (names?.get(name)) names.delete(name);
+    }
+  }
+
+  /**
    * Looks up the names of one ecosystem not seen yet in one query, when the
    * store can (AdvisoryStore can): a large inventory then costs one query per
    * ecosystem instead of one per package with advisories.
@@ -328,6 +350,7 @@ export class Matcher {
       const eco = ecosystems[k] as string;
       const p = this.compiled(eco, name);
       if (!p) continue;
+      if (!p.ready) prepare(p);
       parsed ??= new ParsedVersion(version);
       const ranks = new VersionRanks(parsed, p.schemes, p.lists);
       const hasScheme = p.schemes[0] !== undefined;
@@ -609,12 +632,16 @@ function sortFindings(runs: DetectedVulnerability[][]): DetectedVulnerability[] 
 }
 
 /**
- * Packages matched per batch (Matcher.forget after each). What a batch parses
- * dies young; kept for the whole scan it was copied by every young-generation
- * collection, grew the young generation to its limit and paid a first-touch
- * page fault for every new page of it (~15 µs each on a Firecracker VM).
+ * Packages looked up per batch (one query per ecosystem). The detector's own
+ * matcher holds a batch as the rows' text, parses a package only when it
+ * matches it and forgets it once its findings are built (Matcher.release), and
+ * forgets the batch at its end (Matcher.forget). What a scan holds beyond that
+ * survives young-generation collections, which copy it, grow the young
+ * generation and touch new pages: ~15 µs per first touch on a Firecracker VM
+ * (docs/benchmarks.md, Matching). 128 rows of an errata distribution are about
+ * 0.3 MiB of text; 512 parsed at once were 2 MiB.
  */
-export const MATCH_BATCH = 512;
+export const MATCH_BATCH = 128;
 
 /** Matches every package of an inventory; see the module comment. */
 export function detectVulnerabilities(
@@ -638,25 +665,27 @@ export function detectVulnerabilities(
     const runs: DetectedVulnerability[][] = [];
     let withoutVersion = 0;
     stats.packages += r.packages.length;
-    const views: PackageView[] = [];
-    // Indexed loops, no iterators: these run once per package, mostly before the code is optimized.
-    if (lookup)
-      for (let i = 0; i < r.packages.length; i++) {
-        const view = lookup.view(r.packages[i] as Package);
-        if (view) views.push(view);
-        else withoutVersion++;
-      }
-    // In batches: one query per ecosystem and batch, and (with a matcher of this scan) nothing parsed for a
-    // batch outlives it.
+    // In batches: one query per ecosystem and batch, and (with a matcher of this scan) nothing read for a
+    // batch outlives it. Indexed loops, no iterators: these run once per package, mostly before the code is
+    // optimized.
     const ecosystems = lookup?.ecosystems ?? [];
-    for (let start = 0; start < views.length; start += MATCH_BATCH) {
-      const end = Math.min(views.length, start + MATCH_BATCH);
-      if (end - start > 1) {
-        const names: string[] = new Array<string>(end - start);
-        for (let i = start; i < end; i++) names[i - start] = (views[i] as PackageView).name;
-        for (let k = 0; k < ecosystems.length; k++) matcher.prefetch(ecosystems[k] as string, names);
-      }
+    const packages = lookup ? r.packages : [];
+    const views: PackageView[] = [];
+    const names: string[] = [];
+    for (let start = 0; start < packages.length; start += MATCH_BATCH) {
+      const end = Math.min(packages.length, start + MATCH_BATCH);
+      views.length = 0;
+      names.length = 0;
       for (let i = start; i < end; i++) {
+        const view = (lookup as ResultLookup).view(packages[i] as Package);
+        if (view) {
+          views.push(view);
+          names.push(view.name);
+        } else withoutVersion++;
+      }
+      if (views.length > 1)
+        for (let k = 0; k < ecosystems.length; k++) matcher.prefetch(ecosystems[k] as string, names);
+      for (let i = 0; i < views.length; i++) {
         const view = views[i] as PackageView;
         stats.lookedUp++;
         const groups = matcher.match(ecosystems, view.name, view.version, stats);
@@ -666,6 +695,7 @@ export function detectVulnerabilities(
           if (run.length > 1) sortInPackage(run);
           runs.push(run);
         }
+        if (forget) matcher.release(ecosystems, view.name);
       }
       if (forget) matcher.forget();
     }
