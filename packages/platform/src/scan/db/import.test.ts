@@ -220,10 +220,16 @@ describe('import of the four real OSV zips', () => {
         expect(got?.references, rec.id).toEqual(want.references);
         expect(got?.aliases, rec.id).toEqual(want.aliases);
         expect(got?.database_specific, rec.id).toEqual(want.database_specific);
+        // The lean read details use gives the same parts of the same copy.
+        const d = store.advisoryDetails(rec.id);
+        expect(d?.details, rec.id).toBe(want.details);
+        expect(d?.references, rec.id).toEqual(want.references);
+        expect(d?.databaseSpecific, rec.id).toEqual(want.database_specific);
         checked++;
       }
     }
     expect(checked).toBeGreaterThan(300);
+    expect(store.advisoryDetails('GHSA-none-such-id')).toBeUndefined();
   });
 });
 

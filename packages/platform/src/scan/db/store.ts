@@ -29,6 +29,17 @@ export interface StoredAdvisory {
   record: OsvRecord;
 }
 
+/**
+ * What a finding shows of an advisory beyond its finding template: the
+ * record's `details`, `references` and `database_specific` (for CWE IDs), of
+ * the same copy `advisory` returns, without its affected packages.
+ */
+export interface AdvisoryDetails {
+  details?: string;
+  references?: OsvReference[];
+  databaseSpecific?: unknown;
+}
+
 export interface SourceInfo {
   name: string;
   kind: string;
@@ -172,6 +183,7 @@ export class AdvisoryStore {
   private readonly db: Database.Database;
   private readonly byPackage: Database.Statement<[string, string], unknown>;
   private readonly groupMembers: Database.Statement<[string], { id: string }>;
+  private readonly detailsOf: Database.Statement<[string], unknown>;
   private readonly namesOf: Database.Statement<[string], string>;
   private readonly indexed: Database.Statement<[string, string], unknown>;
   private readonly indexedMany: Database.Statement<[string, string], unknown>;
@@ -204,6 +216,13 @@ export class AdvisoryStore {
     );
     this.indexedMany.raw(true);
     this.groupMembers = db.prepare('SELECT id FROM alias_groups WHERE group_id = ? ORDER BY id');
+    // The copy advisory() returns (the newest), its text columns only.
+    this.detailsOf = db.prepare(
+      `SELECT t.details, t.refs, a.database_specific
+         FROM advisories a LEFT JOIN advisory_text t ON t.advisory = a.rowid
+        WHERE a.id = ? ORDER BY a.modified DESC, a.rowid LIMIT 1`,
+    );
+    this.detailsOf.raw(true);
   }
 
   /** Opens the database read-only; see the module comment for the errors. */
@@ -449,6 +468,24 @@ export class AdvisoryStore {
       if (credits) rec.credits = credits;
       if (row.database_specific !== null) rec.database_specific = JSON.parse(row.database_specific);
       return { source: row.source, groupId: row.group_id, record: rec };
+    });
+  }
+
+  /**
+   * The description, references and database_specific of an advisory (the
+   * copy `advisory` returns), or undefined: what a finding's details need,
+   * without reading and parsing every affected package of the record.
+   */
+  advisoryDetails(id: string): AdvisoryDetails | undefined {
+    return this.run('reading', () => {
+      const row = this.detailsOf.get(id) as [string | null, string | null, string | null] | undefined;
+      if (!row) return undefined;
+      const out: AdvisoryDetails = {};
+      if (row[0] !== null) out.details = row[0];
+      const refs = json<OsvReference[]>(row[1]);
+      if (refs) out.references = refs;
+      if (row[2] !== null) out.databaseSpecific = JSON.parse(row[2]);
+      return out;
     });
   }
 

@@ -23,7 +23,7 @@ import type {
 } from '@palisade/api';
 import { throwIfAborted } from '../../core/abort.js';
 import { EntriesPackage, type IndexedEntry, type PackageAdvisories } from '../db/match-index.js';
-import type { AffectedEntry, StoredAdvisory } from '../db/store.js';
+import type { AdvisoryDetails, AffectedEntry, StoredAdvisory } from '../db/store.js';
 import {
   AFFECTED_LISTED,
   evaluateEncoded,
@@ -63,6 +63,11 @@ export interface AdvisoryLookup {
   packagesAdvisories?(ecosystem: string, names: Iterable<string>): Map<string, PackageAdvisories>;
   /** The whole record, for details and references; without it findings carry what the lookup returns. */
   advisory?(id: string): StoredAdvisory | undefined;
+  /**
+   * What details need of a record (its description, references and database_specific), without its affected
+   * packages: read instead of `advisory` when the lookup has it (AdvisoryStore has).
+   */
+  advisoryDetails?(id: string): AdvisoryDetails | undefined;
 }
 
 export interface DetectOptions {
@@ -228,7 +233,7 @@ export class Matcher {
   private readonly store: AdvisoryLookup;
   /** Per ecosystem, per name (two maps: no key string is built per lookup). */
   private readonly byName = new Map<string, Map<string, CompiledPackage | null>>();
-  private readonly details = new Map<string, StoredAdvisory | null>();
+  private readonly details = new Map<string, AdvisoryDetails | null>();
   private readonly schemes = new Map<string, Schemes>();
 
   constructor(store: AdvisoryLookup) {
@@ -409,18 +414,22 @@ export class Matcher {
     return groups;
   }
 
-  advisory(id: string): StoredAdvisory | undefined {
-    if (!this.store.advisory) return undefined;
+  /** A record's description, references and database_specific (kept for the matcher's life), or undefined. */
+  detailsOf(id: string): AdvisoryDetails | undefined {
     let d = this.details.get(id);
     if (d === undefined) {
-      d = this.store.advisory(id) ?? null;
+      if (this.store.advisoryDetails) d = this.store.advisoryDetails(id) ?? null;
+      else {
+        const rec = this.store.advisory?.(id)?.record;
+        d = rec ? detailsOfRecord(rec) : null;
+      }
       this.details.set(id, d);
     }
     return d ?? undefined;
   }
 
   get canReadDetails(): boolean {
-    return typeof this.store.advisory === 'function';
+    return typeof this.store.advisoryDetails === 'function' || typeof this.store.advisory === 'function';
   }
 }
 
@@ -523,15 +532,24 @@ export function buildFinding(
   return v;
 }
 
+/** What details read of a whole record (a lookup without advisoryDetails). */
+function detailsOfRecord(rec: StoredAdvisory['record']): AdvisoryDetails {
+  const d: AdvisoryDetails = {};
+  if (rec.details !== undefined) d.details = rec.details;
+  if (rec.references !== undefined) d.references = rec.references;
+  if (rec.database_specific !== undefined) d.databaseSpecific = rec.database_specific;
+  return d;
+}
+
 function addDetails(v: DetectedVulnerability, ordered: readonly Hit[], matcher: Matcher): void {
   const refs: string[] = [];
   const cwes = new Set<string>();
   for (const h of ordered) {
-    const rec = matcher.advisory(h.c.advisoryId)?.record;
+    const rec = matcher.detailsOf(h.c.advisoryId);
     if (!rec) continue;
     if (v.description === undefined && rec.details) v.description = rec.details;
     for (const r of rec.references ?? []) if (!refs.includes(r.url)) refs.push(r.url);
-    const ds = rec.database_specific as { cwe_ids?: unknown } | undefined;
+    const ds = rec.databaseSpecific as { cwe_ids?: unknown } | undefined;
     if (ds && Array.isArray(ds.cwe_ids)) for (const c of ds.cwe_ids) if (typeof c === 'string') cwes.add(c);
     const advisoryRef = rec.references?.find((r) => r.type === 'ADVISORY')?.url;
     if (advisoryRef && h === ordered[0]) v.primaryUrl = advisoryRef;
