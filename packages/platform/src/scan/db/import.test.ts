@@ -230,6 +230,11 @@ describe('import of the four real OSV zips', () => {
     }
     expect(checked).toBeGreaterThan(300);
     expect(store.advisoryDetails('GHSA-none-such-id')).toBeUndefined();
+    // Many at once: the same answers, IDs it does not hold absent, an ID asked twice answered once.
+    const ids = [...oracle.values()].flatMap((o) => [...o.records.keys()].filter((_, i) => i % 50 === 0));
+    const many = store.advisoriesDetails([...ids, 'GHSA-none-such-id', ids[0] as string]);
+    expect(many.size).toBe(new Set(ids).size);
+    for (const id of ids) expect(many.get(id), id).toEqual(store.advisoryDetails(id));
   });
 });
 

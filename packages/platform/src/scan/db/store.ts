@@ -178,12 +178,22 @@ function json<T>(text: string | null): T | undefined {
   return text === null ? undefined : (JSON.parse(text) as T);
 }
 
+function detailsFrom(details: string | null, refs: string | null, ds: string | null): AdvisoryDetails {
+  const out: AdvisoryDetails = {};
+  if (details !== null) out.details = details;
+  const references = json<OsvReference[]>(refs);
+  if (references) out.references = references;
+  if (ds !== null) out.databaseSpecific = JSON.parse(ds);
+  return out;
+}
+
 export class AdvisoryStore {
   readonly path: string;
   private readonly db: Database.Database;
   private readonly byPackage: Database.Statement<[string, string], unknown>;
   private readonly groupMembers: Database.Statement<[string], { id: string }>;
   private readonly detailsOf: Database.Statement<[string], unknown>;
+  private readonly detailsMany: Database.Statement<[string], unknown>;
   private readonly namesOf: Database.Statement<[string], string>;
   private readonly indexed: Database.Statement<[string, string], unknown>;
   private readonly indexedMany: Database.Statement<[string, string], unknown>;
@@ -223,6 +233,13 @@ export class AdvisoryStore {
         WHERE a.id = ? ORDER BY a.modified DESC, a.rowid LIMIT 1`,
     );
     this.detailsOf.raw(true);
+    // The same for many IDs: each ID's rows newest first, the first one kept.
+    this.detailsMany = db.prepare(
+      `SELECT a.id, t.details, t.refs, a.database_specific
+         FROM advisories a LEFT JOIN advisory_text t ON t.advisory = a.rowid
+        WHERE a.id IN (SELECT value FROM json_each(?)) ORDER BY a.id, a.modified DESC, a.rowid`,
+    );
+    this.detailsMany.raw(true);
   }
 
   /** Opens the database read-only; see the module comment for the errors. */
@@ -479,12 +496,25 @@ export class AdvisoryStore {
   advisoryDetails(id: string): AdvisoryDetails | undefined {
     return this.run('reading', () => {
       const row = this.detailsOf.get(id) as [string | null, string | null, string | null] | undefined;
-      if (!row) return undefined;
-      const out: AdvisoryDetails = {};
-      if (row[0] !== null) out.details = row[0];
-      const refs = json<OsvReference[]>(row[1]);
-      if (refs) out.references = refs;
-      if (row[2] !== null) out.databaseSpecific = JSON.parse(row[2]);
+      return row ? detailsFrom(row[0], row[1], row[2]) : undefined;
+    });
+  }
+
+  /** advisoryDetails for many IDs in one query; IDs the store does not hold are absent. */
+  advisoriesDetails(ids: readonly string[]): Map<string, AdvisoryDetails> {
+    return this.run('reading', () => {
+      const out = new Map<string, AdvisoryDetails>();
+      if (ids.length === 0) return out;
+      const rows = this.detailsMany.all(JSON.stringify(ids)) as [
+        string,
+        string | null,
+        string | null,
+        string | null,
+      ][];
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i] as [string, string | null, string | null, string | null];
+        if (!out.has(r[0])) out.set(r[0], detailsFrom(r[1], r[2], r[3]));
+      }
       return out;
     });
   }

@@ -68,6 +68,8 @@ export interface AdvisoryLookup {
    * packages: read instead of `advisory` when the lookup has it (AdvisoryStore has).
    */
   advisoryDetails?(id: string): AdvisoryDetails | undefined;
+  /** advisoryDetails for many IDs at once (one query); IDs without a record are absent. */
+  advisoriesDetails?(ids: readonly string[]): Map<string, AdvisoryDetails>;
 }
 
 export interface DetectOptions {
@@ -428,6 +430,30 @@ export class Matcher {
     return d ?? undefined;
   }
 
+  /**
+   * Reads the details of the IDs not read yet in one query, when the store can
+   * (AdvisoryStore can): the detector asks once per batch of packages.
+   */
+  prefetchDetails(ids: readonly string[]): void {
+    if (!this.store.advisoriesDetails) return;
+    const missing: string[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i] as string;
+      if (this.details.has(id)) continue;
+      this.details.set(id, null);
+      missing.push(id);
+    }
+    if (missing.length === 0) return;
+    let found: Map<string, AdvisoryDetails>;
+    try {
+      found = this.store.advisoriesDetails(missing);
+    } catch (err) {
+      for (let i = 0; i < missing.length; i++) this.details.delete(missing[i] as string);
+      throw err;
+    }
+    found.forEach((d, id) => this.details.set(id, d));
+  }
+
   get canReadDetails(): boolean {
     return typeof this.store.advisoryDetails === 'function' || typeof this.store.advisory === 'function';
   }
@@ -458,10 +484,22 @@ const byPreference = (a: Hit, b: Hit): number =>
  * template has them, of several merged, the severity chosen from the scored
  * vectors and ratings the templates hold.
  */
+/** A finding whose details are added once its batch is done, with the IDs of its records in preference order. */
+interface PendingDetails {
+  v: DetectedVulnerability;
+  ids: string[];
+}
+
 export function buildFinding(
   view: PackageView,
   hits: readonly Hit[],
-  opts: { fixedVersions: FixedVersionMode; details: boolean; matcher?: Matcher },
+  opts: {
+    fixedVersions: FixedVersionMode;
+    details: boolean;
+    matcher?: Matcher;
+    /** Where to leave the finding for its details (added by addPendingDetails); without it they are added now. */
+    pending?: PendingDetails[];
+  },
 ): DetectedVulnerability {
   // The preferred record first: GHSA, then the language databases, then others; by ID within a database.
   const ordered = hits.length === 1 ? hits : [...hits].sort(byPreference);
@@ -528,8 +566,27 @@ export function buildFinding(
   if (title) v.title = title;
   if (published !== undefined) v.publishedDate = published;
   v.lastModifiedDate = modified;
-  if (opts.details && opts.matcher) addDetails(v, ordered, opts.matcher);
+  if (opts.details && opts.matcher) {
+    const ids: string[] = new Array<string>(n);
+    for (let i = 0; i < n; i++) ids[i] = (ordered[i] as Hit).c.advisoryId;
+    if (opts.pending) opts.pending.push({ v, ids });
+    else addDetails(v, ids, opts.matcher);
+  }
   return v;
+}
+
+/** Adds the details of a batch's findings, read in one query. */
+function addPendingDetails(pending: readonly PendingDetails[], matcher: Matcher): void {
+  const all: string[] = [];
+  for (let i = 0; i < pending.length; i++) {
+    const { ids } = pending[i] as PendingDetails;
+    for (let j = 0; j < ids.length; j++) all.push(ids[j] as string);
+  }
+  matcher.prefetchDetails(all);
+  for (let i = 0; i < pending.length; i++) {
+    const p = pending[i] as PendingDetails;
+    addDetails(p.v, p.ids, matcher);
+  }
 }
 
 /** What details read of a whole record (a lookup without advisoryDetails). */
@@ -541,18 +598,19 @@ function detailsOfRecord(rec: StoredAdvisory['record']): AdvisoryDetails {
   return d;
 }
 
-function addDetails(v: DetectedVulnerability, ordered: readonly Hit[], matcher: Matcher): void {
+/** Description, references, CWE IDs and the advisory URL of a finding's records (IDs in preference order). */
+function addDetails(v: DetectedVulnerability, ids: readonly string[], matcher: Matcher): void {
   const refs: string[] = [];
   const cwes = new Set<string>();
-  for (const h of ordered) {
-    const rec = matcher.detailsOf(h.c.advisoryId);
+  for (let i = 0; i < ids.length; i++) {
+    const rec = matcher.detailsOf(ids[i] as string);
     if (!rec) continue;
     if (v.description === undefined && rec.details) v.description = rec.details;
     for (const r of rec.references ?? []) if (!refs.includes(r.url)) refs.push(r.url);
     const ds = rec.databaseSpecific as { cwe_ids?: unknown } | undefined;
     if (ds && Array.isArray(ds.cwe_ids)) for (const c of ds.cwe_ids) if (typeof c === 'string') cwes.add(c);
     const advisoryRef = rec.references?.find((r) => r.type === 'ADVISORY')?.url;
-    if (advisoryRef && h === ordered[0]) v.primaryUrl = advisoryRef;
+    if (advisoryRef && i === 0) v.primaryUrl = advisoryRef;
   }
   if (refs.length > 0) v.references = refs;
   if (cwes.size > 0) v.cweIds = [...cwes].sort();
@@ -674,7 +732,9 @@ export function detectVulnerabilities(
   const fixedVersions = options.fixedVersions ?? 'all';
   const details = (options.details ?? true) && matcher.canReadDetails;
   const diagnostics: InventoryDiagnostic[] = [...inventory.diagnostics];
-  const findingOptions = { fixedVersions, details, matcher };
+  // Details are read once per batch, for all its findings in one query.
+  const pending: PendingDetails[] = [];
+  const findingOptions = { fixedVersions, details, matcher, pending };
   const results: ScanResult[] = [];
 
   for (const r of inventory.results) {
@@ -714,6 +774,10 @@ export function detectVulnerabilities(
           runs.push(run);
         }
         if (forget) matcher.release(ecosystems, view.name);
+      }
+      if (pending.length > 0) {
+        addPendingDetails(pending, matcher);
+        pending.length = 0;
       }
       if (forget) matcher.forget();
     }
