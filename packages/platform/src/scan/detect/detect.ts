@@ -75,7 +75,7 @@ export interface AdvisoryLookup {
 export interface DetectOptions {
   /** Fixed versions shown: every patched version of the advisory (`all`, as Trivy) or those ending the matching ranges. */
   fixedVersions?: FixedVersionMode;
-  /** Read each matched advisory in full for description, references and CWE IDs (default true when the store can). */
+  /** Read each matched advisory's description, references and CWE IDs (default true when the store can). */
   details?: boolean;
   /** Copy each result's packages into the report (Trivy's --list-all-pkgs). */
   includePackages?: boolean;
@@ -276,7 +276,7 @@ export class Matcher {
 
   /**
    * Forgets the packages looked up so far: their parsed entries, version lists
-   * and finding templates (details read in full stay). The detector calls it
+   * and finding templates (details read stay). The detector calls it
    * after each batch of an inventory's packages when it made the matcher
    * itself: what a scan keeps beyond the batch it works on survives
    * young-generation collections, which copy it, grow the young generation and
