@@ -200,7 +200,7 @@ Exit codes: 0 done (or no findings with --exit-code), the --exit-code value when
     let database: ScanReport['database'];
     if (scanners.has('vuln')) {
       store = AdvisoryStore.open(dbPath);
-      const info = store.info();
+      const info = store.build();
       const hours = databaseAgeHours(info, new Date());
       const stale = hours > settings.dbStaleAfter;
       if (stale)

@@ -50,7 +50,7 @@ export interface PipelineScannerOptions {
 export function databaseBuild(dbPath: string): { builtAt: string; checkedAt: string } {
   const store = AdvisoryStore.open(dbPath);
   try {
-    const info = store.info();
+    const info = store.build();
     return { builtAt: info.builtAt, checkedAt: info.checkedAt };
   } finally {
     store.close();
@@ -113,7 +113,7 @@ export class PipelineScanner implements ImageScanner {
     if (o.scanners.has('vuln')) {
       const store = AdvisoryStore.open(o.dbPath);
       try {
-        const info = store.info();
+        const info = store.build();
         dbBuiltAt = info.builtAt;
         report = detectVulnerabilities(shown, store, {
           database: {

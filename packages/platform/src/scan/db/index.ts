@@ -10,7 +10,14 @@ export type {
 } from './osv.js';
 export { parseOsv, validateOsv, OSV_LIMITS } from './osv.js';
 export { ecosystemBase, normalizePackageName } from './normalize.js';
-export type { AdvisoryDetails, AffectedEntry, DatabaseInfo, SourceInfo, StoredAdvisory } from './store.js';
+export type {
+  AdvisoryDetails,
+  AffectedEntry,
+  DatabaseBuild,
+  DatabaseInfo,
+  SourceInfo,
+  StoredAdvisory,
+} from './store.js';
 export { AdvisoryStore, databaseAgeHours, REBUILD_HINT } from './store.js';
 export type { BuildOptions, BuildResult, SourceInput, SourceStats } from './import.js';
 export { buildDatabase, sourceFromPath } from './import.js';

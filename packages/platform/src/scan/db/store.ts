@@ -64,13 +64,17 @@ export interface SkippedEntry {
   reason: string;
 }
 
-export interface DatabaseInfo {
-  path: string;
-  schemaVersion: number;
+/** When the database was built and last checked, and from what (DatabaseInfo without its counts). */
+export interface DatabaseBuild {
   builtAt: string;
   /** The newest of build time and the last update check that found nothing new. */
   checkedAt: string;
   sources: SourceInfo[];
+}
+
+export interface DatabaseInfo extends DatabaseBuild {
+  path: string;
+  schemaVersion: number;
   /** Affected-package rows per ecosystem (withdrawn records excluded). */
   ecosystems: { ecosystem: string; packages: number; advisories: number }[];
   advisories: number;
@@ -600,6 +604,19 @@ export class AdvisoryStore {
     });
   }
 
+  /**
+   * Build and check times and the sources: what a scan reports and checks for
+   * staleness, without info()'s counts (which read whole tables: ~60 ms).
+   */
+  build(): DatabaseBuild {
+    return this.run('reading', () => {
+      const builtAt = this.meta('built_at') ?? '';
+      const checkedAt = this.meta('checked_at') ?? builtAt;
+      return { builtAt, checkedAt: checkedAt > builtAt ? checkedAt : builtAt, sources: this.sources() };
+    });
+  }
+
+  /** build() and what is inside, counted (for `palisade db info`). */
   info(): DatabaseInfo {
     return this.run('reading', () => {
       const count = (sql: string): number => (this.db.prepare(sql).get() as { n: number }).n;
@@ -609,14 +626,10 @@ export class AdvisoryStore {
              FROM affected WHERE withdrawn = 0 GROUP BY ecosystem ORDER BY ecosystem`,
         )
         .all() as { ecosystem: string; packages: number; advisories: number }[];
-      const builtAt = this.meta('built_at') ?? '';
-      const checkedAt = this.meta('checked_at') ?? builtAt;
       return {
         path: this.path,
         schemaVersion: Number(this.meta('schema_version')),
-        builtAt,
-        checkedAt: checkedAt > builtAt ? checkedAt : builtAt,
-        sources: this.sources(),
+        ...this.build(),
         ecosystems,
         advisories: count('SELECT COUNT(*) AS n FROM advisories'),
         withdrawn: count('SELECT COUNT(*) AS n FROM advisories WHERE withdrawn IS NOT NULL'),

@@ -209,6 +209,8 @@ describe('db update from a mirror', () => {
       expect(info.builtAt).toBe('2026-11-24T00:00:00.000Z');
       expect(info.checkedAt).toBe('2026-11-25T00:00:00.000Z');
       expect(info.sources.every((x) => x.checkedAt === '2026-11-25T00:00:00.000Z')).toBe(true);
+      // What a scan reads (no counts) says the same.
+      expect(s.build()).toEqual({ builtAt: info.builtAt, checkedAt: info.checkedAt, sources: info.sources });
     } finally {
       s.close();
     }
