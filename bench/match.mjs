@@ -5,7 +5,8 @@
 // matching runs in a child process (fresh store, the scan's own matcher: SQLite lookups and JSON parsing
 // included) timed around detectVulnerabilities, median of BENCH_RUNS runs, with the child's
 // peak RSS; a cold scan with details (description, references, CWE IDs: what `palisade scan` reads by
-// default) is timed the same way in its own fresh children. Each time is given as wall time and as the
+// default) is timed the same way in its own fresh children, and `palisade scan sbom` of the same inventory
+// written as CycloneDX runs end to end under GNU time (EPSS and KEV beside the database). Each time is given as wall time and as the
 // process' CPU time (user + system, which a loaded machine inflates much less), and the cold run also as
 // the main thread's CPU time (V8's helper threads — concurrent GC, background compilation — excluded; on an
 // idle machine the wall time is close to it),
@@ -25,7 +26,15 @@
 //   npm run bench:match
 //   BENCH_RUNS=5 BENCH_HIT_SHARE=0.01,1 npm run bench:match
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { Buffer } from 'node:buffer';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -36,7 +45,13 @@ const dist = join(root, 'packages/platform/dist');
 const PACKAGES = 10_000;
 
 if (process.argv[2] === '--child') {
-  await child(process.argv[3], Number(process.argv[4]), Number(process.argv[5]), process.argv[6]);
+  await child(
+    process.argv[3],
+    Number(process.argv[4]),
+    Number(process.argv[5]),
+    process.argv[6],
+    process.argv[7],
+  );
   process.exit(0);
 }
 if (process.argv[2] === '--floor') {
@@ -82,6 +97,12 @@ try {
     '--quiet',
   ]);
   const dbMiB = Math.round((statSync(db).size / 1024 / 1024) * 10) / 10;
+  // EPSS and KEV beside the database, as `palisade db update` leaves them: the end-to-end scan reads them.
+  copyFileSync(join(shared, 'vulndb', 'epss', 'epss_scores.csv.gz'), join(dir, 'epss_scores.csv.gz'));
+  copyFileSync(
+    join(shared, 'vulndb', 'kev', 'known_exploited_vulnerabilities.json'),
+    join(dir, 'known_exploited_vulnerabilities.json'),
+  );
   const matching = [];
   for (const hitShare of hitShares) {
     const samples = [];
@@ -110,6 +131,41 @@ try {
     }
     if (detailed.some((d) => d.findings !== samples[0].findings))
       throw new Error(`a scan with details found ${detailed.map((d) => d.findings).join(', ')} findings`);
+    // End to end: `palisade scan sbom` of the same inventory written as CycloneDX (process start, SBOM
+    // reading, matching with details, EPSS and KEV, JSON written to a file), under GNU time.
+    const sbom = join(dir, `inventory-${hitShare}.cdx.json`);
+    measure(process.execPath, [
+      fileURLToPath(import.meta.url),
+      '--child',
+      db,
+      String(hitShare),
+      '0',
+      'sbom',
+      sbom,
+    ]);
+    const cli = [];
+    const out = join(dir, 'report.json');
+    for (let i = 0; i < runs; i++) {
+      cli.push(
+        measure(process.execPath, [
+          palisade,
+          'scan',
+          'sbom',
+          sbom,
+          '--db-path',
+          db,
+          '--format',
+          'json',
+          '--quiet',
+          '--output',
+          out,
+        ]),
+      );
+      const r = JSON.parse(readFileSync(out, 'utf8'));
+      const n = r.results.reduce((k, x) => k + (x.vulnerabilities?.length ?? 0), 0);
+      if (n !== samples[0].findings)
+        throw new Error(`palisade scan sbom found ${n} findings, the detector ${samples[0].findings}`);
+    }
     const floors = [];
     for (let i = 0; i < runs; i++) {
       const f = measure(process.execPath, [fileURLToPath(import.meta.url), '--floor', db, String(hitShare)]);
@@ -135,6 +191,9 @@ try {
       coldWithDetailsMs: round(median(detailed.map((d) => d.ms))),
       coldWithDetailsSamplesMs: detailed.map((d) => round(d.ms)),
       withDetailsMs: round(median(samples.map((s) => s.detailsMs))),
+      cliScanSeconds: Math.round(median(cli.map((c) => c.wall)) * 100) / 100,
+      cliScanSamplesSeconds: cli.map((c) => c.wall),
+      cliScanPeakRssMiB: Math.round(median(cli.map((c) => c.rssMiB))),
       readFloorMs: round(median(floors.map((f) => f.ms))),
       readFloorKiB: Math.round(floors[0].kib),
       coldOverFloor: round(median(samples.map((s) => s.matchMs)) / median(floors.map((f) => f.ms))),
@@ -154,6 +213,8 @@ try {
         `${row.coldWithDetailsMs} ms cold with details (description, references, CWE IDs: palisade scan's default; ` +
         `runs: ${row.coldWithDetailsSamplesMs.join(', ')}), ${row.withDetailsMs} ms with details in the process ` +
         `that ran the others (fresh store and matcher), peak RSS ${row.peakRssMiB} MiB; ` +
+        `palisade scan sbom end to end (with details, EPSS and KEV, JSON to a file): ${row.cliScanSeconds} s ` +
+        `(runs: ${row.cliScanSamplesSeconds.join(', ')}; peak RSS ${row.cliScanPeakRssMiB} MiB); ` +
         `reading and parsing the ${row.readFloorKiB} KiB of index rows alone: ${row.readFloorMs} ms ` +
         `(cold match = ${row.coldOverFloor}× that floor); the cold match took ${row.matchFaults} page faults, ` +
         `at ${row.faultUs} µs per first touch of a page here ≈ ${row.faultMsEstimate} ms\n`,
@@ -180,7 +241,7 @@ try {
 }
 
 /** Child: builds the inventory from the database, then times detection. */
-async function child(dbPath, share, seed, mode) {
+async function child(dbPath, share, seed, mode, sbomPath) {
   const { AdvisoryStore } = await import(pathToFileURL(join(dist, 'scan/db/store.js')).href);
   const { detectVulnerabilities, Matcher, newDetectStats } = await import(
     pathToFileURL(join(dist, 'scan/detect/index.js')).href
@@ -222,6 +283,14 @@ async function child(dbPath, share, seed, mode) {
     ],
     diagnostics: [],
   };
+  if (mode === 'sbom') {
+    // The same inventory as a CycloneDX SBOM, for `palisade scan sbom` end to end.
+    const { formatInventory } = await import(pathToFileURL(join(dist, 'report/index.js')).href);
+    for (const p of alma) p.arch = 'x86_64';
+    writeFileSync(sbomPath, formatInventory(inventory, 'cyclonedx'));
+    console.log(JSON.stringify({ written: sbomPath }));
+    return;
+  }
   let store = AdvisoryStore.open(dbPath);
   if (mode === 'details') {
     // Cold with details (palisade scan's default): description, references and CWE IDs of every matched record.
