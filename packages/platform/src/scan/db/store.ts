@@ -196,7 +196,6 @@ export class AdvisoryStore {
   private readonly db: Database.Database;
   private readonly byPackage: Database.Statement<[string, string], unknown>;
   private readonly groupMembers: Database.Statement<[string], { id: string }>;
-  private readonly detailsOf: Database.Statement<[string], unknown>;
   private readonly detailsMany: Database.Statement<[string], unknown>;
   private readonly namesOf: Database.Statement<[string], string>;
   private readonly indexed: Database.Statement<[string, string], unknown>;
@@ -230,14 +229,8 @@ export class AdvisoryStore {
     );
     this.indexedMany.raw(true);
     this.groupMembers = db.prepare('SELECT id FROM alias_groups WHERE group_id = ? ORDER BY id');
-    // The copy advisory() returns (the newest), its text columns only.
-    this.detailsOf = db.prepare(
-      `SELECT t.details, t.refs, a.database_specific
-         FROM advisories a LEFT JOIN advisory_text t ON t.advisory = a.rowid
-        WHERE a.id = ? ORDER BY a.modified DESC, a.rowid LIMIT 1`,
-    );
-    this.detailsOf.raw(true);
-    // The same for many IDs: each ID's rows newest first, the first one kept.
+    // The copy advisory() returns (the newest), its text columns only: each ID's rows newest first, the first
+    // one kept.
     this.detailsMany = db.prepare(
       `SELECT a.id, t.details, t.refs, a.database_specific
          FROM advisories a LEFT JOIN advisory_text t ON t.advisory = a.rowid
@@ -498,10 +491,7 @@ export class AdvisoryStore {
    * without reading and parsing every affected package of the record.
    */
   advisoryDetails(id: string): AdvisoryDetails | undefined {
-    return this.run('reading', () => {
-      const row = this.detailsOf.get(id) as [string | null, string | null, string | null] | undefined;
-      return row ? detailsFrom(row[0], row[1], row[2]) : undefined;
-    });
+    return this.advisoriesDetails([id]).get(id);
   }
 
   /** advisoryDetails for many IDs in one query; IDs the store does not hold are absent. */
