@@ -98,51 +98,37 @@ try {
   ]);
   const dbMiB = Math.round((statSync(db).size / 1024 / 1024) * 10) / 10;
   // EPSS and KEV beside the database, as `palisade db update` leaves them: the end-to-end scan reads them.
-  copyFileSync(join(shared, 'vulndb', 'epss', 'epss_scores.csv.gz'), join(dir, 'epss_scores.csv.gz'));
+  const { enrichmentPath } = await import(pathToFileURL(join(dist, 'scan/enrich/index.js')).href);
+  copyFileSync(join(shared, 'vulndb', 'epss', 'epss_scores.csv.gz'), enrichmentPath('epss', dir));
   copyFileSync(
     join(shared, 'vulndb', 'kev', 'known_exploited_vulnerabilities.json'),
-    join(dir, 'known_exploited_vulnerabilities.json'),
+    enrichmentPath('kev', dir),
   );
   const matching = [];
   for (const hitShare of hitShares) {
-    const samples = [];
-    for (let i = 0; i < runs; i++) {
+    // A child of this script (see child()) under GNU time: its JSON line and peak RSS.
+    const runChild = (seed, ...mode) => {
       const m = measure(process.execPath, [
         fileURLToPath(import.meta.url),
         '--child',
         db,
         String(hitShare),
-        String(i),
+        String(seed),
+        ...mode,
       ]);
-      samples.push({ ...JSON.parse(m.stdout.trim().split('\n').pop()), rssMiB: m.rssMiB });
-    }
+      return { ...JSON.parse(m.stdout.trim().split('\n').pop()), rssMiB: m.rssMiB };
+    };
+    const samples = [];
+    for (let i = 0; i < runs; i++) samples.push(runChild(i));
     // A cold scan with details, as `palisade scan` runs by default, each in its own fresh process.
     const detailed = [];
-    for (let i = 0; i < runs; i++) {
-      const m = measure(process.execPath, [
-        fileURLToPath(import.meta.url),
-        '--child',
-        db,
-        String(hitShare),
-        String(i),
-        'details',
-      ]);
-      detailed.push(JSON.parse(m.stdout.trim().split('\n').pop()));
-    }
+    for (let i = 0; i < runs; i++) detailed.push(runChild(i, 'details'));
     if (detailed.some((d) => d.findings !== samples[0].findings))
       throw new Error(`a scan with details found ${detailed.map((d) => d.findings).join(', ')} findings`);
     // End to end: `palisade scan sbom` of the same inventory written as CycloneDX (process start, SBOM
     // reading, matching with details, EPSS and KEV, JSON written to a file), under GNU time.
     const sbom = join(dir, `inventory-${hitShare}.cdx.json`);
-    measure(process.execPath, [
-      fileURLToPath(import.meta.url),
-      '--child',
-      db,
-      String(hitShare),
-      '0',
-      'sbom',
-      sbom,
-    ]);
+    runChild(0, 'sbom', sbom);
     const cli = [];
     const out = join(dir, 'report.json');
     for (let i = 0; i < runs; i++) {
