@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
+import { palisadeNodeArgs } from './palisade-bin.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'packages/platform/dist/palisade.mjs');
@@ -19,7 +20,7 @@ const dbDir = join(cacheDir, 'db');
 const shared = resolve(root, '../shared/data/vulndb');
 
 function palisade(args) {
-  const r = spawnSync(process.execPath, [bin, ...args], { stdio: 'inherit', cwd: root });
+  const r = spawnSync(process.execPath, [...palisadeNodeArgs(bin), ...args], { stdio: 'inherit', cwd: root });
   if (r.status !== 0) process.exit(r.status ?? 2);
 }
 

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, sharedData } from '../testing/shared-data.js';
@@ -111,5 +111,23 @@ describe('the built binary', () => {
   const bin = join(repoRoot, 'packages/platform/dist/palisade.mjs');
   it.skipIf(!existsSync(bin))('prints its version and exits 0', () => {
     expect(execFileSync(process.execPath, [bin, '--version'], { encoding: 'utf8' }).trim()).toBe('0.1.0');
+  });
+  // Run as npm's bin link runs it (the file itself, through its #! line): Node gets the flags of ADR 0019.
+  it.skipIf(!existsSync(bin) || process.platform === 'win32')('runs node with the flags of ADR 0019', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'palisade-bin-'));
+    const probe = join(dir, 'exec-argv.cjs');
+    const out = join(dir, 'exec-argv.json');
+    writeFileSync(
+      probe,
+      'require("node:fs").writeFileSync(process.env.PALISADE_TEST_OUT, JSON.stringify(process.execArgv));\n',
+    );
+    const env = {
+      ...process.env,
+      NODE_OPTIONS: `--require ${probe}`,
+      PALISADE_TEST_OUT: out,
+      PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+    };
+    expect(execFileSync(bin, ['--version'], { encoding: 'utf8', env }).trim()).toBe('0.1.0');
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(['--v8-pool-size=1', '--max-semi-space-size=4']);
   });
 });
