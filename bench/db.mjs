@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { palisadeNodeArgs } from '../scripts/palisade-bin.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const shared = process.env.PALISADE_SHARED_DATA ?? resolve(root, '..', 'shared', 'data');
@@ -19,7 +20,8 @@ const zips = ecosystems.map((e) => join(shared, 'vulndb', 'osv', e, 'all.zip'));
 for (const z of zips)
   if (!existsSync(z)) throw new Error(`missing ${z}: check out the repository beside ../shared`);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
-const palisade = join(root, 'packages/platform/dist/palisade.mjs');
+// The CLI as its bin runs it: node with the flags of its #! line (docs/adr/0019).
+const palisade = palisadeNodeArgs(join(root, 'packages/platform/dist/palisade.mjs'));
 const TIME = '/usr/bin/time';
 if (!existsSync(TIME)) throw new Error('GNU time (/usr/bin/time) is needed: apt-get install -y time');
 
@@ -45,7 +47,7 @@ for (let i = 0; i < runs; i++) {
   const db = join(dir, 'osv.sqlite');
   try {
     const m = measure(process.execPath, [
-      palisade,
+      ...palisade,
       'db',
       'import',
       ...zips,

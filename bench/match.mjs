@@ -15,6 +15,8 @@
 // with advisories read through the store's lookup and all their JSON parsed, nothing else; coldOverFloor = cold wall
 // time / that floor) and the cost of a first touch of a fresh memory page, with the page faults the cold
 // match took (faultMsEstimate = faults × that cost: on a VM where a fault costs ~15 µs it is half the time).
+// Every process runs node with the flags of the CLI's #! line (docs/adr/0019: one V8 helper thread), as
+// `palisade` itself runs; the cold match is also timed with Node's default flags (defaultFlags*), interleaved.
 // Prints a summary on stderr, then the figures as one JSON line (last line).
 //
 // The inventory: 10,000 packages in four lockfile results (npm-style names are not in these zips, so the
@@ -39,6 +41,7 @@ import { Buffer } from 'node:buffer';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { palisadeNodeArgs } from '../scripts/palisade-bin.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'packages/platform/dist');
@@ -66,7 +69,10 @@ for (const z of zips)
   if (!existsSync(z)) throw new Error(`missing ${z}: check out the repository beside ../shared`);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const hitShares = (process.env.BENCH_HIT_SHARE ?? '0.05,0.2').split(',').map(Number);
-const palisade = join(dist, 'palisade.mjs');
+// The CLI as its bin runs it: node with the flags of its #! line (docs/adr/0019), and those flags alone: the
+// children that time the detector run with them too, as the detector runs inside `palisade scan`.
+const palisade = palisadeNodeArgs(join(dist, 'palisade.mjs'));
+const cliFlags = palisade.slice(0, -1);
 /* global performance */
 const TIME = '/usr/bin/time';
 if (!existsSync(TIME)) throw new Error('GNU time (/usr/bin/time) is needed: apt-get install -y time');
@@ -87,7 +93,7 @@ const dir = mkdtempSync(join(tmpdir(), 'palisade-bench-match-'));
 const db = join(dir, 'osv.sqlite');
 try {
   const imp = measure(process.execPath, [
-    palisade,
+    ...palisade,
     'db',
     'import',
     ...zips,
@@ -106,9 +112,11 @@ try {
   );
   const matching = [];
   for (const hitShare of hitShares) {
-    // A child of this script (see child()) under GNU time: its JSON line and peak RSS.
-    const runChild = (seed, ...mode) => {
+    // A child of this script (see child()) under GNU time, with the CLI's node flags unless told otherwise:
+    // its JSON line and peak RSS.
+    const runChildWith = (flags, seed, ...mode) => {
       const m = measure(process.execPath, [
+        ...flags,
         fileURLToPath(import.meta.url),
         '--child',
         db,
@@ -118,8 +126,15 @@ try {
       ]);
       return { ...JSON.parse(m.stdout.trim().split('\n').pop()), rssMiB: m.rssMiB };
     };
+    const runChild = (seed, ...mode) => runChildWith(cliFlags, seed, ...mode);
     const samples = [];
-    for (let i = 0; i < runs; i++) samples.push(runChild(i));
+    // Interleaved with the same cold run under Node's default flags (a program that calls the detector as a
+    // library, without the CLI's flags), so that both see the same machine.
+    const defaults = [];
+    for (let i = 0; i < runs; i++) {
+      samples.push(runChild(i));
+      defaults.push(runChildWith([], i));
+    }
     // A cold scan with details, as `palisade scan` runs by default, each in its own fresh process.
     const detailed = [];
     for (let i = 0; i < runs; i++) detailed.push(runChild(i, 'details'));
@@ -134,7 +149,7 @@ try {
     for (let i = 0; i < runs; i++) {
       cli.push(
         measure(process.execPath, [
-          palisade,
+          ...palisade,
           'scan',
           'sbom',
           sbom,
@@ -154,12 +169,18 @@ try {
     }
     const floors = [];
     for (let i = 0; i < runs; i++) {
-      const f = measure(process.execPath, [fileURLToPath(import.meta.url), '--floor', db, String(hitShare)]);
+      const f = measure(process.execPath, [
+        ...cliFlags,
+        fileURLToPath(import.meta.url),
+        '--floor',
+        db,
+        String(hitShare),
+      ]);
       floors.push(JSON.parse(f.stdout.trim().split('\n').pop()));
     }
-    if (new Set(samples.map((s) => s.findings)).size !== 1)
+    if (new Set([...samples, ...defaults].map((s) => s.findings)).size !== 1)
       throw new Error(
-        `runs found different numbers of findings: ${samples.map((s) => s.findings).join(', ')}`,
+        `runs found different numbers of findings: ${[...samples, ...defaults].map((s) => s.findings).join(', ')}`,
       );
     const row = {
       hitShare,
@@ -172,6 +193,12 @@ try {
         samples[0].matchMainCpuMs === undefined
           ? undefined
           : round(median(samples.map((s) => s.matchMainCpuMs))),
+      defaultFlagsMatchMs: round(median(defaults.map((s) => s.matchMs))),
+      defaultFlagsMatchSamplesMs: defaults.map((s) => round(s.matchMs)),
+      defaultFlagsMatchMainThreadCpuMs:
+        defaults[0].matchMainCpuMs === undefined
+          ? undefined
+          : round(median(defaults.map((s) => s.matchMainCpuMs))),
       warmMatchMs: round(median(samples.map((s) => s.warmMs))),
       warmCpuMs: round(median(samples.map((s) => s.warmCpuMs))),
       coldWithDetailsMs: round(median(detailed.map((d) => d.ms))),
@@ -194,7 +221,9 @@ try {
     process.stderr.write(
       `matching ${PACKAGES} packages, ${row.packagesWithAdvisories} with advisories → ${row.findings} findings: ` +
         `${row.matchMs} ms cold (runs: ${row.matchSamplesMs.join(', ')}; CPU ${row.matchCpuMs} ms, ` +
-        `main thread ${row.matchMainThreadCpuMs ?? '?'} ms), ` +
+        `main thread ${row.matchMainThreadCpuMs ?? '?'} ms; node ${cliFlags.join(' ') || '(no flags)'}, as palisade runs), ` +
+        `${row.defaultFlagsMatchMs} ms cold with Node's default flags (runs: ${row.defaultFlagsMatchSamplesMs.join(', ')}; ` +
+        `main thread ${row.defaultFlagsMatchMainThreadCpuMs ?? '?'} ms), ` +
         `${row.warmMatchMs} ms with a warm matcher (CPU ${row.warmCpuMs} ms), ` +
         `${row.coldWithDetailsMs} ms cold with details (description, references, CWE IDs: palisade scan's default; ` +
         `runs: ${row.coldWithDetailsSamplesMs.join(', ')}), ${row.withDetailsMs} ms with details in the process ` +
@@ -214,6 +243,7 @@ try {
     dbMiB,
     packages: PACKAGES,
     runs,
+    nodeFlags: cliFlags,
     matching,
     node: process.version,
     loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),

@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { palisadeNodeArgs } from '../scripts/palisade-bin.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const images = await import(join(root, 'packages/platform/dist/testing/images.js'));
@@ -17,7 +18,8 @@ const imageName = process.env.BENCH_IMAGE ?? 'bookworm';
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const tar = images.testImage(imageName, 'docker-archive');
 const trivy = images.trivyBinary();
-const palisade = join(root, 'packages/platform/dist/palisade.mjs');
+// The CLI as its bin runs it: node with the flags of its #! line (docs/adr/0019).
+const palisade = palisadeNodeArgs(join(root, 'packages/platform/dist/palisade.mjs'));
 const TIME = '/usr/bin/time';
 if (!existsSync(TIME)) throw new Error('GNU time (/usr/bin/time) is needed: apt-get install -y time');
 
@@ -52,7 +54,7 @@ function series(label, fn) {
 }
 
 const palisadeArgs = (cache) => [
-  palisade,
+  ...palisade,
   'sbom',
   'image',
   '--input',
