@@ -20,7 +20,7 @@ const zips = ecosystems.map((e) => join(shared, 'vulndb', 'osv', e, 'all.zip'));
 for (const z of zips)
   if (!existsSync(z)) throw new Error(`missing ${z}: check out the repository beside ../shared`);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
-// The CLI as its bin runs it: node with the flags of its #! line (docs/adr/0019).
+// The CLI as its bin runs it: node with the flags of its launcher (docs/adr/0019).
 const palisade = palisadeNodeArgs(join(root, 'packages/platform/dist/palisade.mjs'));
 const TIME = '/usr/bin/time';
 if (!existsSync(TIME)) throw new Error('GNU time (/usr/bin/time) is needed: apt-get install -y time');

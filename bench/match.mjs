@@ -15,8 +15,8 @@
 // with advisories read through the store's lookup and all their JSON parsed, nothing else; coldOverFloor = cold wall
 // time / that floor) and the cost of a first touch of a fresh memory page, with the page faults the cold
 // match took (faultMsEstimate = faults × that cost: on a VM where a fault costs ~15 µs it is half the time).
-// Every process runs node with the flags of the CLI's #! line (docs/adr/0019: one V8 helper thread), as
-// `palisade` itself runs; the cold match is also timed with Node's default flags (defaultFlags*), interleaved.
+// Every process runs node with the flags of the CLI's launcher (docs/adr/0019: one V8 helper thread, 4 MiB
+// semi-spaces), as `palisade` itself runs; the cold match is also timed with Node's default flags (defaultFlags*), interleaved.
 // Prints a summary on stderr, then the figures as one JSON line (last line).
 //
 // The inventory: 10,000 packages in four lockfile results (npm-style names are not in these zips, so the
@@ -69,7 +69,7 @@ for (const z of zips)
   if (!existsSync(z)) throw new Error(`missing ${z}: check out the repository beside ../shared`);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const hitShares = (process.env.BENCH_HIT_SHARE ?? '0.05,0.2').split(',').map(Number);
-// The CLI as its bin runs it: node with the flags of its #! line (docs/adr/0019), and those flags alone: the
+// The CLI as its bin runs it: node with the flags of its launcher (docs/adr/0019), and those flags alone: the
 // children that time the detector run with them too, as the detector runs inside `palisade scan`.
 const palisade = palisadeNodeArgs(join(dist, 'palisade.mjs'));
 const cliFlags = palisade.slice(0, -1);
@@ -112,20 +112,19 @@ try {
   );
   const matching = [];
   for (const hitShare of hitShares) {
-    // A child of this script (see child()) under GNU time, with the CLI's node flags unless told otherwise:
-    // its JSON line and peak RSS.
-    const runChildWith = (flags, seed, ...mode) => {
+    // This script again (child() or floor()) under GNU time with these node flags: its JSON line, peak RSS.
+    const runSelf = (flags, role, ...args) => {
       const m = measure(process.execPath, [
         ...flags,
         fileURLToPath(import.meta.url),
-        '--child',
+        role,
         db,
         String(hitShare),
-        String(seed),
-        ...mode,
+        ...args,
       ]);
       return { ...JSON.parse(m.stdout.trim().split('\n').pop()), rssMiB: m.rssMiB };
     };
+    const runChildWith = (flags, seed, ...mode) => runSelf(flags, '--child', String(seed), ...mode);
     const runChild = (seed, ...mode) => runChildWith(cliFlags, seed, ...mode);
     const samples = [];
     // Interleaved with the same cold run under Node's default flags (a program that calls the detector as a
@@ -168,20 +167,10 @@ try {
         throw new Error(`palisade scan sbom found ${n} findings, the detector ${samples[0].findings}`);
     }
     const floors = [];
-    for (let i = 0; i < runs; i++) {
-      const f = measure(process.execPath, [
-        ...cliFlags,
-        fileURLToPath(import.meta.url),
-        '--floor',
-        db,
-        String(hitShare),
-      ]);
-      floors.push(JSON.parse(f.stdout.trim().split('\n').pop()));
-    }
-    if (new Set([...samples, ...defaults].map((s) => s.findings)).size !== 1)
-      throw new Error(
-        `runs found different numbers of findings: ${[...samples, ...defaults].map((s) => s.findings).join(', ')}`,
-      );
+    for (let i = 0; i < runs; i++) floors.push(runSelf(cliFlags, '--floor'));
+    const found = [...samples, ...defaults].map((s) => s.findings);
+    if (new Set(found).size !== 1)
+      throw new Error(`runs found different numbers of findings: ${found.join(', ')}`);
     const row = {
       hitShare,
       packagesWithAdvisories: samples[0].withAdvisories,

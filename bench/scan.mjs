@@ -18,7 +18,7 @@ const imageName = process.env.BENCH_IMAGE ?? 'bookworm';
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const tar = images.testImage(imageName, 'docker-archive');
 const trivy = images.trivyBinary();
-// The CLI as its bin runs it: node with the flags of its #! line (docs/adr/0019).
+// The CLI as its bin runs it: node with the flags of its launcher (docs/adr/0019).
 const palisade = palisadeNodeArgs(join(root, 'packages/platform/dist/palisade.mjs'));
 const TIME = '/usr/bin/time';
 if (!existsSync(TIME)) throw new Error('GNU time (/usr/bin/time) is needed: apt-get install -y time');

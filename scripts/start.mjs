@@ -13,6 +13,8 @@ import { palisadeNodeArgs } from './palisade-bin.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'packages/platform/dist/palisade.mjs');
+// Node with the flags of the bin's launcher, then the bundle (docs/adr/0019); `npm start` has just built it.
+const binArgs = palisadeNodeArgs(bin);
 const cacheDir =
   process.env.PALISADE_CACHE_DIR ||
   join(process.env.XDG_CACHE_HOME || join(process.env.HOME || homedir(), '.cache'), 'palisade');
@@ -20,7 +22,7 @@ const dbDir = join(cacheDir, 'db');
 const shared = resolve(root, '../shared/data/vulndb');
 
 function palisade(args) {
-  const r = spawnSync(process.execPath, [...palisadeNodeArgs(bin), ...args], { stdio: 'inherit', cwd: root });
+  const r = spawnSync(process.execPath, [...binArgs, ...args], { stdio: 'inherit', cwd: root });
   if (r.status !== 0) process.exit(r.status ?? 2);
 }
 

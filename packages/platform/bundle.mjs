@@ -36,7 +36,7 @@ await build({
 // `#!/usr/bin/env -S node <flags>` would fail where env has no -S (BusyBox, so Alpine; OpenBSD), so the
 // first two lines are a POSIX sh launcher that Node reads as a hashbang, a string and a comment:
 // sh runs `:` and then `exec node <flags> <this file> <args>`. `node dist/palisade.mjs` skips it.
-export const NODE_FLAGS = ['--v8-pool-size=1', '--max-semi-space-size=4'];
+const NODE_FLAGS = ['--v8-pool-size=1', '--max-semi-space-size=4'];
 const bin = here('dist/palisade.mjs');
 const text = readFileSync(bin, 'utf8');
 const hashbang = '#!/usr/bin/env node\n';

@@ -131,7 +131,7 @@ describe('the built binary', () => {
     expect(sources.some((s) => s.includes('src/scan/detect/'))).toBe(true);
     expect(sources.filter((s) => /node_modules\/(zod|@kubernetes\/client-node)\//.test(s))).toEqual([]);
   });
-  // Run as npm's bin link runs it (the file itself, through its #! line): Node gets the flags of ADR 0019.
+  // Run as npm's bin link runs it (the file itself, through its sh launcher): Node gets the flags of ADR 0019.
   it.skipIf(!existsSync(bin) || process.platform === 'win32')('runs node with the flags of ADR 0019', () => {
     const dir = mkdtempSync(join(tmpdir(), 'palisade-bin-'));
     const probe = join(dir, 'exec-argv.cjs');
